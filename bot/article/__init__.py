@@ -1,0 +1,25 @@
+"""The article engine: text in, structured results out. No Discord, no database, no network."""
+
+from .digest import ENGINE_VERSION, analyze
+from .facts import key_facts
+from .model import Article, Digest, Fact, Paragraph, Passage, Section, SectionSummary, Summary
+from .parse import parse
+from .retrieve import find_passages
+from .summarize import summarize
+
+__all__ = [
+    "ENGINE_VERSION",
+    "Article",
+    "Digest",
+    "Fact",
+    "Paragraph",
+    "Passage",
+    "Section",
+    "SectionSummary",
+    "Summary",
+    "analyze",
+    "find_passages",
+    "key_facts",
+    "parse",
+    "summarize",
+]
