@@ -1,0 +1,319 @@
+"""The gateway half of the fake: HELLO, heartbeats, IDENTIFY/RESUME, intents, ordered dispatch.
+
+Each connection that identifies gets a :class:`GatewaySession`. Frames go out through one queue
+per session, so events keep the order in which the fake produced them even when a synchronous
+helper (``fake.create_text_channel`` after the bot connected) queues one.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+import secrets
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from aiohttp import WSMsgType, web
+
+if TYPE_CHECKING:
+    from .fake import FakeDiscord
+
+JSON = dict[str, Any]
+log = logging.getLogger(__name__)
+
+
+class Intents:
+    GUILDS = 1 << 0
+    GUILD_MEMBERS = 1 << 1
+    GUILD_PRESENCES = 1 << 8
+    GUILD_MESSAGES = 1 << 9
+    GUILD_MESSAGE_REACTIONS = 1 << 10
+    DIRECT_MESSAGES = 1 << 12
+    DIRECT_MESSAGE_REACTIONS = 1 << 13
+    MESSAGE_CONTENT = 1 << 15
+    PRIVILEGED = GUILD_MEMBERS | GUILD_PRESENCES | MESSAGE_CONTENT
+    ALL = (1 << 26) - 1
+
+
+HEARTBEAT_INTERVAL_MS = 41250
+
+# Which intent an event needs: (in a guild, in a DM). None: always sent.
+_EVENT_INTENTS: dict[str, tuple[int, int] | None] = {
+    "MESSAGE_CREATE": (Intents.GUILD_MESSAGES, Intents.DIRECT_MESSAGES),
+    "MESSAGE_UPDATE": (Intents.GUILD_MESSAGES, Intents.DIRECT_MESSAGES),
+    "MESSAGE_DELETE": (Intents.GUILD_MESSAGES, Intents.DIRECT_MESSAGES),
+    "MESSAGE_DELETE_BULK": (Intents.GUILD_MESSAGES, Intents.DIRECT_MESSAGES),
+    "MESSAGE_REACTION_ADD": (Intents.GUILD_MESSAGE_REACTIONS, Intents.DIRECT_MESSAGE_REACTIONS),
+    "MESSAGE_REACTION_REMOVE": (Intents.GUILD_MESSAGE_REACTIONS, Intents.DIRECT_MESSAGE_REACTIONS),
+    "GUILD_MEMBER_ADD": (Intents.GUILD_MEMBERS, 0),
+    "GUILD_MEMBER_UPDATE": (Intents.GUILD_MEMBERS, 0),
+    "GUILD_MEMBER_REMOVE": (Intents.GUILD_MEMBERS, 0),
+    "CHANNEL_CREATE": (Intents.GUILDS, 0),
+    "CHANNEL_UPDATE": (Intents.GUILDS, 0),
+    "CHANNEL_DELETE": (Intents.GUILDS, 0),
+    "THREAD_CREATE": (Intents.GUILDS, 0),
+    "THREAD_UPDATE": (Intents.GUILDS, 0),
+    "THREAD_DELETE": (Intents.GUILDS, 0),
+    "GUILD_ROLE_CREATE": (Intents.GUILDS, 0),
+    "GUILD_ROLE_UPDATE": (Intents.GUILDS, 0),
+    "GUILD_ROLE_DELETE": (Intents.GUILDS, 0),
+    "GUILD_UPDATE": (Intents.GUILDS, 0),
+}
+
+
+@dataclass(eq=False)
+class GatewaySession:
+    """One identified gateway session (survives a RESUME onto a new connection)."""
+
+    session_id: str
+    intents: int
+    shard: tuple[int, int]
+    identify: JSON
+    seq: int = 0
+    alive: bool = True
+    resumable: bool = True
+    connected: bool = False
+    ready: bool = False
+    history: list[JSON] = field(default_factory=list)
+    queue: asyncio.Queue[JSON] = field(default_factory=asyncio.Queue)
+
+    def handles_guild(self, guild_id: int | None) -> bool:
+        shard_id, count = self.shard
+        if guild_id is None:
+            return shard_id == 0
+        return (guild_id >> 22) % count == shard_id
+
+    def wants(self, event: str, guild_id: int | None) -> bool:
+        if not self.alive or not self.handles_guild(guild_id):
+            return False
+        needed = _EVENT_INTENTS.get(event)
+        if needed is None:
+            return True
+        bit = needed[0] if guild_id is not None else needed[1]
+        return bit == 0 or bool(self.intents & bit)
+
+    def has(self, intent: int) -> bool:
+        return bool(self.intents & intent)
+
+    def dispatch(self, event: str, data: JSON) -> None:
+        self.seq += 1
+        frame = {"op": 0, "t": event, "s": self.seq, "d": data}
+        self.history.append(frame)
+        self.queue.put_nowait(frame)
+
+    def send_op(self, op: int, data: Any) -> None:
+        self.queue.put_nowait({"op": op, "d": data, "s": None, "t": None})
+
+
+class Gateway:
+    """Serves ``GET /gateway`` websocket connections for one :class:`FakeDiscord`."""
+
+    def __init__(self, fake: FakeDiscord) -> None:
+        self.fake = fake
+        self.sessions: list[GatewaySession] = []
+        self.connections: set[web.WebSocketResponse] = set()
+        self.refuse_resume = False
+        self.frames_received: list[JSON] = []
+
+    # -- public helpers used by FakeDiscord -------------------------------------------------
+
+    def live_sessions(self) -> list[GatewaySession]:
+        return [s for s in self.sessions if s.alive]
+
+    def dispatch(self, event: str, data: JSON, guild_id: int | None) -> int:
+        """Queue an event for every session that should get it; returns how many will."""
+        sent = 0
+        for session in self.live_sessions():
+            if session.wants(event, guild_id):
+                session.dispatch(event, self.fake._redact_for(session, event, data))
+                sent += 1
+        return sent
+
+    async def close(self) -> None:
+        for ws in list(self.connections):
+            await ws.close(code=1001, message=b"fake shutting down")
+
+    # -- the websocket ------------------------------------------------------------------------
+
+    async def handle(self, request: web.Request) -> web.StreamResponse:
+        ws = web.WebSocketResponse(max_msg_size=0, autoping=True)
+        await ws.prepare(request)
+        self.connections.add(ws)
+        session: GatewaySession | None = None
+        writer: asyncio.Task[None] | None = None
+        try:
+            await ws.send_json({"op": 10, "d": {"heartbeat_interval": HEARTBEAT_INTERVAL_MS}})
+            async for msg in ws:
+                if msg.type != WSMsgType.TEXT:
+                    continue
+                frame = json.loads(msg.data)
+                self.frames_received.append(frame)
+                self.fake._changed()
+                op, data = frame.get("op"), frame.get("d")
+                if op == 1:
+                    if session is not None:
+                        session.send_op(11, None)
+                    else:
+                        await ws.send_json({"op": 11})
+                elif op == 2 and session is None:
+                    session = await self._identify(ws, data or {})
+                    if session is None:
+                        break
+                    writer = asyncio.create_task(self._write(ws, session))
+                elif op == 6 and session is None:
+                    session = self._resume(ws, data)
+                    if session is None:
+                        await ws.send_json({"op": 9, "d": False})
+                        continue
+                    writer = asyncio.create_task(self._write(ws, session))
+                elif op == 8 and session is not None:
+                    self._request_members(session, data)
+                elif op in (3, 4):
+                    pass  # presence / voice state updates: recorded only
+                else:
+                    log.debug("fake gateway ignores op %s", op)
+        finally:
+            self.connections.discard(ws)
+            if session is not None:
+                session.connected = False
+            if writer is not None:
+                writer.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await writer
+            self.fake._changed()
+        return ws
+
+    async def _write(self, ws: web.WebSocketResponse, session: GatewaySession) -> None:
+        while not ws.closed:
+            frame = await session.queue.get()
+            if frame.get("t") == "__READY_DONE__":
+                session.ready = True
+                self.fake._changed()
+                continue
+            try:
+                await ws.send_str(json.dumps(frame))
+            except (ConnectionError, RuntimeError):
+                return
+
+    async def _reject(self, ws: web.WebSocketResponse, code: int, reason: str, data: Any) -> None:
+        """Close like Discord does, and record it as a rejected "GATEWAY IDENTIFY" request."""
+        from .fake import RecordedRequest
+
+        shown = {k: v for k, v in data.items() if k != "token"} if isinstance(data, dict) else data
+        self.fake._record(
+            RecordedRequest(
+                "GATEWAY",
+                "IDENTIFY",
+                {},
+                shown,
+                [],
+                status=code,
+                response={"code": code, "message": reason},
+            )
+        )
+        await ws.close(code=code, message=reason.encode())
+
+    async def _identify(self, ws: web.WebSocketResponse, data: JSON) -> GatewaySession | None:
+        fake = self.fake
+        intents = data.get("intents") if isinstance(data, dict) else None
+        shard = (data.get("shard") if isinstance(data, dict) else None) or [0, 1]
+        if not isinstance(data, dict) or data.get("token") != fake.token:
+            await self._reject(ws, 4004, "Authentication failed.", data)
+        elif not isinstance(intents, int) or intents < 0 or intents > Intents.ALL:
+            await self._reject(ws, 4013, "Invalid intent(s).", data)
+        elif intents & Intents.PRIVILEGED and not fake.privileged_intents_allowed:
+            await self._reject(ws, 4014, "Disallowed intent(s).", data)
+        elif len(shard) != 2 or not 0 <= shard[0] < shard[1]:
+            await self._reject(ws, 4010, "Invalid shard.", data)
+        else:
+            return self._start_session(data, intents, shard)
+        return None
+
+    def _start_session(self, data: JSON, intents: int, shard: list[int]) -> GatewaySession:
+        fake = self.fake
+        for old in self.sessions:
+            if old.shard == tuple(shard):
+                old.alive = False
+        session = GatewaySession(
+            session_id=secrets.token_hex(16),
+            intents=intents,
+            shard=(shard[0], shard[1]),
+            identify=data,
+            connected=True,
+        )
+        self.sessions.append(session)
+        guilds = [g for g in fake._guilds.values() if session.handles_guild(g.id)]
+        session.dispatch(
+            "READY",
+            {
+                "v": 10,
+                "user": fake._bot_user_payload(),
+                "guilds": [{"id": str(g.id), "unavailable": True} for g in guilds],
+                "session_id": session.session_id,
+                "resume_gateway_url": fake.gateway_url,
+                "shard": list(session.shard),
+                "application": {"id": str(fake.application_id), "flags": fake._application_flags()},
+                "private_channels": [],
+                "relationships": [],
+                "presences": [],
+                "guild_join_requests": [],
+                "geo_ordered_rtc_regions": [],
+                "session_type": "normal",
+                "auth": {},
+                "user_settings": {},
+                "_trace": ["fakediscord"],
+            },
+        )
+        for guild in guilds:
+            session.dispatch("GUILD_CREATE", fake._guild_create_payload(guild, session))
+        session.queue.put_nowait({"t": "__READY_DONE__"})
+        fake._changed()
+        return session
+
+    def _resume(self, ws: web.WebSocketResponse, data: JSON) -> GatewaySession | None:
+        if self.refuse_resume or not isinstance(data, dict) or data.get("token") != self.fake.token:
+            return None
+        session = next(
+            (
+                s
+                for s in self.sessions
+                if s.session_id == data.get("session_id") and s.alive and s.resumable
+            ),
+            None,
+        )
+        if session is None:
+            return None
+        seq = data.get("seq") or 0
+        while not session.queue.empty():
+            session.queue.get_nowait()
+        for frame in session.history:
+            if frame["s"] > seq:
+                session.queue.put_nowait(frame)
+        session.dispatch("RESUMED", {"_trace": ["fakediscord"]})
+        session.connected = True
+        return session
+
+    def _request_members(self, session: GatewaySession, data: JSON) -> None:
+        guild = self.fake._guilds.get(int(data.get("guild_id", 0)))
+        if guild is None:
+            return
+        query = (data.get("query") or "").lower()
+        user_ids = {int(u) for u in data.get("user_ids") or []}
+        limit = data.get("limit") or len(guild.members)
+        members = [
+            m
+            for m in guild.members.values()
+            if (not user_ids or m.id in user_ids) and m.name.lower().startswith(query)
+        ][:limit]
+        payload: JSON = {
+            "guild_id": str(guild.id),
+            "members": [m.to_dict() for m in members],
+            "chunk_index": 0,
+            "chunk_count": 1,
+            "not_found": [str(u) for u in user_ids - {m.id for m in members}],
+        }
+        if data.get("nonce"):
+            payload["nonce"] = data["nonce"]
+        session.dispatch("GUILD_MEMBERS_CHUNK", payload)
