@@ -11,14 +11,22 @@ import asyncio
 import contextlib
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
+import aiohttp
 import discord
 import pytest
 from discord import app_commands
 from discord.ext import commands
 
-from tests.e2e.fakediscord import FakeDiscord, FakeDiscordError, FakeInteraction, P
+from tests.e2e.fakediscord import (
+    FakeDiscord,
+    FakeDiscordError,
+    FakeInteraction,
+    P,
+    run_bot_process,
+)
 from tests.e2e.fakediscord.fake import FakeTimeout
 from tests.e2e.fakediscord.models import FakeChannel, FakeGuild, FakeMember, FakeRole
 
@@ -648,3 +656,195 @@ async def test_usage_errors_and_timeouts_explain_themselves(
     ix: FakeInteraction = await fake.slash(world.general, world.bob, "echo", {"text": "x"})
     with pytest.raises(FakeDiscordError, match="not a modal"):
         await ix.wait_modal()
+
+
+# -- the REST surface directly (no bot): error shapes and every limit -------------------------
+
+
+def _button(custom_id: str, label: str = "b") -> dict[str, Any]:
+    return {"type": 2, "style": 1, "custom_id": custom_id, "label": label}
+
+
+def _row(*components: dict[str, Any]) -> dict[str, Any]:
+    return {"type": 1, "components": list(components)}
+
+
+_EMBED_FIELD = {"name": "n", "value": "v"}
+
+INVALID_BODIES: list[tuple[str, dict[str, Any], tuple[str, ...]]] = [
+    ("content", {"content": "x" * 2001}, ("content",)),
+    ("11 embeds", {"embeds": [{"title": "t"}] * 11}, ("embeds",)),
+    ("title", {"embeds": [{"title": "t" * 257}]}, ("embeds", "0", "title")),
+    ("description", {"embeds": [{"description": "d" * 4097}]}, ("embeds", "0", "description")),
+    ("26 fields", {"embeds": [{"fields": [_EMBED_FIELD] * 26}]}, ("embeds", "0", "fields")),
+    (
+        "field value",
+        {"embeds": [{"fields": [{"name": "n", "value": "v" * 1025}]}]},
+        ("embeds", "0", "fields", "0", "value"),
+    ),
+    (
+        "field name",
+        {"embeds": [{"fields": [{"name": "n" * 257, "value": "v"}]}]},
+        ("embeds", "0", "fields", "0", "name"),
+    ),
+    (
+        "empty field",
+        {"embeds": [{"fields": [{"name": "", "value": "v"}]}]},
+        ("embeds", "0", "fields", "0", "name"),
+    ),
+    (
+        "footer",
+        {"embeds": [{"footer": {"text": "f" * 2049}}]},
+        ("embeds", "0", "footer", "text"),
+    ),
+    (
+        "author",
+        {"embeds": [{"author": {"name": "a" * 257}}]},
+        ("embeds", "0", "author", "name"),
+    ),
+    ("6000 total", {"embeds": [{"description": "d" * 4000}] * 2}, ("embeds",)),
+    (
+        "6 rows",
+        {"components": [_row(_button(f"b{i}")) for i in range(6)]},
+        ("components",),
+    ),
+    (
+        "6 buttons",
+        {"components": [_row(*[_button(f"b{i}") for i in range(6)])]},
+        ("components", "0", "components"),
+    ),
+    (
+        "custom_id",
+        {"components": [_row(_button("c" * 101))]},
+        ("components", "0", "components", "0", "custom_id"),
+    ),
+    (
+        "duplicate custom_id",
+        {"components": [_row(_button("same"), _button("same"))]},
+        ("components", "0", "components", "1", "custom_id"),
+    ),
+    (
+        "button label",
+        {"components": [_row(_button("b", label="l" * 81))]},
+        ("components", "0", "components", "0", "label"),
+    ),
+    (
+        "26 options",
+        {
+            "components": [
+                _row(
+                    {
+                        "type": 3,
+                        "custom_id": "s",
+                        "options": [{"label": f"o{i}", "value": f"o{i}"} for i in range(26)],
+                    }
+                )
+            ]
+        },
+        ("components", "0", "components", "0", "options"),
+    ),
+    (
+        "allowed_mentions",
+        {"content": "x", "allowed_mentions": {"parse": ["users"], "users": ["1"]}},
+        ("allowed_mentions",),
+    ),
+    ("ephemeral in a channel", {"content": "x", "flags": 64}, ("flags",)),
+]
+
+
+@pytest.mark.parametrize(
+    ("body", "where"), [(b, w) for _, b, w in INVALID_BODIES], ids=[n for n, _, _ in INVALID_BODIES]
+)
+async def test_invalid_message_bodies_get_50035_with_the_field(
+    fake: FakeDiscord, world: World, body: dict[str, Any], where: tuple[str, ...]
+) -> None:
+    async with aiohttp.ClientSession(headers={"Authorization": f"Bot {fake.token}"}) as http:
+        url = f"{fake.api_base}/channels/{world.general.id}/messages"
+        async with http.post(url, json=body) as response:
+            assert response.status == 400
+            assert response.headers["Content-Type"] == "application/json"
+            error = await response.json()
+    assert error["code"] == 50035 and error["message"] == "Invalid Form Body"
+    node = error["errors"]
+    for key in where:
+        node = node[key]
+    assert node["_errors"][0]["code"]
+    assert fake.take_errors()[0].code == 50035
+
+
+async def test_rest_errors_and_unknowns(fake: FakeDiscord, world: World) -> None:
+    base = fake.api_base
+    async with aiohttp.ClientSession(headers={"Authorization": f"Bot {fake.token}"}) as http:
+
+        async def call(method: str, path: str, **kwargs: Any) -> tuple[int, Any]:
+            async with http.request(method, base + path, **kwargs) as response:
+                assert response.headers.get("Content-Type") in ("application/json", None)
+                return response.status, await response.json() if response.status != 204 else None
+
+        general = world.general.id
+        assert (await call("GET", "/users/@me"))[1]["id"] == str(fake.bot_user.id)
+        assert await call("POST", f"/channels/{general}/messages", json={"content": " "}) == (
+            400,
+            {"message": "Cannot send an empty message", "code": 50006},
+        )
+        assert (await call("POST", "/channels/1/messages", json={"content": "x"}))[1][
+            "code"
+        ] == 10003
+        assert (await call("GET", f"/channels/{general}/messages/1"))[1]["code"] == 10008
+        status, sent = await call("POST", f"/channels/{general}/messages", json={"content": "hi"})
+        assert status == 200 and fake.messages(world.general)[-1]["id"] == sent["id"]
+        thread_path = f"/channels/{general}/messages/{sent['id']}/threads"
+        assert (await call("POST", thread_path, json={"name": "t"}))[0] == 200
+        assert (await call("POST", thread_path, json={"name": "t"}))[1]["code"] == 160004
+        assert (await call("POST", "/interactions/1/x/callback", json={"type": 4}))[1][
+            "code"
+        ] == 10062
+        followup = f"/webhooks/{fake.application_id}/nope"
+        assert (await call("POST", followup, json={"content": "x"}))[1]["code"] == 10015
+        assert (await call("GET", "/no/such/route"))[0] == 404
+    async with (
+        aiohttp.ClientSession(headers={"Authorization": "Bot wrong"}) as http,
+        http.get(base + "/users/@me") as response,
+    ):
+        assert response.status == 401
+    codes = [(e.status, e.code) for e in fake.take_errors()]
+    assert codes == [
+        (400, 50006),
+        (404, 10003),
+        (404, 10008),
+        (400, 160004),
+        (404, 10062),
+        (404, 10015),
+        (404, 0),
+        (401, 0),
+    ]
+
+
+# -- a bot process, as a user runs it ---------------------------------------------------------
+
+PROCESS_BOT = """
+import os, discord, yarl
+discord.http.Route.BASE = os.environ["DISCORD_API_BASE"]
+discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(os.environ["DISCORD_GATEWAY_URL"])
+client = discord.Client(intents=discord.Intents.default(), guild_ready_timeout=0.05)
+
+@client.event
+async def on_ready():
+    print("READY", [g.name for g in client.guilds], flush=True)
+
+@client.event
+async def on_message(message):
+    if message.author != client.user:
+        await message.channel.send("heard you")
+
+client.run(os.environ["DISCORD_TOKEN"], log_handler=None)
+"""
+
+
+async def test_bot_as_a_subprocess(fake: FakeDiscord, world: World, tmp_path: Path) -> None:
+    (tmp_path / "procbot.py").write_text(PROCESS_BOT)
+    async with run_bot_process(fake, module="procbot", cwd=tmp_path) as proc:
+        assert "READY ['Guild A']" in await proc.wait_for_output("READY", timeout=20)
+        await fake.send_user_message(world.general, world.bob, "hello")
+        assert (await fake.wait_for_bot_message(world.general))["content"] == "heard you"
+    assert proc.returncode == 0, proc.output

@@ -27,9 +27,10 @@ Example (the ``fake`` pytest fixture in ``tests/e2e/conftest.py`` does start/clo
         answer = await fake.wait_for_bot_message(general)
         fake.assert_no_errors()              # nothing was rejected (or: fake.take_errors())
 
-For a bot run as a subprocess: ``env = {**os.environ, **fake.env()}`` gives ``DISCORD_TOKEN``,
-``DISCORD_API_BASE`` and ``DISCORD_GATEWAY_URL``; ``await fake.wait_for_request("PUT",
-"/commands$")`` or ``await fake.wait_ready()`` tells when it is up.
+For a bot run as a subprocess: ``async with run_bot_process(fake, env={...}) as proc`` runs
+``python -m bot`` with ``fake.env()`` (``DISCORD_TOKEN``, ``DISCORD_API_BASE``,
+``DISCORD_GATEWAY_URL``), collects ``proc.output`` and stops it with SIGINT; ``await
+fake.wait_ready()`` / ``await fake.wait_for_request("PUT", "/commands$")`` tell when it is up.
 
 What tests get:
 
@@ -49,8 +50,8 @@ What tests get:
   cannot see raises :class:`FakeDiscordError` in the test.
 - the bot's answers: :class:`FakeInteraction` (``wait_response(index=0)``, ``wait_callback()``,
   ``wait_modal()``, ``responses``, ``deferred``, ``messages()``), ``wait_for_bot_message``,
-  ``wait_for_request``, ``messages(channel)``, ``message(id)``, ``threads(guild)``,
-  ``thread(id)``, ``commands(guild=None)``, ``attachment_bytes(attachment)``.
+  ``wait_for_request``, ``wait_until(check)``, ``messages(channel)``, ``message(id)``,
+  ``threads(guild)``, ``thread(id)``, ``commands(guild=None)``, ``attachment_bytes(attachment)``.
 - records: ``requests`` (:class:`RecordedRequest`: method, path, query, json, files, status,
   response, code), ``find_requests(method, path_regex)``, ``errors`` / ``take_errors()`` /
   ``assert_no_errors()``, ``intents`` (of the last IDENTIFY), ``fail_next(method, path_regex,
@@ -73,8 +74,10 @@ from .fake import FakeDiscord, FakeTimeout, RecordedRequest
 from .gateway import Intents
 from .interactions import FakeFile, FakeInteraction, InteractionReply
 from .models import FakeChannel, FakeGuild, FakeMember, FakeRole, FakeUser, P
+from .process import BotProcess, run_bot_process
 
 __all__ = [
+    "BotProcess",
     "DiscordHTTPError",
     "FakeChannel",
     "FakeDiscord",
@@ -90,4 +93,5 @@ __all__ = [
     "InteractionReply",
     "P",
     "RecordedRequest",
+    "run_bot_process",
 ]

@@ -8,10 +8,10 @@ helper (``fake.create_text_channel`` after the bot connected) queues one.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
 import logging
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -76,8 +76,11 @@ class GatewaySession:
     resumable: bool = True
     connected: bool = False
     ready: bool = False
-    history: list[JSON] = field(default_factory=list)
-    queue: asyncio.Queue[JSON] = field(default_factory=asyncio.Queue)
+    # frames are serialised when dispatched, so later changes to the world cannot leak in
+    history: list[tuple[int, str]] = field(default_factory=list)
+    queue: asyncio.Queue[str | None] = field(default_factory=asyncio.Queue)
+    ws: web.WebSocketResponse | None = None
+    writer: asyncio.Task[None] | None = None
 
     def handles_guild(self, guild_id: int | None) -> bool:
         shard_id, count = self.shard
@@ -99,12 +102,49 @@ class GatewaySession:
 
     def dispatch(self, event: str, data: JSON) -> None:
         self.seq += 1
-        frame = {"op": 0, "t": event, "s": self.seq, "d": data}
-        self.history.append(frame)
-        self.queue.put_nowait(frame)
+        text = json.dumps({"op": 0, "t": event, "s": self.seq, "d": data})
+        self.history.append((self.seq, text))
+        self.queue.put_nowait(text)
 
     def send_op(self, op: int, data: Any) -> None:
-        self.queue.put_nowait({"op": op, "d": data, "s": None, "t": None})
+        self.queue.put_nowait(json.dumps({"op": op, "d": data, "s": None, "t": None}))
+
+    def mark_ready(self) -> None:
+        """Queued after READY and the GUILD_CREATEs: ``ready`` turns True once they are sent."""
+        self.queue.put_nowait(None)
+
+    def attach(self, ws: web.WebSocketResponse, changed: Callable[[], None]) -> None:
+        """Send this session's frames on ``ws`` from now on (after IDENTIFY or RESUME)."""
+        self.detach()
+        self.ws, self.connected = ws, True
+        self.writer = asyncio.create_task(self._write(ws, changed))
+
+    def detach(self, ws: web.WebSocketResponse | None = None) -> None:
+        """Stop writing (``ws``: only if that connection is still the current one)."""
+        if ws is not None and ws is not self.ws:
+            return  # an old connection closing after the session resumed elsewhere
+        if self.writer is not None:
+            self.writer.cancel()
+        self.ws, self.writer, self.connected = None, None, False
+
+    def replay_after(self, seq: int) -> None:
+        while not self.queue.empty():
+            self.queue.get_nowait()
+        for number, text in self.history:
+            if number > seq:
+                self.queue.put_nowait(text)
+
+    async def _write(self, ws: web.WebSocketResponse, changed: Callable[[], None]) -> None:
+        while not ws.closed:
+            text = await self.queue.get()
+            if text is None:
+                self.ready = True
+                changed()
+                continue
+            try:
+                await ws.send_str(text)
+            except (ConnectionError, RuntimeError):
+                return
 
 
 class Gateway:
@@ -142,7 +182,6 @@ class Gateway:
         await ws.prepare(request)
         self.connections.add(ws)
         session: GatewaySession | None = None
-        writer: asyncio.Task[None] | None = None
         try:
             await ws.send_json({"op": 10, "d": {"heartbeat_interval": HEARTBEAT_INTERVAL_MS}})
             async for msg in ws:
@@ -161,13 +200,13 @@ class Gateway:
                     session = await self._identify(ws, data or {})
                     if session is None:
                         break
-                    writer = asyncio.create_task(self._write(ws, session))
+                    session.attach(ws, self.fake._changed)
                 elif op == 6 and session is None:
-                    session = self._resume(ws, data)
+                    session = self._resume(data)
                     if session is None:
                         await ws.send_json({"op": 9, "d": False})
                         continue
-                    writer = asyncio.create_task(self._write(ws, session))
+                    session.attach(ws, self.fake._changed)
                 elif op == 8 and session is not None:
                     self._request_members(session, data)
                 elif op in (3, 4):
@@ -177,25 +216,9 @@ class Gateway:
         finally:
             self.connections.discard(ws)
             if session is not None:
-                session.connected = False
-            if writer is not None:
-                writer.cancel()
-                with contextlib.suppress(asyncio.CancelledError):
-                    await writer
+                session.detach(ws)
             self.fake._changed()
         return ws
-
-    async def _write(self, ws: web.WebSocketResponse, session: GatewaySession) -> None:
-        while not ws.closed:
-            frame = await session.queue.get()
-            if frame.get("t") == "__READY_DONE__":
-                session.ready = True
-                self.fake._changed()
-                continue
-            try:
-                await ws.send_str(json.dumps(frame))
-            except (ConnectionError, RuntimeError):
-                return
 
     async def _reject(self, ws: web.WebSocketResponse, code: int, reason: str, data: Any) -> None:
         """Close like Discord does, and record it as a rejected "GATEWAY IDENTIFY" request."""
@@ -241,7 +264,6 @@ class Gateway:
             intents=intents,
             shard=(shard[0], shard[1]),
             identify=data,
-            connected=True,
         )
         self.sessions.append(session)
         guilds = [g for g in fake._guilds.values() if session.handles_guild(g.id)]
@@ -268,11 +290,11 @@ class Gateway:
         )
         for guild in guilds:
             session.dispatch("GUILD_CREATE", fake._guild_create_payload(guild, session))
-        session.queue.put_nowait({"t": "__READY_DONE__"})
+        session.mark_ready()
         fake._changed()
         return session
 
-    def _resume(self, ws: web.WebSocketResponse, data: JSON) -> GatewaySession | None:
+    def _resume(self, data: JSON) -> GatewaySession | None:
         if self.refuse_resume or not isinstance(data, dict) or data.get("token") != self.fake.token:
             return None
         session = next(
@@ -285,14 +307,8 @@ class Gateway:
         )
         if session is None:
             return None
-        seq = data.get("seq") or 0
-        while not session.queue.empty():
-            session.queue.get_nowait()
-        for frame in session.history:
-            if frame["s"] > seq:
-                session.queue.put_nowait(frame)
+        session.replay_after(data.get("seq") or 0)
         session.dispatch("RESUMED", {"_trace": ["fakediscord"]})
-        session.connected = True
         return session
 
     def _request_members(self, session: GatewaySession, data: JSON) -> None:
