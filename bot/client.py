@@ -1,0 +1,305 @@
+"""`DigestBot`: the `commands.Bot` subclass. It owns what the cogs share.
+
+    bot = DigestBot(settings, store)        # no globals: everything comes in here
+    async with bot:
+        await bot.start(settings.token)
+
+- `bot.settings` (`bot.config.Settings`), `bot.store` (a `storage.Store`; the caller opens
+  and closes it), `bot.http_session` (one `aiohttp.ClientSession` made by
+  `bot.web.make_session`, so it refuses private addresses; open between `setup_hook` and
+  `close`), `bot.fetch_settings`, `bot.executor` (threads for the engine: `analyze_text`).
+- `setup_hook` loads the extensions by name (`cogs.discuss` only if it exists) and syncs the
+  slash commands to `DEV_GUILD_ID` when it is set; otherwise an owner runs `sync`.
+- `DISCORD_API_BASE` / `DISCORD_GATEWAY_URL` are applied when the bot is built
+  (`discord.http.Route.BASE`, `discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY`).
+- One error handler for prefix, hybrid and app commands and views: `report_error`.
+- Moderators: `is_moderator` / `require_moderator`.
+- Events other cogs may listen to: `on_article_posted(article: StoredArticle,
+  message: discord.Message | None)` after a digest is sent for a new article.
+
+Why threads for analysis: the engine is pure Python, so a process pool would give real
+parallelism but costs a pool start-up (~50-100 ms per worker), pickling of the text and of
+the results, and memory per worker, for work that takes milliseconds on a typical article
+(0.1-0.3 s on a 1 MB one). A thread does not speed the analysis up, but CPython switches
+threads every 5 ms (`sys.getswitchinterval`), so the event loop — and the gateway heartbeat
+— keeps running while it works; `tests/bot/test_client.py` measures the loop's lag during a
+long analysis.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import importlib.util
+import logging
+from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+import aiohttp
+import discord
+import yarl
+from discord import app_commands
+from discord.ext import commands
+
+from storage import Store
+
+from .article import Article, Digest, analyze, parse
+from .config import Settings
+from .errors import GuildOnly, NotModerator, UserError
+from .render import NO_MENTIONS
+from .web import FetchSettings, make_session
+
+log = logging.getLogger(__name__)
+
+DEFAULT_EXTENSIONS: tuple[str, ...] = ("cogs.articles", "cogs.discuss", "cogs.admin")
+OPTIONAL_EXTENSIONS = frozenset({"cogs.discuss"})
+GENERIC_APOLOGY = "Sorry, something went wrong on my side. It has been logged."
+
+Target = commands.Context[Any] | discord.Interaction[Any]
+
+
+def build_intents(settings: Settings) -> discord.Intents:
+    """Default intents; the privileged message-content intent only when asked for."""
+    intents = discord.Intents.default()
+    intents.message_content = settings.message_content
+    return intents
+
+
+def apply_endpoints(settings: Settings) -> None:
+    """Point discord.py at a Discord-compatible server (a self-hosted one, or a test fake)."""
+    if settings.api_base:
+        discord.http.Route.BASE = settings.api_base
+    if settings.gateway_url:
+        discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(settings.gateway_url)
+
+
+def analyze_text(text: str, title: str | None) -> tuple[Article, Digest]:
+    """Parse and analyse (blocking: run it in `DigestBot.executor`)."""
+    article = parse(text, title=title)
+    return article, analyze(article)
+
+
+def _unwrap(error: BaseException) -> BaseException:
+    """The exception a command or view really raised, out of discord.py's wrappers."""
+    seen = 0
+    while seen < 10:
+        seen += 1
+        if isinstance(
+            error,
+            commands.CommandInvokeError
+            | commands.HybridCommandError
+            | commands.ConversionError
+            | app_commands.CommandInvokeError,
+        ):
+            error = error.original
+        elif isinstance(error, app_commands.TransformerError) and error.__cause__ is not None:
+            error = error.__cause__
+        else:
+            break
+    return error
+
+
+def _names(perms: Sequence[str]) -> str:
+    return ", ".join(p.replace("_", " ").replace("guild", "server").title() for p in perms)
+
+
+def user_message(error: BaseException, ctx: commands.Context[Any] | None = None) -> str | None:
+    """The short message a user sees for `error`, or None when it is a bug of ours."""
+    if isinstance(error, UserError):
+        return error.user_message
+    if isinstance(error, commands.NotOwner):
+        return "Only the bot's owner can do that."
+    if isinstance(error, commands.NoPrivateMessage | app_commands.NoPrivateMessage):
+        return GuildOnly().user_message
+    if isinstance(error, commands.MissingPermissions | app_commands.MissingPermissions):
+        return f"You need the {_names(error.missing_permissions)} permission for that."
+    if isinstance(error, commands.BotMissingPermissions | app_commands.BotMissingPermissions):
+        return f"I need the {_names(error.missing_permissions)} permission here for that."
+    if isinstance(error, commands.CommandOnCooldown | app_commands.CommandOnCooldown):
+        return f"Slow down: try again in {max(1, round(error.retry_after))} s."
+    if isinstance(error, commands.MaxConcurrencyReached):
+        return "That command is busy; try again in a moment."
+    if isinstance(error, commands.UserInputError):
+        usage = ""
+        if ctx is not None and ctx.command is not None and ctx.interaction is None:
+            signature = f" {ctx.command.signature}" if ctx.command.signature else ""
+            usage = f" Usage: `{ctx.clean_prefix}{ctx.command.qualified_name}{signature}`"
+        if isinstance(error, commands.MissingRequiredArgument):
+            return f"Missing `{error.param.name}`.{usage}"
+        if isinstance(error, commands.TooManyArguments):
+            return f"Too many arguments.{usage}"
+        return f"{discord.utils.escape_mentions(str(error))}{usage}"
+    if isinstance(error, commands.CheckFailure | app_commands.CheckFailure):
+        return "You can't use that command here."
+    if isinstance(error, commands.DisabledCommand):
+        return "That command is disabled."
+    return None
+
+
+async def reply_error(target: Target, message: str) -> None:
+    """Send `message` ephemerally (an interaction) or as a reply (a prefix command)."""
+    interaction = target.interaction if isinstance(target, commands.Context) else target
+    try:
+        if interaction is None:
+            assert isinstance(target, commands.Context)
+            await target.reply(message, mention_author=False, allowed_mentions=NO_MENTIONS)
+        elif interaction.response.is_done():
+            await interaction.followup.send(message, ephemeral=True, allowed_mentions=NO_MENTIONS)
+        else:
+            await interaction.response.send_message(
+                message, ephemeral=True, allowed_mentions=NO_MENTIONS
+            )
+    except discord.HTTPException as exc:
+        log.warning("could not send an error message: %s", exc)
+
+
+class DigestBot(commands.Bot):
+    """The bot. Build it with the settings and an open store; it closes neither."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        store: Store,
+        *,
+        extensions: Sequence[str] = DEFAULT_EXTENSIONS,
+        intents: discord.Intents | None = None,
+        **options: Any,
+    ) -> None:
+        apply_endpoints(settings)
+        if settings.owner_ids:
+            options.setdefault("owner_ids", set(settings.owner_ids))
+        super().__init__(
+            command_prefix=commands.when_mentioned_or(settings.command_prefix),
+            intents=intents if intents is not None else build_intents(settings),
+            allowed_mentions=NO_MENTIONS,
+            description="Keeps this server's articles and answers questions by quoting them.",
+            **options,
+        )
+        self.settings = settings
+        self.store = store
+        self.extension_names = tuple(extensions)
+        self.http_session: aiohttp.ClientSession | None = None
+        self.fetch_settings = FetchSettings(
+            allow_hosts=settings.fetch_allow_hosts,
+            max_bytes=settings.fetch_max_bytes,
+            total_timeout=settings.fetch_timeout,
+        )
+        self.executor = ThreadPoolExecutor(
+            max_workers=settings.analysis_workers, thread_name_prefix="digestbot-analysis"
+        )
+        self.tree.error(self.on_app_command_error)
+
+    # --- start-up and shut-down ----------------------------------------------------------
+
+    async def setup_hook(self) -> None:
+        # The bot's one HTTP session is the web fetcher's guarded one (no private addresses).
+        self.http_session = make_session(self.fetch_settings)
+        for name in self.extension_names:
+            if name in OPTIONAL_EXTENSIONS and importlib.util.find_spec(name) is None:
+                log.info("extension %s is not installed; skipping it", name)
+                continue
+            await self.load_extension(name)
+        if self.settings.dev_guild_id is not None:
+            synced = await self.sync_commands(self.settings.dev_guild_id)
+            log.info("synced %d commands to dev guild %s", synced, self.settings.dev_guild_id)
+
+    async def sync_commands(self, guild_id: int | None = None) -> int:
+        """Sync the slash commands: to one guild (instant; global ones are copied there),
+        or globally when `guild_id` is None. Returns how many were synced."""
+        if guild_id is None:
+            return len(await self.tree.sync())
+        guild = discord.Object(id=guild_id)
+        self.tree.copy_global_to(guild=guild)
+        return len(await self.tree.sync(guild=guild))
+
+    async def on_ready(self) -> None:
+        user = self.user
+        log.info("ready as %s (%s) in %d guilds", user, user and user.id, len(self.guilds))
+
+    async def close(self) -> None:
+        try:
+            await super().close()
+        finally:
+            if self.http_session is not None:
+                await self.http_session.close()
+                self.http_session = None
+            self.executor.shutdown(wait=False, cancel_futures=True)
+
+    # --- shared services -----------------------------------------------------------------
+
+    async def analyze_text(self, text: str, *, title: str | None = None) -> tuple[Article, Digest]:
+        """Parse and analyse `text` in the executor, keeping the event loop free."""
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self.executor, analyze_text, text, title)
+
+    async def is_moderator(
+        self, member: discord.Member | discord.User, permissions: discord.Permissions
+    ) -> bool:
+        """Manage Messages in the channel, or the `MODERATOR_ROLE` setting (id or name), or
+        the role a server set with `/settings modrole`."""
+        if not isinstance(member, discord.Member):
+            return False
+        if permissions.manage_messages or permissions.administrator:
+            return True
+        role_ids = {r.id for r in member.roles}
+        wanted = self.settings.moderator_role
+        if isinstance(wanted, int) and wanted in role_ids:
+            return True
+        if isinstance(wanted, str):
+            name = wanted.casefold()
+            if any(r.name.casefold() == name for r in member.roles):
+                return True
+        guild_settings = await self.store.get_settings(member.guild.id)
+        return guild_settings.moderator_role_id in role_ids
+
+    async def require_moderator(self, target: Target) -> discord.Member:
+        """The invoking member, or `NotModerator` / `GuildOnly`."""
+        if isinstance(target, commands.Context):
+            member, permissions, guild = target.author, target.permissions, target.guild
+        else:
+            member, permissions, guild = target.user, target.permissions, target.guild
+        if guild is None or not isinstance(member, discord.Member):
+            raise GuildOnly()
+        if not await self.is_moderator(member, permissions):
+            raise NotModerator(
+                "Only moderators can do that (Manage Messages, or the moderator role)."
+            )
+        return member
+
+    # --- errors --------------------------------------------------------------------------
+
+    async def report_error(self, target: Target, error: BaseException) -> None:
+        """The one error handler: a user's mistake → a short (ephemeral) message; anything
+        else → the traceback in the log and a generic apology, no internals."""
+        original = _unwrap(error)
+        if isinstance(original, commands.CommandNotFound):
+            return
+        ctx = target if isinstance(target, commands.Context) else None
+        message = user_message(original, ctx)
+        if message is None:
+            where = self._describe(target)
+            log.error("unexpected error in %s", where, exc_info=original)
+            message = GENERIC_APOLOGY
+        else:
+            log.debug("user error: %s", message)
+        await reply_error(target, message)
+
+    @staticmethod
+    def _describe(target: Target) -> str:
+        if isinstance(target, commands.Context):
+            return f"command {target.command and target.command.qualified_name!r}"
+        command = target.command
+        name = command.qualified_name if command is not None else target.type.name
+        return f"interaction {name!r}"
+
+    async def on_command_error(
+        self, context: commands.Context[Any], exception: commands.CommandError, /
+    ) -> None:
+        if context.command is not None and context.command.has_error_handler():
+            return
+        await self.report_error(context, exception)
+
+    async def on_app_command_error(
+        self, interaction: discord.Interaction[Any], error: app_commands.AppCommandError
+    ) -> None:
+        await self.report_error(interaction, error)

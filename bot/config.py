@@ -1,0 +1,198 @@
+"""Settings from the environment and a `.env` file, validated once at start.
+
+`load_settings()` reads the process environment over a `.env` file (python-dotenv; the
+environment wins, `os.environ` is never modified) and returns a frozen `Settings`, or raises
+`ConfigError` listing *every* problem at once. Each variable is documented in `.env.example`.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from dotenv import dotenv_values
+
+from .errors import ConfigError
+
+DEFAULT_DB = Path("data") / "digestbot.sqlite3"
+DEFAULT_MAX_ARTICLE_BYTES = 512_000
+DEFAULT_ANALYSIS_WORKERS = 2
+DEFAULT_FETCH_MAX_BYTES = 5 * 1024 * 1024
+DEFAULT_FETCH_TIMEOUT = 30.0
+
+_TRUE = frozenset({"1", "true", "yes", "on"})
+_FALSE = frozenset({"0", "false", "no", "off", ""})
+_LEVELS = ("CRITICAL", "ERROR", "WARNING", "INFO", "DEBUG")
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    """Everything the bot reads from its environment. Build with `load_settings()`."""
+
+    token: str | None = None
+    db_path: Path = DEFAULT_DB
+    command_prefix: str = "!"
+    moderator_role: int | str | None = None  # a role id, or a role name (case-insensitive)
+    dev_guild_id: int | None = None
+    owner_ids: frozenset[int] = frozenset()
+    log_level: str = "INFO"
+    message_content: bool = False
+    api_base: str | None = None  # e.g. "http://127.0.0.1:8080/api/v10"
+    gateway_url: str | None = None  # e.g. "ws://127.0.0.1:8080/"
+    fetch_allow_hosts: frozenset[str] = frozenset()  # hosts/IPs/CIDRs fetchable though private
+    fetch_max_bytes: int = DEFAULT_FETCH_MAX_BYTES  # a web page's size cap
+    fetch_timeout: float = DEFAULT_FETCH_TIMEOUT  # seconds for a whole fetch
+    max_article_bytes: int = DEFAULT_MAX_ARTICLE_BYTES
+    analysis_workers: int = DEFAULT_ANALYSIS_WORKERS
+
+    @property
+    def log_level_number(self) -> int:
+        return int(logging.getLevelName(self.log_level))
+
+
+def _bool(name: str, raw: str, problems: list[str]) -> bool:
+    value = raw.strip().lower()
+    if value in _TRUE:
+        return True
+    if value in _FALSE:
+        return False
+    problems.append(f"{name} must be true or false (got {raw!r}).")
+    return False
+
+
+def _snowflake(name: str, raw: str, problems: list[str]) -> int | None:
+    value = raw.strip()
+    if not value:
+        return None
+    if not value.isdigit() or not 0 < int(value) < 2**64:
+        problems.append(f"{name} must be a Discord id: digits only (got {raw!r}).")
+        return None
+    return int(value)
+
+
+def _positive(name: str, raw: str, default: int, problems: list[str]) -> int:
+    value = raw.strip()
+    if not value:
+        return default
+    if not value.isdigit() or int(value) <= 0:
+        problems.append(f"{name} must be a positive whole number (got {raw!r}).")
+        return default
+    return int(value)
+
+
+def _url(name: str, raw: str, schemes: tuple[str, ...], example: str, problems: list[str]) -> str:
+    value = raw.strip().rstrip("/")
+    if not value:
+        return ""
+    if not re.match(rf"^({'|'.join(schemes)})://[^/\s]+", value):
+        problems.append(
+            f"{name} must be a {' or '.join(schemes)} URL like {example} (got {raw!r})."
+        )
+        return ""
+    return value
+
+
+def load_settings(
+    environ: Mapping[str, str] | None = None,
+    *,
+    env_file: str | Path | None = ".env",
+    create_dirs: bool = True,
+) -> Settings:
+    """Read and validate the settings. Raises `ConfigError` naming every problem found.
+
+    `environ` defaults to `os.environ`; values in it override those of `env_file` (skipped
+    when `None` or missing). The database's directory is created when `create_dirs`.
+    """
+    values: dict[str, str] = {}
+    if env_file is not None and Path(env_file).is_file():
+        values.update({k: v for k, v in dotenv_values(env_file).items() if v is not None})
+    values.update(os.environ if environ is None else environ)
+
+    def get(name: str, default: str = "") -> str:
+        return values.get(name, default)
+
+    problems: list[str] = []
+
+    token: str | None = get("DISCORD_TOKEN").strip() or None
+    if token is not None:
+        token = token.removeprefix("Bot ").strip()
+        if any(ch.isspace() for ch in token):
+            problems.append("DISCORD_TOKEN must be the bot token alone, without spaces.")
+
+    db_raw = get("DIGESTBOT_DB").strip()
+    db_path = Path(db_raw).expanduser() if db_raw else DEFAULT_DB
+    if create_dirs:
+        try:
+            db_path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            problems.append(f"DIGESTBOT_DB: cannot create directory {db_path.parent}: {exc}.")
+
+    prefix = get("COMMAND_PREFIX", "!")
+    if not prefix.strip() or len(prefix) > 10 or any(ch.isspace() for ch in prefix):
+        problems.append(f"COMMAND_PREFIX must be 1-10 characters without spaces (got {prefix!r}).")
+
+    role_raw = get("MODERATOR_ROLE").strip()
+    moderator_role: int | str | None = None
+    if role_raw:
+        moderator_role = int(role_raw) if role_raw.isdigit() else role_raw.lstrip("@")
+
+    owner_ids: set[int] = set()
+    for part in get("OWNER_IDS").replace(",", " ").split():
+        owner = _snowflake("OWNER_IDS", part, problems)
+        if owner is not None:
+            owner_ids.add(owner)
+
+    level = get("LOG_LEVEL", "INFO").strip().upper() or "INFO"
+    if level not in _LEVELS:
+        problems.append(f"LOG_LEVEL must be one of {', '.join(_LEVELS)} (got {level!r}).")
+        level = "INFO"
+
+    api = "DISCORD_API_BASE"
+    gw = "DISCORD_GATEWAY_URL"
+    api_base = _url(api, get(api), ("http", "https"), "http://127.0.0.1:8080/api/v10", problems)
+    gateway = _url(gw, get(gw), ("ws", "wss"), "ws://127.0.0.1:8080/", problems)
+
+    hosts = frozenset(h.lower() for h in get("FETCH_ALLOW_HOSTS").replace(",", " ").split())
+    timeout_raw = get("FETCH_TIMEOUT").strip()
+    fetch_timeout = DEFAULT_FETCH_TIMEOUT
+    if timeout_raw:
+        try:
+            fetch_timeout = float(timeout_raw)
+        except ValueError:
+            fetch_timeout = -1.0
+        if not 0 < fetch_timeout <= 300:
+            problems.append(
+                f"FETCH_TIMEOUT must be seconds between 0 and 300 (got {timeout_raw!r})."
+            )
+            fetch_timeout = DEFAULT_FETCH_TIMEOUT
+
+    settings = Settings(
+        token=token,
+        db_path=db_path,
+        command_prefix=prefix,
+        moderator_role=moderator_role,
+        dev_guild_id=_snowflake("DEV_GUILD_ID", get("DEV_GUILD_ID"), problems),
+        owner_ids=frozenset(owner_ids),
+        log_level=level,
+        message_content=_bool("MESSAGE_CONTENT", get("MESSAGE_CONTENT"), problems),
+        api_base=api_base or None,
+        gateway_url=gateway or None,
+        fetch_allow_hosts=hosts,
+        fetch_max_bytes=_positive(
+            "FETCH_MAX_BYTES", get("FETCH_MAX_BYTES"), DEFAULT_FETCH_MAX_BYTES, problems
+        ),
+        fetch_timeout=fetch_timeout,
+        max_article_bytes=_positive(
+            "ARTICLE_MAX_BYTES", get("ARTICLE_MAX_BYTES"), DEFAULT_MAX_ARTICLE_BYTES, problems
+        ),
+        analysis_workers=_positive(
+            "ANALYSIS_WORKERS", get("ANALYSIS_WORKERS"), DEFAULT_ANALYSIS_WORKERS, problems
+        ),
+    )
+    if problems:
+        raise ConfigError(problems)
+    return settings

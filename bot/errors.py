@@ -1,0 +1,69 @@
+"""Domain exceptions. Each carries the short message a user (or the person starting the bot) sees.
+
+The central error handler (`bot.client.DigestBot.report_error`) turns a `UserError` into a
+short ephemeral reply and anything else into a logged traceback plus a generic apology, so
+a cog raises one of these instead of sending its own error message.
+"""
+
+from __future__ import annotations
+
+
+class DigestbotError(Exception):
+    """Base class of every error of ours."""
+
+
+class ConfigError(DigestbotError):
+    """The settings are invalid. `problems` lists every problem found, one sentence each."""
+
+    def __init__(self, problems: list[str]) -> None:
+        self.problems = list(problems)
+        super().__init__("\n".join(f"- {p}" for p in self.problems))
+
+    def __str__(self) -> str:
+        return "Invalid settings:\n" + "\n".join(f"- {p}" for p in self.problems)
+
+
+class UserError(DigestbotError):
+    """A mistake or a refusal the user should read: its message is shown to them verbatim."""
+
+    def __init__(self, message: str) -> None:
+        self.user_message = message
+        super().__init__(message)
+
+
+class NotModerator(UserError):
+    def __init__(self, message: str = "Only moderators can do that.") -> None:
+        super().__init__(message)
+
+
+class GuildOnly(UserError):
+    def __init__(self) -> None:
+        super().__init__("That works only in a server.")
+
+
+class ArticleNotFound(UserError):
+    """An `article` option named nothing in this server."""
+
+
+class AmbiguousArticle(UserError):
+    """A title matched several articles."""
+
+
+class NoArticle(UserError):
+    """A command needs an article and none could be chosen."""
+
+
+class BadSource(UserError):
+    """The text, file or URL given to `/article post` cannot become an article."""
+
+
+class SourceTooLarge(BadSource):
+    pass
+
+
+class UnsupportedFile(BadSource):
+    pass
+
+
+class EmptyArticle(BadSource):
+    pass

@@ -1,0 +1,116 @@
+"""`python -m bot` (and the `digestbot` script): run the bot until SIGINT/SIGTERM.
+
+Exit codes: 0 after a clean shutdown; 2 for a missing token or invalid settings; 1 when
+Discord refuses to let the bot in (bad token, a privileged intent not enabled) or the
+database cannot be opened.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import signal
+import sys
+
+import discord
+
+from .config import Settings, load_settings
+from .errors import ConfigError
+
+log = logging.getLogger(__name__)
+
+USAGE = """\
+usage: python -m bot                 run the bot (settings from the environment and .env)
+       python -m bot digest FILE     digest an article offline, no Discord needed
+       python -m bot ask FILE QUESTION
+"""
+
+NO_TOKEN = """\
+digestbot: DISCORD_TOKEN is not set, so the bot cannot log in to Discord.
+Get a token: https://discord.com/developers/applications → your application → Bot →
+Reset Token, then put DISCORD_TOKEN=<token> in the environment or in a .env file
+(see .env.example and README.md).
+Without Discord, `python -m bot digest FILE` digests an article offline.
+"""
+
+INTENT_REFUSED = """\
+digestbot: Discord refused the Message Content intent (MESSAGE_CONTENT=true).
+Enable it at https://discord.com/developers/applications → your application → Bot →
+Privileged Gateway Intents → "Message Content Intent", or set MESSAGE_CONTENT=false:
+slash commands, context menus and mentions work without it.
+"""
+
+BAD_TOKEN = """\
+digestbot: Discord rejected DISCORD_TOKEN. Reset the token on the application's Bot page
+(https://discord.com/developers/applications) and update DISCORD_TOKEN.
+"""
+
+
+def run(args: list[str]) -> int:
+    """Run the bot; returns the process exit code."""
+    if args and args[0] in ("-h", "--help", "help"):
+        sys.stdout.write(USAGE)
+        return 0
+    if args:
+        sys.stderr.write(f"digestbot: unknown arguments: {' '.join(args)}\n{USAGE}")
+        return 2
+    try:
+        settings = load_settings(create_dirs=False)  # open_store creates the directory
+    except ConfigError as exc:
+        sys.stderr.write(f"digestbot: {exc}\nSee .env.example for every setting.\n")
+        return 2
+    if not settings.token:
+        sys.stderr.write(NO_TOKEN)
+        return 2
+    discord.utils.setup_logging(level=settings.log_level_number, root=True)
+    try:
+        return asyncio.run(serve(settings))
+    except KeyboardInterrupt:  # a second Ctrl-C during shutdown
+        return 130
+
+
+async def serve(settings: Settings) -> int:
+    """Open the store, run the bot until a signal or a fatal error, close everything."""
+    from storage import StorageError, open_store
+
+    from .client import DigestBot
+
+    assert settings.token is not None
+    try:
+        store = await open_store(settings.db_path)
+    except (StorageError, OSError) as exc:
+        sys.stderr.write(f"digestbot: cannot open the database {settings.db_path}: {exc}\n")
+        return 1
+    bot = DigestBot(settings, store)
+    loop = asyncio.get_running_loop()
+    closing: list[asyncio.Task[None]] = []
+
+    def stop(name: str) -> None:
+        if not closing:
+            log.info("%s received; shutting down", name)
+            closing.append(loop.create_task(bot.close()))
+
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        with contextlib.suppress(NotImplementedError, RuntimeError):  # not on this platform
+            loop.add_signal_handler(sig, stop, sig.name)
+    code = 0
+    try:
+        async with bot:
+            await bot.start(settings.token)
+    except discord.PrivilegedIntentsRequired:
+        sys.stderr.write(INTENT_REFUSED)
+        code = 1
+    except discord.LoginFailure:
+        sys.stderr.write(BAD_TOKEN)
+        code = 1
+    finally:
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.remove_signal_handler(sig)
+        if not bot.is_closed():
+            await bot.close()
+        for task in closing:
+            await task
+        await store.close()
+        log.info("store closed; bye")
+    return code
