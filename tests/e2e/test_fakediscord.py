@@ -234,7 +234,7 @@ class TinyBot(commands.Bot):
 
 @contextlib.asynccontextmanager
 async def running(
-    bot: commands.Bot, fake: FakeDiscord, token: str | None = None
+    bot: discord.Client, fake: FakeDiscord, token: str | None = None
 ) -> AsyncIterator[Any]:
     """Run ``bot`` against ``fake`` until the block ends; yields once it is ready."""
     with fake.patch_discord_py():
@@ -253,7 +253,7 @@ async def running(
                 await task
 
 
-async def _ready(bot: commands.Bot, fake: FakeDiscord) -> None:
+async def _ready(bot: discord.Client, fake: FakeDiscord) -> None:
     await fake.wait_ready(timeout=10)
     await bot.wait_until_ready()
 
@@ -311,7 +311,7 @@ async def test_login_identify_and_command_sync(
     # without the members intent, GUILD_CREATE carries only the bot's own member
     assert guild.member_count == 4 and [m.id for m in guild.members] == [fake.bot_user.id]
     assert guild.me.guild_permissions.send_messages
-    assert await bot.is_owner(discord.Object(fake.app_owner.id))
+    assert await bot.is_owner(await bot.fetch_user(fake.app_owner.id))
 
 
 async def test_members_intent_gets_every_member(fake: FakeDiscord, world: World) -> None:
@@ -848,3 +848,13 @@ async def test_bot_as_a_subprocess(fake: FakeDiscord, world: World, tmp_path: Pa
         await fake.send_user_message(world.general, world.bob, "hello")
         assert (await fake.wait_for_bot_message(world.general))["content"] == "heard you"
     assert proc.returncode == 0, proc.output
+
+
+async def test_timings_for_latency_measurements(
+    fake: FakeDiscord, world: World, bot: TinyBot
+) -> None:
+    ix = await fake.slash(world.general, world.bob, "echo", {"text": "fast"})
+    await ix.wait_response()
+    latency = ix.responses[0].at - ix.created_at
+    assert 0 <= latency < fake.interaction_timeout
+    assert fake.requests[-1].at >= ix.created_at

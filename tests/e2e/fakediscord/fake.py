@@ -75,6 +75,10 @@ class FakeTimeout(FakeDiscordError, TimeoutError):
     """Waiting for the bot timed out (the message lists what the bot did and what was rejected)."""
 
 
+def _loop_clock() -> float:
+    return asyncio.get_running_loop().time()
+
+
 @dataclass
 class RecordedRequest:
     """One request the bot made (or a gateway rejection, ``method == "GATEWAY"``).
@@ -82,6 +86,7 @@ class RecordedRequest:
     ``path`` is relative to the API base (``/channels/1/messages``) or, for attachment
     downloads, the CDN path. ``json`` is the body (``payload_json`` for multipart), ``files`` the
     uploaded files. ``response`` is what the fake answered (Discord's error body on a failure).
+    ``at``: the event loop's clock when it arrived (compare with ``FakeInteraction.created_at``).
     """
 
     method: str
@@ -95,6 +100,7 @@ class RecordedRequest:
     injected: bool = False
     note: str = ""
     seen: bool = False
+    at: float = field(default_factory=_loop_clock)
 
     @property
     def code(self) -> int | None:
@@ -503,11 +509,12 @@ class FakeDiscord:
         """The user types ``value`` into option ``focused``; returns the bot's choices."""
         words = command.strip().lstrip("/").split()
         cmd, guild_id = self._find_command(channel, words[0], 1)
+        self._check_command_access(channel, user, cmd, command)
         schema, wrap = find_option_schema(cmd, words[1:], command)
         builder = OptionBuilder(self, channel, command)
         given = dict(options or {})
         given[focused] = value
-        leaf = builder.options(schema, {k: v for k, v in given.items()}, {}, focused=focused)
+        leaf = builder.options(schema, given, {}, focused=focused)
         data = self._command_data(cmd, guild_id, wrap(leaf), builder.resolved)
         ix = self._interact(AUTOCOMPLETE, channel, user, data, f"autocomplete /{command} {focused}")
         return await ix.wait_choices(timeout)
@@ -945,8 +952,9 @@ class FakeDiscord:
         if channel.guild is not None:
             for raw in dict.fromkeys(int(x) for x in _ROLE_MENTION.findall(content)):
                 role = channel.guild.roles.get(raw)
-                allowed_role = role and ("roles" in parse or raw in roles_ok)
-                if allowed_role and (role.mentionable or perms & P.MENTION_EVERYONE):
+                if role is None or not ("roles" in parse or raw in roles_ok):
+                    continue
+                if role.mentionable or perms & P.MENTION_EVERYONE:
                     roles.append(raw)
         everyone = (
             ("@everyone" in content or "@here" in content)
@@ -1296,7 +1304,7 @@ def _message_id(ref: MessageRef) -> int:
 
 
 def _spec_type(spec: FileSpec) -> str | None:
-    return spec[2] if len(spec) > 2 else None  # type: ignore[misc]
+    return spec[2] if len(spec) > 2 else None
 
 
 def _normalise_embeds(embeds: list[JSON]) -> list[JSON]:

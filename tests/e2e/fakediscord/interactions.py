@@ -53,6 +53,8 @@ class InteractionReply:
     ``data``: the JSON body the bot sent (``payload_json`` of a multipart request).
     ``message``: the message this produced or changed, as Discord stores it right after this
     reply, plus ``allowed_mentions`` as the bot sent it; ``None`` when no message was involved.
+    ``at``: the event loop's clock when the request arrived; ``at - interaction.created_at`` is
+    the bot's latency from dispatch.
     """
 
     kind: str
@@ -60,6 +62,7 @@ class InteractionReply:
     data: JSON
     files: list[FakeFile]
     message: JSON | None = None
+    at: float = 0.0
 
 
 @dataclass(eq=False)
@@ -73,7 +76,7 @@ class FakeInteraction:
     payload: JSON
     channel: FakeChannel
     user: FakeUser
-    created_at: float
+    created_at: float  # the event loop's clock when the fake dispatched it
     label: str
     source_message_id: int | None = None
     responses: list[InteractionReply] = field(default_factory=list)

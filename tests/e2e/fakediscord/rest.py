@@ -766,7 +766,7 @@ class Rest:
             ix.modal = dict(data, components=number_components(data["components"]))
         ix.callback_type = kind
         shown = message if kind in (4, 7) else None
-        self.reply(ix, "callback", kind, data, call.files, shown)
+        self.reply(ix, call, "callback", kind, data, shown)
         if "with_response" not in call.query:
             return None
         info: JSON = {"id": str(ix.id), "type": ix.type}
@@ -784,14 +784,16 @@ class Rest:
     def reply(
         self,
         ix: FakeInteraction,
+        call: Call,
         kind: str,
         callback: int | None,
         data: JSON,
-        files: list[FakeFile],
         message: StoredMessage | None,
     ) -> None:
         shot = snapshot(message.data, data.get("allowed_mentions")) if message else None
-        ix.responses.append(InteractionReply(kind, callback, copy.deepcopy(data), files, shot))
+        data = copy.deepcopy(data)
+        reply = InteractionReply(kind, callback, data, call.files, shot, call.record.at)
+        ix.responses.append(reply)
         self.fake._changed()
 
     def webhook_interaction(self, call: Call) -> FakeInteraction:
@@ -834,7 +836,7 @@ class Rest:
                 ix.channel, self.fake.bot_user, payload, call.files, interaction=ix
             )
             ix.followup_ids.append(message.id)
-        self.reply(ix, "followup", None, payload, call.files, message)
+        self.reply(ix, call, "followup", None, payload, message)
         if call.query.get("wait") in ("1", "true", "True"):
             return copy.deepcopy(message.data)
         return None
@@ -848,14 +850,14 @@ class Rest:
         stored = self.webhook_message(ix, call)
         payload = call.body()
         self.edit(stored, payload, call.files, prefix=())
-        self.reply(ix, "edit", None, payload, call.files, stored)
+        self.reply(ix, call, "edit", None, payload, stored)
         return copy.deepcopy(stored.data)
 
     async def delete_webhook_message(self, call: Call) -> Any:
         ix = self.webhook_interaction(call)
         stored = self.webhook_message(ix, call)
         self.fake._delete_message(stored)
-        self.reply(ix, "delete", None, {}, [], None)
+        self.reply(ix, call, "delete", None, {}, None)
         return None
 
 
