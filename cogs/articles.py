@@ -35,7 +35,7 @@ from discord.ext import commands
 from bot.article import Article
 from bot.article_option import article_autocomplete, resolve_article
 from bot.errors import BadSource, EmptyArticle, GuildOnly, SourceTooLarge, UnsupportedFile
-from bot.render import Page, article_label, article_list_page, digest_pages, text_pages
+from bot.render import Page, article_label, article_list_page, clip, digest_pages, text_pages
 from bot.views import ConfirmView, ListPageSource, Paginator, send_page
 from bot.web import ExtractedPage, FetchError, check_url, extract_text, fetch_and_extract
 from storage import NewArticle, Store, StoredArticle
@@ -51,6 +51,7 @@ Target = commands.Context[Any] | discord.Interaction[Any]
 FILE_SUFFIXES = frozenset({".txt", ".text", ".md", ".markdown", ".html", ".htm", ".xhtml"})
 MODAL_BODY_LIMIT = 4000  # Discord's limit for a text input
 LIST_PAGE_SIZE = 10
+TITLE_FROM_TEXT = 80  # characters of the opening sentence used as a title when there is none
 _URL_ONLY = re.compile(r"^<?(https?://\S+?)>?$")
 
 
@@ -204,10 +205,11 @@ class PostModal(discord.ui.Modal, title="Post an article"):
     """The form `/article post` opens when given no text, file or URL."""
 
     article_title: discord.ui.TextInput[PostModal] = discord.ui.TextInput(
-        label="Title", required=False, max_length=200, placeholder="Optional"
+        label="Title", custom_id="title", required=False, max_length=200, placeholder="Optional"
     )
     body: discord.ui.TextInput[PostModal] = discord.ui.TextInput(
         label="Article text",
+        custom_id="body",
         style=discord.TextStyle.paragraph,
         max_length=MODAL_BODY_LIMIT,
         placeholder="Paste the article. Blank lines separate paragraphs.",
@@ -276,6 +278,9 @@ def _title_for(source: Source, article: Article) -> str | None:
     first = article.sections[0] if article.sections else None
     if first is not None and first.heading and first.paragraphs and first.paragraphs[0].number == 1:
         return first.heading
+    if article.paragraphs:  # the opening words, so that lists and autocomplete can name it
+        opening = article.paragraphs[0].sentences or [article.paragraphs[0].text]
+        return clip(" ".join(opening[0].split()), TITLE_FROM_TEXT)
     return None
 
 

@@ -23,6 +23,9 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "markers", "discord_errors_ok: rejected requests left in fake.errors do not fail the test"
     )
+    config.addinivalue_line(
+        "markers", "digestbot(**settings): Settings fields for the digestbot fixture's bot"
+    )
 
 
 @pytest.hookimpl(wrapper=True, tryfirst=True)
@@ -47,3 +50,7 @@ async def fake(request: pytest.FixtureRequest) -> AsyncIterator[FakeDiscord]:
         passed = request.node.stash.get(_CALL_PASSED, False)
         if passed and not request.node.get_closest_marker("discord_errors_ok"):
             server.assert_no_errors()
+
+
+# The real bot against the fake (see tests/e2e/bot_fixtures.py).
+from tests.e2e.bot_fixtures import digestbot, world  # noqa: E402, F401
