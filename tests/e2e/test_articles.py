@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
+from aiohttp import web
 
 from bot.article import analyze, parse
 from bot.client import DigestBot
@@ -13,6 +15,8 @@ from tests.e2e.bot_fixtures import World, button_id, buttons, embed_text
 from tests.e2e.fakediscord import FakeDiscord
 
 SAMPLE = (Path(__file__).parents[1] / "fixtures" / "anthropic-amazon-partnership.txt").read_text()
+# What fits in one Discord message (2000 characters): the heading and first two paragraphs.
+SHORT = "\n".join(SAMPLE.splitlines()[:3])
 EPHEMERAL = 64
 
 
@@ -206,3 +210,229 @@ async def test_guilds_are_isolated(fake: FakeDiscord, world: World, digestbot: D
     delete = await fake.slash(world.lobby, world.carol, "article delete", {"article": "1"})
     assert "no article #1" in (await delete.wait_response())["content"]
     assert await digestbot.store.get_article(world.guild.id, 1) is not None
+
+
+# --- other ways in: context menu, prefix commands, files, web pages ----------------------------
+
+
+async def test_save_message_as_article(
+    fake: FakeDiscord, world: World, digestbot: DigestBot
+) -> None:
+    message = await fake.send_user_message(world.general, world.bob, SHORT)
+    ix = await fake.context_menu(world.general, world.alice, "Save as article", message)
+    reply = await ix.wait_response()
+    assert "$5 billion" in unescape(embed_text(reply))
+    stored = await digestbot.store.get_article(world.guild.id, 1)
+    assert stored is not None and stored.source_kind == "message"
+    assert stored.source_ref is not None and str(message["id"]) in stored.source_ref
+    refused = await fake.context_menu(world.general, world.bob, "Save as article", message)
+    assert "Only moderators" in (await refused.wait_response())["content"]
+
+
+async def test_slash_commands_work_without_the_message_content_intent(
+    fake: FakeDiscord, world: World, digestbot: DigestBot
+) -> None:
+    assert fake.intents is not None and not fake.intents & (1 << 15)
+    ix = await fake.slash(world.general, world.alice, "article post", {"text": SAMPLE})
+    assert_digest_of_sample(await ix.wait_response())
+    # a prefix command's text is invisible without the intent: the bot stays silent
+    await fake.send_user_message(world.general, world.alice, "!article list")
+    ix = await fake.slash(world.general, world.alice, "article list")
+    await ix.wait_response()
+    bot_messages = [m for m in fake.messages(world.general) if m["author"].get("bot")]
+    assert sum("Articles (" in embed_text(m) for m in bot_messages) == 1  # the slash one
+
+
+@pytest.mark.digestbot(message_content=True)
+async def test_prefix_commands_with_the_intent(
+    fake: FakeDiscord, world: World, digestbot: DigestBot
+) -> None:
+    posted = await fake.send_user_message(world.general, world.alice, f"!article post {SHORT}")
+    reply = await fake.wait_for_bot_message(world.general, after=posted)
+    assert "$5 billion" in unescape(embed_text(reply))
+    sent = fake.find_requests("POST", r"/channels/\d+/messages$")
+    quiet = {"parse": [], "replied_user": False}
+    assert sent and all(r.json["allowed_mentions"] == quiet for r in sent)
+
+    # as a reply to someone's message: posts that message
+    other = "Paris hosted 12 meetings in 2024.\n\nThe mayor said 3 more will follow next year."
+    source = await fake.send_user_message(world.general, world.bob, other)
+    command = await fake.send_user_message(
+        world.general, world.alice, "!article post", reply_to=source
+    )
+    reply = await fake.wait_for_bot_message(world.general, after=command)
+    assert "Article #2" in embed_text(reply)
+    stored = await digestbot.store.get_article(world.guild.id, 2)
+    assert stored is not None and stored.text == other
+
+    # members without permission get a short refusal
+    refused = await fake.send_user_message(world.general, world.bob, "!article post Some text.")
+    answer = await fake.wait_for_bot_message(world.general, after=refused)
+    assert "Only moderators" in answer["content"]
+
+    listing = await fake.send_user_message(world.general, world.bob, "!article list")
+    answer = await fake.wait_for_bot_message(world.general, after=listing)
+    assert "#2" in embed_text(answer) and "#1" in embed_text(answer)
+
+    missing = await fake.send_user_message(world.general, world.bob, "!article show")
+    answer = await fake.wait_for_bot_message(world.general, after=missing)
+    assert "Missing `article`" in answer["content"]
+
+
+@pytest.mark.digestbot(max_article_bytes=2000)
+async def test_bad_files_get_clear_messages(
+    fake: FakeDiscord, world: World, digestbot: DigestBot
+) -> None:
+    cases = [
+        (("notes.pdf", b"%PDF-1.4 ...", "application/pdf"), "not “notes.pdf”"),
+        (("big.txt", b"word " * 1000, "text/plain"), "the limit is 1 KB"),
+        (("blob.txt", bytes(range(256)) * 4, "text/plain"), "binary"),
+    ]
+    for spec, expected in cases:
+        ix = await fake.slash(
+            world.general, world.alice, "article post", attachments={"file": spec}
+        )
+        reply = await ix.wait_response()
+        assert reply["flags"] & EPHEMERAL, reply
+        assert expected in reply["content"]
+    both = await fake.slash(
+        world.general, world.alice, "article post", {"text": "x", "url": "https://example.com"}
+    )
+    assert "one of" in (await both.wait_response())["content"]
+    assert (await digestbot.store.list_articles(world.guild.id)).total == 0
+
+
+HTML_PAGE = """<!doctype html><html><head><title>Amazon bets on Anthropic</title>
+<meta name="author" content="Jane Reporter"></head><body>
+<nav><a href="/">Home</a> <a href="/tech">Tech</a></nav>
+<article><h1>Amazon bets on Anthropic</h1>
+<p>Anthropic and Amazon formalized a deepened strategic partnership through a $5 billion
+investment and expanded cloud computing agreement, as reported by The Wall Street Journal.</p>
+<h2>Why it matters</h2>
+<p>For Anthropic, the funding provides the runway necessary to pursue the extraordinarily
+compute-intensive work of training frontier AI models, which demand infrastructure
+investments measured in the billions of dollars.</p>
+<p>Amazon, for its part, gains a privileged relationship with one of the most credible
+safety-focused AI labs in the world, embedding Claude deeply into its AWS offerings.</p>
+</article><footer>Subscribe to our newsletter. Cookie settings.</footer></body></html>"""
+
+
+async def test_html_file_goes_through_the_extractor(
+    fake: FakeDiscord, world: World, digestbot: DigestBot
+) -> None:
+    ix = await fake.slash(
+        world.general,
+        world.alice,
+        "article post",
+        attachments={"file": ("page.html", HTML_PAGE.encode(), "text/html")},
+    )
+    reply = await ix.wait_response()
+    text = unescape(embed_text(reply))
+    assert reply["embeds"][0]["title"] == "Amazon bets on Anthropic"
+    assert "$5 billion" in text and "Why it matters" in text
+    stored = await digestbot.store.get_article(world.guild.id, 1)
+    assert stored is not None and "Home" not in stored.text and "Cookie" not in stored.text
+
+
+@pytest.fixture
+async def web_page() -> AsyncIterator[str]:
+    """A local web server on 127.0.0.1 serving HTML_PAGE at /story; yields the URL."""
+
+    async def story(_: web.Request) -> web.Response:
+        return web.Response(text=HTML_PAGE, content_type="text/html")
+
+    app = web.Application()
+    app.router.add_get("/story", story)
+    runner = web.AppRunner(app, access_log=None)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = runner.addresses[0][1]
+    try:
+        yield f"http://127.0.0.1:{port}/story"
+    finally:
+        await runner.cleanup()
+
+
+@pytest.mark.digestbot(fetch_allow_hosts=frozenset({"127.0.0.1"}))
+async def test_post_by_url(
+    fake: FakeDiscord, world: World, digestbot: DigestBot, web_page: str
+) -> None:
+    ix = await fake.slash(world.general, world.alice, "article post", {"url": web_page})
+    reply = await ix.wait_response()
+    assert reply["embeds"][0]["title"] == "Amazon bets on Anthropic"
+    assert reply["embeds"][0].get("url") == web_page
+    text = unescape(embed_text(reply))
+    assert "Jane Reporter" in text and "$5 billion" in text
+    stored = await digestbot.store.get_article(world.guild.id, 1)
+    assert stored is not None and stored.source_kind == "url" and stored.source_ref == web_page
+
+
+async def test_private_urls_are_refused(
+    fake: FakeDiscord, world: World, digestbot: DigestBot, web_page: str
+) -> None:
+    for url in (web_page, "http://169.254.169.254/latest/meta-data", "file:///etc/passwd"):
+        ix = await fake.slash(world.general, world.alice, "article post", {"url": url})
+        reply = await ix.wait_response()
+        assert reply["flags"] & EPHEMERAL and reply["content"], reply
+    assert (await digestbot.store.list_articles(world.guild.id)).total == 0
+
+
+# --- settings, owner sync, errors -------------------------------------------------------------
+
+
+async def test_moderator_role_setting(
+    fake: FakeDiscord, world: World, digestbot: DigestBot
+) -> None:
+    writers = fake.create_role(world.guild, "Writers")
+    dave = fake.create_member(world.guild, "dave", roles=[writers])
+    ix = await fake.slash(world.general, dave, "article post", {"text": SAMPLE})
+    assert "Only moderators" in (await ix.wait_response())["content"]
+    # Manage Messages is not enough to choose the moderator role; the server owner may
+    ix = await fake.slash(world.general, world.alice, "settings modrole", {"role": writers})
+    assert "Manage Server" in (await ix.wait_response())["content"]
+    owner = fake.create_member(world.guild, world.guild.owner)
+    ix = await fake.slash(world.general, owner, "settings modrole", {"role": writers})
+    assert "Writers" in (await ix.wait_response())["content"]
+    ix = await fake.slash(world.general, dave, "article post", {"text": SAMPLE})
+    assert_digest_of_sample(await ix.wait_response())
+    ix = await fake.slash(world.general, world.alice, "settings threads", {"state": "off"})
+    assert "off" in (await ix.wait_response())["content"]
+    assert not (await digestbot.store.get_settings(world.guild.id)).discussion_threads
+    assert (await digestbot.store.get_settings(world.guild_b.id)).moderator_role_id is None
+
+
+async def test_owner_sync_by_mention(fake: FakeDiscord, world: World, digestbot: DigestBot) -> None:
+    owner = fake.create_member(world.guild, fake.app_owner)
+    message = await fake.send_user_message(
+        world.general, owner, "sync here", mentions=[fake.bot_user]
+    )
+    reply = await fake.wait_for_bot_message(world.general, after=message)
+    assert "to this server" in reply["content"]
+    names = {c["name"] for c in fake.commands(world.guild)}
+    assert {"article", "settings", "Save as article"} <= names
+    refused = await fake.send_user_message(
+        world.general, world.alice, "sync here", mentions=[fake.bot_user]
+    )
+    answer = await fake.wait_for_bot_message(world.general, after=refused)
+    assert "owner" in answer["content"]
+
+
+async def test_unexpected_error_is_logged_and_apologised_for(
+    fake: FakeDiscord,
+    world: World,
+    digestbot: DigestBot,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    async def broken(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("database on fire at /secret/path")
+
+    monkeypatch.setattr(digestbot.store, "list_articles", broken)
+    ix = await fake.slash(world.general, world.bob, "article list")
+    reply = await ix.wait_response()
+    assert reply["flags"] & EPHEMERAL
+    assert "Sorry" in reply["content"] and "secret" not in reply["content"]
+    assert any(r.exc_info and "database on fire" in str(r.exc_info[1]) for r in caplog.records), (
+        "the traceback was not logged"
+    )
