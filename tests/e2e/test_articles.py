@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -12,7 +15,7 @@ from bot.article import analyze, parse
 from bot.client import DigestBot
 from bot.render import unescape
 from tests.e2e.bot_fixtures import World, button_id, buttons, embed_text
-from tests.e2e.fakediscord import FakeDiscord
+from tests.e2e.fakediscord import FakeDiscord, run_bot_process
 
 SAMPLE = (Path(__file__).parents[1] / "fixtures" / "anthropic-amazon-partnership.txt").read_text()
 # What fits in one Discord message (2000 characters): the heading and first two paragraphs.
@@ -436,3 +439,57 @@ async def test_unexpected_error_is_logged_and_apologised_for(
     assert any(r.exc_info and "database on fire" in str(r.exc_info[1]) for r in caplog.records), (
         "the traceback was not logged"
     )
+
+
+# --- python -m bot, as a user runs it ---------------------------------------------------------
+
+
+def _child_env(tmp_path: Path, **extra: str) -> dict[str, str]:
+    """Settings for a `python -m bot` child: a database in tmp_path, quick to start."""
+    return {"DIGESTBOT_DB": str(tmp_path / "data" / "bot.sqlite3"), "LOG_LEVEL": "INFO", **extra}
+
+
+async def test_python_m_bot_against_the_fake(
+    fake: FakeDiscord, world: World, tmp_path: Path
+) -> None:
+    env = _child_env(tmp_path, DEV_GUILD_ID=str(world.guild.id))
+    async with run_bot_process(fake, env=env, cwd=tmp_path) as proc:
+        await fake.wait_ready(timeout=20)
+        await fake.wait_for_request("PUT", rf"/guilds/{world.guild.id}/commands$", timeout=20)
+        ix = await fake.slash(world.general, world.alice, "article post", {"text": SAMPLE})
+        assert_digest_of_sample(await ix.wait_response(timeout=20))
+    assert proc.returncode == 0, proc.output
+    assert "store closed" in proc.output
+    assert (tmp_path / "data" / "bot.sqlite3").is_file()
+    # no global sync without the owner asking for it
+    assert not fake.find_requests("PUT", rf"/applications/{fake.application_id}/commands$")
+
+
+@pytest.mark.fakediscord(privileged_intents_allowed=False)
+@pytest.mark.discord_errors_ok
+async def test_refused_intent_says_where_to_enable_it(
+    fake: FakeDiscord, world: World, tmp_path: Path
+) -> None:
+    env = _child_env(tmp_path, MESSAGE_CONTENT="true")
+    async with run_bot_process(fake, env=env, cwd=tmp_path) as proc:
+        code = await proc.wait_exit(timeout=20)
+    assert code == 1, proc.output
+    assert "Privileged Gateway Intents" in proc.output
+    assert "Message Content Intent" in proc.output
+
+
+def test_no_token_exits_2_with_help(tmp_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if k != "DISCORD_TOKEN"}
+    done = subprocess.run(
+        [sys.executable, "-m", "bot"],
+        cwd=tmp_path,
+        env={**env, "PYTHONPATH": str(Path(__file__).parents[2])},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 2
+    assert "DISCORD_TOKEN" in done.stderr
+    assert "developers/applications" in done.stderr
+    assert "python -m bot digest FILE" in done.stderr
+    assert not (tmp_path / "data").exists()
