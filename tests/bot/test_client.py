@@ -1,0 +1,106 @@
+"""The client: every extension loads, command names never collide, analysis keeps the loop free,
+and errors map to the right messages."""
+
+from __future__ import annotations
+
+import asyncio
+import pkgutil
+import time
+from collections import Counter
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import discord
+import pytest
+from discord.ext import commands
+
+import cogs
+from bot.client import GENERIC_APOLOGY, DigestBot, build_intents, user_message
+from bot.config import Settings
+from bot.errors import ArticleNotFound, NotModerator
+from storage import open_store
+
+ALL_EXTENSIONS = tuple(f"cogs.{m.name}" for m in pkgutil.iter_modules(cogs.__path__))
+
+
+@pytest.fixture
+async def bot(tmp_path: Path) -> AsyncIterator[DigestBot]:
+    store = await open_store(tmp_path / "db.sqlite3")
+    client = DigestBot(Settings(token="x"), store, extensions=ALL_EXTENSIONS)
+    try:
+        yield client
+    finally:
+        await client.close()
+        await store.close()
+
+
+async def test_every_extension_loads_and_names_never_collide(bot: DigestBot) -> None:
+    assert {"cogs.articles", "cogs.admin"} <= set(ALL_EXTENSIONS)
+    await bot.setup_hook()  # loads every extension; discord.py refuses duplicates itself
+    assert set(bot.extensions) == set(ALL_EXTENSIONS)
+
+    prefix_names = Counter(
+        name
+        for command in bot.walk_commands()
+        for name in (
+            command.qualified_name,
+            *(f"{command.full_parent_name} {a}".strip() for a in command.aliases),
+        )
+    )
+    assert [n for n, c in prefix_names.items() if c > 1] == []
+
+    app_names: Counter[tuple[str, str]] = Counter()
+    for command in bot.tree.walk_commands():
+        app_names[("slash", command.qualified_name)] += 1
+    for kind in (discord.AppCommandType.message, discord.AppCommandType.user):
+        for menu in bot.tree.get_commands(type=kind):
+            app_names[(kind.name, menu.name)] += 1
+    assert [n for n, c in app_names.items() if c > 1] == []
+    assert ("slash", "article post") in app_names and ("message", "Save as article") in app_names
+    assert ("slash", "article list") in app_names and ("slash", "settings modrole") in app_names
+    for command in bot.tree.get_commands():  # Discord rejects a schema it cannot register
+        command.to_dict(bot.tree)
+
+
+async def test_analysis_keeps_the_event_loop_free(bot: DigestBot) -> None:
+    paragraph = (
+        "Amazon said on Monday it would invest $4 billion in Anthropic, the AI startup, and "
+        "that Anthropic would use Amazon's Trainium chips to train its Claude models. "
+    ) * 4
+    text = "\n\n".join(f"{paragraph} Paragraph {i}." for i in range(1500))  # about 1 MB
+    worst = 0.0
+    done = False
+
+    async def watch() -> None:
+        nonlocal worst
+        while not done:
+            start = time.perf_counter()
+            await asyncio.sleep(0.01)
+            worst = max(worst, time.perf_counter() - start - 0.01)
+
+    watcher = asyncio.create_task(watch())
+    start = time.perf_counter()
+    article, digest = await bot.analyze_text(text, title="Big")
+    took = time.perf_counter() - start
+    done = True
+    await watcher
+    assert len(article.paragraphs) == 1500 and digest.paragraph_count == 1500
+    assert worst < 0.1, f"the loop stalled {worst:.3f} s during a {took:.2f} s analysis"
+
+
+def test_intents_follow_the_setting() -> None:
+    assert not build_intents(Settings()).message_content
+    assert build_intents(Settings(message_content=True)).message_content
+    assert not build_intents(Settings()).members
+
+
+def test_user_messages() -> None:
+    assert user_message(NotModerator()) == "Only moderators can do that."
+    assert user_message(ArticleNotFound("no #3")) == "no #3"
+    assert user_message(commands.NotOwner()) == "Only the bot's owner can do that."
+    assert "Manage Server" in (user_message(commands.MissingPermissions(["manage_guild"])) or "")
+    cooldown = commands.CommandOnCooldown(commands.Cooldown(1, 10), 4.2, commands.BucketType.user)
+    assert user_message(cooldown) == "Slow down: try again in 4 s."
+    assert user_message(RuntimeError("boom")) is None
+    assert user_message(discord.Forbidden.__new__(discord.Forbidden)) is None
+    assert "Sorry" in GENERIC_APOLOGY

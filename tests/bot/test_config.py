@@ -1,0 +1,81 @@
+"""Settings: defaults, parsing, and every problem reported at once."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from bot.config import DEFAULT_DB, Settings, load_settings
+from bot.errors import ConfigError
+
+
+def test_defaults(tmp_path: Path) -> None:
+    settings = load_settings({}, env_file=None, create_dirs=False)
+    assert settings == Settings()
+    assert settings.token is None and settings.db_path == DEFAULT_DB
+    assert settings.command_prefix == "!" and not settings.message_content
+
+
+def test_values_are_parsed(tmp_path: Path) -> None:
+    env = {
+        "DISCORD_TOKEN": "Bot abc.def.ghi",
+        "DIGESTBOT_DB": str(tmp_path / "nested" / "db.sqlite3"),
+        "COMMAND_PREFIX": "?",
+        "MODERATOR_ROLE": "@Editors",
+        "DEV_GUILD_ID": "123456789012345678",
+        "OWNER_IDS": "1, 2 3",
+        "LOG_LEVEL": "debug",
+        "MESSAGE_CONTENT": "yes",
+        "DISCORD_API_BASE": "http://127.0.0.1:8080/api/v10/",
+        "DISCORD_GATEWAY_URL": "ws://127.0.0.1:8080/gateway",
+        "FETCH_ALLOW_HOSTS": "127.0.0.1, example.test 10.0.0.0/8",
+        "ARTICLE_MAX_BYTES": "1000",
+    }
+    s = load_settings(env, env_file=None)
+    assert s.token == "abc.def.ghi"
+    assert s.db_path.parent.is_dir()  # created
+    assert s.command_prefix == "?" and s.moderator_role == "Editors"
+    assert s.dev_guild_id == 123456789012345678 and s.owner_ids == {1, 2, 3}
+    assert s.log_level == "DEBUG" and s.log_level_number == 10 and s.message_content
+    assert s.api_base == "http://127.0.0.1:8080/api/v10"
+    assert s.gateway_url == "ws://127.0.0.1:8080/gateway"
+    assert s.fetch_allow_hosts == {"127.0.0.1", "example.test", "10.0.0.0/8"}
+    assert s.max_article_bytes == 1000
+    assert load_settings({"MODERATOR_ROLE": "42"}, env_file=None).moderator_role == 42
+
+
+def test_env_file_is_read_and_environment_wins(tmp_path: Path) -> None:
+    dotenv = tmp_path / ".env"
+    dotenv.write_text("DISCORD_TOKEN=from-file\nCOMMAND_PREFIX=$\n")
+    s = load_settings({"COMMAND_PREFIX": "%"}, env_file=dotenv, create_dirs=False)
+    assert s.token == "from-file" and s.command_prefix == "%"
+
+
+def test_every_problem_is_reported_at_once() -> None:
+    env = {
+        "DISCORD_TOKEN": "has spaces in it",
+        "COMMAND_PREFIX": "two words",
+        "DEV_GUILD_ID": "my-server",
+        "LOG_LEVEL": "LOUD",
+        "MESSAGE_CONTENT": "maybe",
+        "DISCORD_API_BASE": "127.0.0.1:8080",
+        "DISCORD_GATEWAY_URL": "http://127.0.0.1/gateway",
+        "ARTICLE_MAX_BYTES": "-5",
+        "FETCH_TIMEOUT": "forever",
+    }
+    with pytest.raises(ConfigError) as caught:
+        load_settings(env, env_file=None, create_dirs=False)
+    problems = caught.value.problems
+    assert len(problems) == len(env)
+    text = str(caught.value)
+    for name in env:
+        assert name in text
+    assert "must be true or false" in text and "digits only" in text
+
+
+def test_unwritable_database_directory(tmp_path: Path) -> None:
+    blocker = tmp_path / "file"
+    blocker.write_text("")
+    with pytest.raises(ConfigError, match="DIGESTBOT_DB"):
+        load_settings({"DIGESTBOT_DB": str(blocker / "db.sqlite3")}, env_file=None)
