@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -79,3 +80,14 @@ def test_unwritable_database_directory(tmp_path: Path) -> None:
     blocker.write_text("")
     with pytest.raises(ConfigError, match="DIGESTBOT_DB"):
         load_settings({"DIGESTBOT_DB": str(blocker / "db.sqlite3")}, env_file=None)
+
+
+def test_env_example_documents_every_setting_and_loads() -> None:
+    example = Path(__file__).parents[2] / ".env.example"
+    names = {line.split("=")[0].lstrip("# ") for line in example.read_text().splitlines()}
+    source = (Path(__file__).parents[2] / "bot" / "config.py").read_text()
+    used = set(re.findall(r'"([A-Z][A-Z_]+)"', source)) - {"INFO", "DEBUG", "WARNING", "ERROR"}
+    used -= {"CRITICAL"}
+    assert used <= names, used - names
+    settings = load_settings({}, env_file=example, create_dirs=False)
+    assert settings.token is None and settings.command_prefix == "!"
