@@ -26,6 +26,7 @@ from .render import NO_MENTIONS, Page
 log = logging.getLogger(__name__)
 
 Target = commands.Context[Any] | discord.Interaction[Any]
+PAGINATOR_TIMEOUT = 180.0
 
 
 async def send_page(
@@ -130,8 +131,10 @@ class ListPageSource:
 class Paginator(OwnedView):
     """First / previous / page n of N / next / last, for the invoker only."""
 
-    def __init__(self, owner_id: int, source: PageSource, *, timeout: float | None = 180.0):
-        super().__init__(owner_id, timeout=timeout)
+    def __init__(self, owner_id: int, source: PageSource, *, timeout: float | None = None):
+        """`timeout`: seconds of inactivity before the buttons are disabled (default
+        `PAGINATOR_TIMEOUT`, read when the paginator is made)."""
+        super().__init__(owner_id, timeout=PAGINATOR_TIMEOUT if timeout is None else timeout)
         self.source = source
         self.index = 0
         self._sync_buttons()

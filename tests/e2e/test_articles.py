@@ -181,7 +181,7 @@ async def test_paginator_disables_on_timeout(
 ) -> None:
     from bot import views
 
-    monkeypatch.setattr(views.Paginator.__init__, "__defaults__", (0.3,))
+    monkeypatch.setattr(views, "PAGINATOR_TIMEOUT", 0.3)
     for i in range(11):
         ix = await fake.slash(
             world.general, world.alice, "article post", {"text": f"Story {i} is about {i} cats."}
@@ -268,6 +268,16 @@ async def test_prefix_commands_with_the_intent(
     stored = await digestbot.store.get_article(world.guild.id, 2)
     assert stored is not None and stored.text == other
 
+    # with a file attached
+    attached = await fake.send_user_message(
+        world.general,
+        world.alice,
+        "!article post",
+        attachments=[("deal.md", SAMPLE.encode(), "text/markdown")],
+    )
+    reply = await fake.wait_for_bot_message(world.general, after=attached)
+    assert "Article #3" in embed_text(reply) and "$5 billion" in unescape(embed_text(reply))
+
     # members without permission get a short refusal
     refused = await fake.send_user_message(world.general, world.bob, "!article post Some text.")
     answer = await fake.wait_for_bot_message(world.general, after=refused)
@@ -275,7 +285,7 @@ async def test_prefix_commands_with_the_intent(
 
     listing = await fake.send_user_message(world.general, world.bob, "!article list")
     answer = await fake.wait_for_bot_message(world.general, after=listing)
-    assert "#2" in embed_text(answer) and "#1" in embed_text(answer)
+    assert all(f"#{n}" in embed_text(answer) for n in (1, 2, 3))
 
     missing = await fake.send_user_message(world.general, world.bob, "!article show")
     answer = await fake.wait_for_bot_message(world.general, after=missing)
@@ -369,6 +379,12 @@ async def test_post_by_url(
     assert "Jane Reporter" in text and "$5 billion" in text
     stored = await digestbot.store.get_article(world.guild.id, 1)
     assert stored is not None and stored.source_kind == "url" and stored.source_ref == web_page
+    # a page that is not there: a short message, nothing stored
+    missing = web_page.replace("/story", "/gone")
+    ix = await fake.slash(world.general, world.alice, "article post", {"url": missing})
+    reply = await ix.wait_response()
+    assert "404" in reply["content"] or "not found" in reply["content"].lower(), reply
+    assert (await digestbot.store.list_articles(world.guild.id)).total == 1
 
 
 async def test_private_urls_are_refused(
