@@ -1,42 +1,246 @@
-"""Text or Markdown in, `Article` out (first version; to be refined)."""
+"""Plain text or Markdown in, `Article` out.
+
+How a text becomes paragraphs and sections:
+
+- **Paragraphs.** Blank lines always separate paragraphs. Inside a block of consecutive lines,
+  each line is its own paragraph (scraped pages put one paragraph per line), except where a line
+  is hard-wrapped: the next line continues it when it starts in lower case after a line without
+  end punctuation, or when its first word would have fitted on the line (the usual reflow test on
+  text wrapped at a fixed width). Wrapped lines are joined with single spaces. Consecutive list
+  items ("- ", "* ", "• ", "1. ") form one paragraph, one item per line.
+- **Headings.** A Markdown `#` line (or a Setext line underlined with `===`/`---`), and a lone
+  short line (at most 12 words and 80 characters) that does not end in punctuation and starts
+  with a capital. A lone short line at the very end of the text has nothing under it, so it stays
+  a paragraph; so does every heading of a text that would otherwise have no paragraph at all.
+- **Page furniture** is dropped: whole lines such as "Read original article →",
+  "Advertisement", "Share this", "Subscribe…", "Sign up for our newsletter", cookie notices,
+  "Scroll down for video", "Image copyright …", "Back to top", rules (`---`). Only short lines
+  that consist entirely of such matter are dropped, so a real sentence never is.
+- **Title.** When `title` is given it is the title, and a first heading that repeats it is
+  dropped. When `title` is None, the title is taken from the text only when the text clearly
+  marks one: a first line that is a Markdown level-1 heading (`# Title` or `===`-underlined) with
+  no other level-1 heading after it, or a first heading followed directly by another heading (a
+  title above the first section's heading). Otherwise the title stays None, and a leading
+  heading heads the first section (the sample article's "Detailed Analysis" is a section).
+
+Every paragraph's `text` is the source text of its lines (wrapped lines joined by one space),
+and every sentence is a verbatim slice of its paragraph.
+"""
 
 from __future__ import annotations
 
+import itertools
 import re
+from dataclasses import dataclass
 
 from .model import Article, Paragraph, Section
 from .text import split_sentences
 
+__all__ = ["is_furniture", "parse"]
+
+_ATX = re.compile(r"^(#{1,6})[ \t]+(.*?)(?:[ \t]+#+)?[ \t]*$")
+_SETEXT = re.compile(r"^(?:=+|-+)[ \t]*$")
+_RULE = re.compile(r"^(?:(?:[-*_=~·•][ \t]*){3,}|[←→»›<>|]+)$")
+_BULLET = re.compile(r"^(?:[-*+•·▪‣◦–][ \t]+|\d{1,3}[.)][ \t]+)\S")
+_END_PUNCT = tuple(".!?…:;,\"'”’)]。！？")
+_EMPHASIS = re.compile(r"^(\*{1,3}|_{1,3})(.+?)\1$")
+
+_MONTH = r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?"
+_SOCIAL = r"(?:twitter|x|facebook|instagram|linkedin|tiktok|youtube|threads|bluesky|mastodon)"
 _FURNITURE = re.compile(
-    r"^(read (the )?original article.*|advertisement|share this.*|subscribe.*)$", re.IGNORECASE
+    rf"""(?:
+      (?:read|view)\ (?:the\ )?(?:original|full|more|whole|next|complete)
+          (?:\ (?:article|story|post|report|piece))?(?:\ (?:here|online|on\ [\w .'-]+))?
+      | read\ more(?:\ (?:here|about\ this|stories))?(?:\ (?:at|on)\ [\w .'-]+)?
+      | (?:continue|keep)\ reading(?:\ (?:the\ )?(?:main\ )?(?:article|story|below|here))?
+      | advertisement|advert|ad|sponsored(?:\ content)?|paid\ content|promoted
+      | story\ continues\ (?:below|after)(?:\ (?:this|the))?(?:\ advertisement|\ ad)?
+      | share(?:\ (?:this|on|via)\b[\w .'/-]{{0,40}}|\ the\ (?:article|story|page|post))?
+      | tweet|e-?mail|print|copy\ link|save
+      | subscribe\b[^.!?]{{0,80}}[.!]?
+      | (?:sign\ up|register)\b[^.!?]{{0,60}}(?:newsletter|updates|alerts|for\ free)[^.!?]{{0,40}}
+      | (?:sign|log)\ (?:in|up|out)
+      | (?:we|this\ (?:web)?site|our\ (?:web)?site|by\ (?:continuing|using)\b)[^.!?]{{0,120}}
+          \bcookies?\b.{{0,200}}
+      | (?:accept|reject|manage)\ (?:all\ )?cookies?(?:\ settings)?
+      | cookie\ (?:settings|policy|preferences)
+      | (?:scroll\ down|click\ here|tap\ here)\b.{{0,80}}
+      | (?:related|recommended|trending|most\ (?:read|popular|viewed))
+          (?:\ (?:articles?|stories|content|coverage|topics|links|for\ you|now))?:?
+      | more\ (?:on|from|about)\ (?:this|the)\ (?:story|topic|author|series)
+      | follow\ (?:us|me|@?\w+)\ on\ {_SOCIAL}(?:[ ,&]+(?:and\ )?{_SOCIAL})*
+      | (?:image|media|photo|picture|video)\ (?:copyright|caption|source|credit)s?\b.{{0,120}}
+      | media\ playback\ is\ (?:not\ )?unsupported\ on\ your\ device
+      | (?:©|copyright\s*(?:©|\(c\))?\s*\d{{4}}).{{0,80}}|.{{0,80}}\ball\ rights\ reserved
+      | back\ to\ top|skip\ to\ (?:main\ )?content|(?:main\ )?menu|home|search|close
+      | listen\ to\ this\ (?:article|story).{{0,40}}|\d{{1,3}}\ min(?:ute)?s?\ read
+      | (?:updated|published|posted|last\ updated|last\ modified)(?:\ on|\ at)?:?\s+
+          (?:\d|{_MONTH}|today|yesterday|(?:mon|tue|wed|thu|fri|sat|sun)[a-z]*\b)[^.!?]{{0,40}}
+    )\s*[→»›>…:.!|]*""",
+    re.IGNORECASE | re.VERBOSE,
+)
+# A cookie notice is furniture only when it asks for something (accept, agree, settings...).
+_COOKIE_ASK = re.compile(
+    r"accept|agree|consent|settings|preferences|cookie policy|continu|manage", re.IGNORECASE
 )
 
 
-def _is_heading(line: str) -> bool:
-    if line.startswith("#"):
+def is_furniture(line: str) -> bool:
+    if len(line) > 240 or not _FURNITURE.fullmatch(line):
+        return False
+    if "cookie" in line.lower():
+        return bool(_COOKIE_ASK.search(line))
+    return True
+
+
+def _heading_text(line: str) -> str:
+    m = _EMPHASIS.match(line)
+    return (m.group(2) if m else line).strip()
+
+
+def _is_heading_line(line: str) -> bool:
+    """A lone short line without end punctuation that starts like a title."""
+    text = _heading_text(line)
+    if not text or len(text) > 80 or len(text.split()) > 12 or text.endswith(_END_PUNCT):
+        return False
+    if _BULLET.match(text):
+        return False
+    first = next((c for c in text if c.isalpha()), "")
+    return bool(first) and not first.islower()
+
+
+@dataclass(slots=True)
+class _Item:
+    kind: str  # "h" heading, "p" paragraph
+    text: str
+    level: int = 0  # Markdown level for `#`/Setext headings (1 = title level), 0 otherwise
+    lone: bool = False  # a single-line paragraph that could be a heading
+
+
+def _first_word(line: str) -> str:
+    return line.split(None, 1)[0] if line.split() else ""
+
+
+def _continues(prev: str, line: str, width: int, wrapped: bool) -> bool:
+    """Whether `line` continues the hard-wrapped line `prev` (instead of starting a paragraph)."""
+    if line[0].islower() and not prev.endswith((".", "!", "?", "…", ":")):
         return True
-    return len(line) <= 80 and not re.search(r"[.!?:;,\"')\]]$", line) and len(line.split()) <= 12
+    # Reflow test in a wrapped block: had the next word fitted on `prev`, the break was meant.
+    return wrapped and len(prev) >= 0.6 * width and len(prev) + 1 + len(_first_word(line)) > width
+
+
+def _is_wrapped(body: list[str], width: int) -> bool:
+    """A block wrapped at a fixed width: some long line breaks off in mid-sentence."""
+    return width <= 120 and any(
+        len(ln) >= 0.6 * width and not ln.endswith(_END_PUNCT) for ln in body[:-1]
+    )
+
+
+def _block_items(lines: list[str]) -> list[_Item]:
+    """Paragraphs and headings of one block of non-blank, stripped lines."""
+    items: list[_Item] = []
+    body: list[str] = []
+
+    def flush() -> None:
+        if not body:
+            return
+        width = max(len(ln) for ln in body)
+        wrapped = _is_wrapped(body, width)
+        group: list[str] = [body[0]]
+        groups: list[list[str]] = [group]
+        for prev, line in itertools.pairwise(body):
+            if _BULLET.match(line):
+                joined = bool(_BULLET.match(group[0]))  # the next item of a list
+            else:
+                joined = _continues(prev, line, width, wrapped)
+            if joined:
+                group.append(line)
+            else:
+                group = [line]
+                groups.append(group)
+        for g in groups:
+            if _BULLET.match(g[0]):
+                items.append(_Item("p", "\n".join(g)))
+            else:
+                items.append(_Item("p", " ".join(g), lone=len(g) == 1))
+        body.clear()
+
+    for i, line in enumerate(lines):
+        atx = _ATX.match(line)
+        if atx:
+            flush()
+            text = _heading_text(atx.group(2).strip())
+            if text:
+                items.append(_Item("h", text, level=len(atx.group(1))))
+            continue
+        if _SETEXT.match(line) and body and i > 0 and lines[i - 1] == body[-1]:
+            heading = body.pop()
+            flush()
+            items.append(_Item("h", _heading_text(heading), level=1 if line[0] == "=" else 2))
+            continue
+        if _RULE.match(line) or is_furniture(line):
+            flush()
+            continue
+        body.append(line)
+    flush()
+    return items
+
+
+def _items(text: str) -> list[_Item]:
+    items: list[_Item] = []
+    block: list[str] = []
+    for raw in text.split("\n"):
+        line = raw.strip()
+        if line:
+            block.append(line)
+        elif block:
+            items.extend(_block_items(block))
+            block = []
+    if block:
+        items.extend(_block_items(block))
+    # Lone short lines become headings, except at the very end (nothing would sit under them).
+    for k, item in enumerate(items):
+        if item.kind == "p" and item.lone and k + 1 < len(items) and _is_heading_line(item.text):
+            item.kind, item.text = "h", _heading_text(item.text)
+    return items
+
+
+def _same(a: str, b: str) -> bool:
+    return " ".join(a.split()).casefold() == " ".join(b.split()).casefold()
 
 
 def parse(text: str, *, title: str | None = None) -> Article:
-    blocks = [b for b in re.split(r"\n\s*\n", text.replace("\r\n", "\n")) if b.strip()]
-    lines: list[str] = []
-    for block in blocks:
-        lines.extend(ln.strip() for ln in block.split("\n") if ln.strip())
+    """Parse plain text or Markdown into an `Article` (see the module docstring for the rules)."""
+    text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\u2029", "\n\n")
+    text = text.replace("\u2028", "\n").lstrip("\ufeff")
+    items = _items(text)
+    if items and items[0].kind == "h":
+        if title is not None:
+            if _same(items[0].text, title):
+                items.pop(0)
+        elif (items[0].level == 1 and not any(i.level == 1 for i in items[1:])) or (
+            len(items) > 1 and items[1].kind == "h"
+        ):
+            title = items.pop(0).text
+    if not any(i.kind == "p" for i in items):
+        for i in items:
+            i.kind = "p"
+    if items and items[-1].kind == "h":
+        items[-1].kind = "p"
+
     sections: list[Section] = []
+    paragraphs: list[Paragraph] = []
     heading: str | None = None
     current: list[Paragraph] = []
-    paragraphs: list[Paragraph] = []
-    for line in lines:
-        if _FURNITURE.match(line):
-            continue
-        if _is_heading(line):
+    for item in items:
+        if item.kind == "h":
             if current:
                 sections.append(Section(heading, current))
                 current = []
-            heading = line.lstrip("#").strip() or None
+            heading = item.text
             continue
-        para = Paragraph(len(paragraphs) + 1, line, split_sentences(line), heading)
+        sentences = split_sentences(item.text) or [item.text]
+        para = Paragraph(len(paragraphs) + 1, item.text, sentences, heading)
         paragraphs.append(para)
         current.append(para)
     if current:

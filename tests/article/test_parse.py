@@ -1,0 +1,157 @@
+"""Paragraphs, headings, titles and page furniture."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.article import parse
+from bot.article.parse import is_furniture
+
+
+def shape(text: str, title: str | None = None) -> list[tuple[str | None, list[int]]]:
+    article = parse(text, title=title)
+    return [(s.heading, [p.number for p in s.paragraphs]) for s in article.sections]
+
+
+def test_sample_article(sample_text: str) -> None:
+    article = parse(sample_text)
+    assert article.title is None
+    assert [s.heading for s in article.sections] == ["Detailed Analysis"]
+    assert [p.number for p in article.paragraphs] == [1, 2, 3, 4]
+    assert article.sections[0].paragraphs == article.paragraphs
+    assert "Read original article" not in article.text
+    assert article.paragraphs[0].text.startswith("Anthropic and Amazon formalized")
+    assert all(p.heading == "Detailed Analysis" for p in article.paragraphs)
+    assert [len(p.sentences) for p in article.paragraphs] == [3, 4, 3, 4]
+
+
+def test_blank_lines_separate_and_each_line_is_a_paragraph() -> None:
+    text = "First one. Still first.\nSecond line.\n\nThird, after a blank.\r\nFourth.\n"
+    article = parse(text)
+    assert [p.text for p in article.paragraphs] == [
+        "First one. Still first.",
+        "Second line.",
+        "Third, after a blank.",
+        "Fourth.",
+    ]
+    assert article.paragraph(2).text == "Second line."
+    with pytest.raises(IndexError):
+        article.paragraph(5)
+
+
+def test_hard_wrapped_lines_are_joined() -> None:
+    text = (
+        "This text is hard wrapped at a fixed width so that lines break in the\n"
+        "middle of sentences, and the parser has to join them back together into\n"
+        "one paragraph. The second sentence also wraps over a line break before\n"
+        "it ends here.\n\nA second paragraph."
+    )
+    article = parse(text)
+    assert len(article.paragraphs) == 2
+    assert article.paragraphs[0].text.endswith("wraps over a line break before it ends here.")
+    assert len(article.paragraphs[0].sentences) == 2
+
+
+def test_markdown_headings_and_title() -> None:
+    text = "# The Title\n\nIntro text here.\n\n## Background\n\nMore text.\nEven more.\n"
+    article = parse(text)
+    assert article.title == "The Title"
+    assert shape(text) == [(None, [1]), ("Background", [2, 3])]
+    assert article.paragraphs[1].heading == "Background"
+
+
+def test_lone_short_lines_are_headings() -> None:
+    text = "Opening paragraph of the piece.\n\nWhat Happened Next\n\nThe rest of it.\nMore.\n"
+    assert shape(text) == [(None, [1]), ("What Happened Next", [2, 3])]
+
+
+def test_given_title_wins_and_a_repeated_heading_is_dropped() -> None:
+    text = "# Big News\n\nBody text.\n\n# Another Part\n\nMore body."
+    assert parse(text, title="Big News").title == "Big News"
+    assert shape(text, title="big  news") == [(None, [1]), ("Another Part", [2])]
+    # Two level-1 headings: neither is taken as the title.
+    assert parse(text).title is None
+    assert shape(text) == [("Big News", [1]), ("Another Part", [2])]
+
+
+def test_a_heading_right_above_another_heading_is_the_title() -> None:
+    article = parse("My Article\n\nIntroduction\n\nFirst words here.\n")
+    assert article.title == "My Article"
+    assert [s.heading for s in article.sections] == ["Introduction"]
+
+
+def test_setext_headings() -> None:
+    article = parse("Title Here\n==========\n\nBody.\n\nPart Two\n--------\n\nMore.\n")
+    assert article.title == "Title Here"
+    assert [s.heading for s in article.sections] == [None, "Part Two"]
+
+
+def test_short_line_at_the_end_stays_a_paragraph() -> None:
+    article = parse("A full sentence here.\n\nThanks for reading")
+    assert [p.text for p in article.paragraphs] == ["A full sentence here.", "Thanks for reading"]
+
+
+def test_headings_only_become_paragraphs() -> None:
+    article = parse("Hello world")
+    assert [p.text for p in article.paragraphs] == ["Hello world"]
+    assert article.sections[0].heading is None
+
+
+def test_list_items_form_one_paragraph() -> None:
+    article = parse("Key points:\n- first point\n- second point that\n  wraps\n- third\n\nEnd.")
+    texts = [p.text for p in article.paragraphs]
+    assert texts[0] == "Key points:"
+    assert texts[1].startswith("- first point")
+    assert article.paragraphs[1].sentences == ["first point", "second point that\nwraps", "third"]
+
+
+FURNITURE = [
+    "Read original article →",
+    "Read the full story",
+    "Advertisement",
+    "ADVERTISEMENT",
+    "Share this",
+    "Share this article",
+    "Subscribe now!",
+    "Subscribe to our newsletter",
+    "Sign up for our free newsletter",
+    "We use cookies to improve your experience. By continuing you agree to our cookie policy.",
+    "Accept all cookies",
+    "Scroll down for video",
+    "Story continues below advertisement",
+    "Image copyright Getty Images",
+    "Follow us on Twitter and Facebook",
+    "© 2024 Example Corp. All rights reserved.",
+    "Updated 5 March 2024, 10:32 GMT",
+    "Back to top",
+    "5 min read",
+]
+REAL = [
+    "Published in 2004, the book sold well.",
+    "Share prices fell 5% on Monday.",
+    "Subscribers rose 5% last year.",
+    "Follow the money on this one.",
+    "The company said it uses cookies to track users across sites, a practice regulators hate.",
+    "Copyright infringement cases rose 10% last year.",
+    "Updated guidance was published on Monday.",
+    "Advertisement revenue rose 20%.",
+    "Home prices fell sharply.",
+    "Read the report before you vote.",
+]
+
+
+@pytest.mark.parametrize("line", FURNITURE)
+def test_furniture_is_dropped(line: str) -> None:
+    assert is_furniture(line)
+    article = parse(f"A real first sentence.\n{line}\nA real last sentence.")
+    assert [p.text for p in article.paragraphs] == [
+        "A real first sentence.",
+        "A real last sentence.",
+    ]
+
+
+@pytest.mark.parametrize("line", REAL)
+def test_real_sentences_are_never_furniture(line: str) -> None:
+    assert not is_furniture(line)
+    article = parse(f"A real first sentence.\n{line}\nA real last sentence.")
+    assert line in [p.text for p in article.paragraphs]
