@@ -6,16 +6,21 @@ from .facts import key_facts
 from .model import Article, Digest
 from .summarize import summarize
 
-ENGINE_VERSION = "1"
+ENGINE_VERSION = "2"
 
 
 def analyze(article: Article, *, max_sentences: int = 3, facts: int = 5) -> Digest:
-    """The digest of `article`: TL;DR, section summaries and key facts."""
+    """The digest of `article`: TL;DR, section summaries and key facts.
+
+    `section_count` counts the sections the digest shows (`summary.sections`): the article's
+    headed sections, with heading-less stretches cut into coherent runs.
+    """
+    summary = summarize(article, max_sentences=max_sentences)
     return Digest(
         title=article.title,
-        summary=summarize(article, max_sentences=max_sentences),
+        summary=summary,
         facts=key_facts(article, limit=facts),
         paragraph_count=len(article.paragraphs),
-        section_count=len(article.sections),
+        section_count=len(summary.sections),
         engine_version=ENGINE_VERSION,
     )

@@ -1,18 +1,128 @@
-"""Extractive summaries (first version: lead sentences; to be replaced by a real scorer)."""
+"""Extractive summaries: a TL;DR and a short summary of every section, all verbatim sentences.
+
+Sentences are scored once per article by the learned scorer in `score.py`. The TL;DR takes the
+best-scoring sentences of the whole article, skipping any that mostly repeat one already taken,
+and returns them in article order. Its length is at most `max_sentences` and at most a third of
+the article's sentences (rounded up), so a short article is not padded with all it has.
+
+Sections: each headed section of the article is one summary section. Paragraphs that have no
+heading (a whole article without headings, or the run before the first heading) are cut into
+coherent runs: a run of four or more paragraphs is split where neighbouring paragraphs share
+the fewest content words (cosine of their stemmed word sets), into runs of at least two
+paragraphs — at every topic shift (similarity under 0.06, about one news paragraph break in
+ten) and, in long runs, often enough to make runs of about 250 words. Each section
+gets 1 to 3 sentences, about one per 120 words and at most half its sentences (rounded up).
+"""
 
 from __future__ import annotations
 
-from .model import Article, SectionSummary, Summary
+import bisect
+import itertools
+import math
+from collections.abc import Sequence
+
+from .model import Article, Paragraph, SectionSummary, Summary
+from .parse import is_furniture
+from .score import Unit, analysis, overlap
+
+__all__ = ["pick", "summarize"]
+
+_REDUNDANT = 0.6  # a sentence sharing this share of its terms with a chosen one is skipped
+_WORDS_PER_SENTENCE = 120
+_RUN_WORDS = 250
+_TOPIC_SHIFT = 0.06  # neighbouring paragraphs this dissimilar start a new run (~1 gap in 10)
+
+
+def eligible(units: Sequence[Unit]) -> list[Unit]:
+    """Sentences that may be quoted as a summary: not page furniture, not bare fragments."""
+    good = [u for u in units if u.words >= 3 and not is_furniture(u.text.rstrip(" ."))]
+    return good or [u for u in units if u.words] or list(units)
+
+
+def pick(units: Sequence[Unit], k: int, scores: Sequence[float] | None = None) -> list[Unit]:
+    """The `k` best units by score (default: their own), without near-repeats, in text order."""
+    if k <= 0 or not units:
+        return []
+    values = [u.score for u in units] if scores is None else list(scores)
+    order = sorted(range(len(units)), key=lambda j: (-values[j], units[j].index))
+    chosen: list[Unit] = []
+    seen: set[str] = set()
+    for j in order:
+        u = units[j]
+        key = " ".join(u.text.split())
+        if key in seen or any(overlap(u.bag, c.bag) > _REDUNDANT for c in chosen):
+            continue
+        chosen.append(u)
+        seen.add(key)
+        if len(chosen) == k:
+            break
+    return sorted(chosen, key=lambda u: u.index)
+
+
+def tldr_length(n_sentences: int, max_sentences: int) -> int:
+    return max(0, min(max_sentences, math.ceil(n_sentences / 3)))
+
+
+def _similarity(a: Paragraph, b: Paragraph, bags: dict[int, frozenset[str]]) -> float:
+    x, y = bags[a.number], bags[b.number]
+    if not x or not y:
+        return 0.0
+    return len(x & y) / math.sqrt(len(x) * len(y))
+
+
+def runs(paragraphs: list[Paragraph], bags: dict[int, frozenset[str]]) -> list[list[Paragraph]]:
+    """Cut heading-less paragraphs into coherent runs (see the module docstring)."""
+    m = len(paragraphs)
+    if m < 4:
+        return [paragraphs]
+    similarity = {g: _similarity(paragraphs[g - 1], paragraphs[g], bags) for g in range(1, m)}
+    words = sum(len(p.text.split()) for p in paragraphs)
+    by_size = round(words / _RUN_WORDS)
+    shifts = sum(1 for v in similarity.values() if v < _TOPIC_SHIFT)
+    wanted = max(1, min(m // 2, max(by_size, shifts + 1)))
+    cuts: list[int] = []
+    for g in sorted(similarity, key=lambda g: (similarity[g], g)):
+        if len(cuts) == wanted - 1:
+            break
+        at = bisect.bisect(cuts, g)
+        left = cuts[at - 1] if at else 0
+        right = cuts[at] if at < len(cuts) else m
+        if g - left >= 2 and right - g >= 2:
+            cuts.insert(at, g)
+    edges = [0, *cuts, m]
+    return [paragraphs[a:b] for a, b in itertools.pairwise(edges)]
 
 
 def summarize(article: Article, *, max_sentences: int = 3) -> Summary:
-    tldr = [s for p in article.paragraphs for s in p.sentences][: max(0, max_sentences)]
-    sections = [
-        SectionSummary(
-            heading=sec.heading,
-            sentences=[s for p in sec.paragraphs for s in p.sentences][:2],
-            paragraphs=[p.number for p in sec.paragraphs],
-        )
-        for sec in article.sections
-    ]
+    """TL;DR and section summaries of `article` (see the module docstring)."""
+    units = analysis(article).units
+    candidates = eligible(units)
+    tldr = [u.text for u in pick(candidates, tldr_length(len(candidates), max_sentences))]
+
+    by_paragraph: dict[int, list[Unit]] = {}
+    for u in candidates:
+        by_paragraph.setdefault(u.paragraph, []).append(u)
+    everything: dict[int, list[Unit]] = {}
+    for u in units:
+        everything.setdefault(u.paragraph, []).append(u)
+    vocab: dict[int, set[str]] = {}
+    for u in units:
+        vocab.setdefault(u.paragraph, set()).update(u.bag)
+    bags = {number: frozenset(found) for number, found in vocab.items()}
+
+    sections: list[SectionSummary] = []
+    for section in article.sections:
+        groups = [section.paragraphs] if section.heading else runs(section.paragraphs, bags)
+        for group in groups:
+            pool = [u for p in group for u in by_paragraph.get(p.number, [])]
+            pool = pool or [u for p in group for u in everything.get(p.number, [])]
+            words = sum(u.words for u in pool)
+            k = min(3, max(1, round(words / _WORDS_PER_SENTENCE)), math.ceil(len(pool) / 2))
+            sections.append(
+                SectionSummary(
+                    heading=section.heading,
+                    sentences=[u.text for u in pick(pool, k)],
+                    paragraphs=[p.number for p in group],
+                )
+            )
     return Summary(tldr=tldr, sections=sections)

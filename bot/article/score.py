@@ -1,0 +1,286 @@
+"""Sentence features and the learned sentence scorer shared by summaries and key facts.
+
+Every sentence of an article becomes a `Unit` with cheap features: where it stands (position
+in the article and in its paragraph), how long it is, how central it is (overlap of its stemmed
+content words with the rest of the article, the opening sentences and the title), how concrete
+it is (numbers, names) and what kind of sentence it looks like (a quotation, a photo caption,
+page furniture, a sentence that leans on the one before).
+
+A logistic model over these features gives each sentence its salience score. Its weights were
+fitted offline by `benchmarks/train_scorer.py` on the development split of news summarization
+data (sentences labelled by a greedy ROUGE oracle against the reference summaries) and are the
+constants below; no data ships with the code. There are two weight sets: one for texts with
+paragraphs, one for texts that arrive as a single block (pasted or flattened text, where
+position in the text carries more of the signal).
+
+The analysis is computed once per article and cached on it (`article._cache`). It is linear in
+the article's length except for `degree`, which compares each sentence with at most
+`_WINDOW` neighbours on each side.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import Counter
+from dataclasses import dataclass
+
+from .lexicon import terms, tokens
+from .model import Article
+
+__all__ = ["FEATURES", "Analysis", "Unit", "analysis", "overlap"]
+
+FEATURES: tuple[str, ...] = (
+    "bias",
+    "first",  # the article's first sentence
+    "second",
+    "third",
+    "inv_pos",  # 1 / (position + 1)
+    "rel_pos",  # position / number of sentences
+    "pos_3_5",  # position 3 to 5
+    "pos_6_10",
+    "para_first",  # first sentence of its paragraph (0 in single-block texts)
+    "inv_para",  # 1 / (paragraph index + 1) (0 in single-block texts)
+    "log_words",
+    "short",  # fewer than 8 words
+    "long",  # more than 40 words
+    "centrality",  # cosine with the article's term frequencies, itself left out
+    "lead_sim",  # share of its terms in the title (or, without a title, the first sentence)
+    "lead_overlap",  # share of its terms found in the first five sentences, itself left out
+    "bigram_rep",  # share of its term bigrams that occur in another sentence
+    "keywords",  # how many of the article's ten most frequent terms it holds (capped at 4) / 4
+    "degree",  # share of neighbouring sentences that share a fifth of its terms
+    "density",  # content terms / words
+    "numbers",  # numbers and amounts (capped at 4) / 4
+    "names",  # capitalised words after the first (capped at 8) / 8
+    "name_tf",  # mean log frequency in the article of its capitalised words
+    "quote",  # opens with a quotation mark
+    "first_person",  # I/we/you, outside a leading quotation
+    "caption",  # ends with a detached " ." (photo captions in scraped news)
+    "label",  # opens with "Label: "
+    "furniture",  # links, "scroll down", "pictured", "sign up"
+    "question",  # ends with "?"
+    "attribution",  # said, told, according to
+    "anaphoric",  # opens with a pronoun or connective that needs the sentence before
+    "lead_central",  # inv_pos x centrality
+    "lead_length",  # inv_pos x log_words
+)
+
+# Logistic weights over FEATURES (fitted by benchmarks/train_scorer.py; see the docstring).
+WEIGHTS_PARAGRAPHS: tuple[float, ...] = (
+    -18.2808,  # bias
+    -2.1201,  # first
+    +0.1053,  # second
+    +0.4929,  # third
+    +0.1387,  # inv_pos
+    +1.6918,  # rel_pos
+    +0.6976,  # pos_3_5
+    +0.5792,  # pos_6_10
+    +0.0339,  # para_first
+    +1.5558,  # inv_para
+    +3.8917,  # log_words
+    +0.2453,  # short
+    -0.9320,  # long
+    +2.9747,  # centrality
+    +0.2594,  # lead_sim
+    +0.5976,  # lead_overlap
+    -1.0806,  # bigram_rep
+    +2.5977,  # keywords
+    -0.4537,  # degree
+    -1.4200,  # density
+    +0.1121,  # numbers
+    +0.5437,  # names
+    +0.0176,  # name_tf
+    -0.0691,  # quote
+    +0.1257,  # first_person
+    -0.0844,  # caption
+    -0.0097,  # label
+    -0.1265,  # furniture
+    -0.1642,  # question
+    +0.2044,  # attribution
+    -0.1233,  # anaphoric
+    -0.0616,  # lead_central
+    +1.0727,  # lead_length
+)
+WEIGHTS_BLOCK: tuple[float, ...] = (
+    -1.8838,  # bias
+    -0.6683,  # first
+    +1.0367,  # second
+    +1.1695,  # third
+    +0.7207,  # inv_pos
+    +0.2056,  # rel_pos
+    +0.9551,  # pos_3_5
+    +0.3699,  # pos_6_10
+    +0.0000,  # para_first
+    +0.0000,  # inv_para
+    -0.7136,  # log_words
+    -0.5993,  # short
+    +0.0891,  # long
+    +0.2157,  # centrality
+    -0.0178,  # lead_sim
+    +0.5531,  # lead_overlap
+    +0.5311,  # bigram_rep
+    +0.9444,  # keywords
+    -0.2736,  # degree
+    +0.0942,  # density
+    +0.5269,  # numbers
+    +0.1525,  # names
+    -0.0556,  # name_tf
+    -0.5768,  # quote
+    -0.2814,  # first_person
+    -0.0404,  # caption
+    -0.2947,  # label
+    +0.4918,  # furniture
+    -0.3017,  # question
+    -0.1624,  # attribution
+    -0.1029,  # anaphoric
+    +0.1048,  # lead_central
+    +0.6439,  # lead_length
+)
+
+_WINDOW = 30
+_CAPWORD = re.compile(r"(?<![\w'’])[A-Z][\w'’-]*[a-z][\w'’-]*")
+_NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
+_QUOTE_OPEN = tuple("\"'“‘«")
+_CAPTION_LABEL = re.compile(r"[A-Z][\w'’-]*(?: [\w'’-]+){0,2}: \S")
+_FURNITURE = re.compile(
+    r"scroll down|click here|read more|follow (?:us|@)|sign up|subscribe|newsletter|"
+    r"https?://|www\.|@\w|all rights reserved|image copyright|watch the video|"
+    r"download the app|share this|pictured\b",
+    re.IGNORECASE,
+)
+_FIRST_PERSON = frozenset(("i", "me", "my", "we", "our", "us", "you", "your"))
+_ATTRIBUTION = re.compile(r"\b(?:said|says|told|according to|added|explained)\b", re.IGNORECASE)
+_ANAPHORIC = re.compile(
+    r"(?:[\"'“‘]\s*)?(?:he|she|it|they|this|that|these|those|his|her|its|their|but|and|so|"
+    r"also|however|meanwhile|instead|then|there|such|both)\b",
+    re.IGNORECASE,
+)
+
+
+@dataclass(slots=True)
+class Unit:
+    """One sentence of the article with what the scorers need to know about it."""
+
+    index: int  # position among the article's sentences
+    paragraph: int  # 1-based paragraph number
+    para_index: int  # 0-based position of the paragraph
+    in_para: int  # position inside its paragraph
+    text: str
+    terms: list[str]  # stemmed content words, in order
+    bag: frozenset[str]
+    words: int
+    features: list[float]
+    score: float = 0.0
+
+
+@dataclass(slots=True)
+class Analysis:
+    units: list[Unit]
+    tf: Counter[str]
+    structured: bool
+
+
+def overlap(a: frozenset[str], b: frozenset[str]) -> float:
+    """Share of the smaller set found in the other (0 when either is empty)."""
+    if not a or not b:
+        return 0.0
+    return len(a & b) / min(len(a), len(b))
+
+
+def _units(article: Article) -> list[Unit]:
+    units: list[Unit] = []
+    for pi, para in enumerate(article.paragraphs):
+        for si, sentence in enumerate(para.sentences):
+            t = terms(sentence)
+            units.append(
+                Unit(len(units), para.number, pi, si, sentence, t, frozenset(t),
+                     len(tokens(sentence)), [])
+            )  # fmt: skip
+    return units
+
+
+def analysis(article: Article) -> Analysis:
+    """The article's sentences with features and scores (computed once, cached on the article)."""
+    cached = article._cache.get(__name__)
+    if isinstance(cached, Analysis):
+        return cached
+    units = _units(article)
+    n = max(len(units), 1)
+    structured = len(article.paragraphs) > 1
+
+    tf: Counter[str] = Counter()
+    bigram_df: Counter[tuple[str, str]] = Counter()
+    lead_df: Counter[str] = Counter()
+    name_tf: Counter[str] = Counter()
+    names: list[list[str]] = []
+    for u in units:
+        tf.update(u.terms)
+        bigram_df.update(set(zip(u.terms, u.terms[1:], strict=False)))
+        if u.index < 5:
+            lead_df.update(u.bag)
+        found = _CAPWORD.findall(u.text)[1:]
+        names.append(found)
+        name_tf.update(found)
+    norm = math.sqrt(sum(c * c for c in tf.values()))
+    if article.title:
+        lead = frozenset(terms(article.title))
+    else:
+        lead = units[0].bag if units else frozenset()
+    top = frozenset(t for t, _ in tf.most_common(10))
+    weights = WEIGHTS_PARAGRAPHS if structured else WEIGHTS_BLOCK
+
+    for u, found in zip(units, names, strict=True):
+        i, text, bag = u.index, u.text, u.bag
+        counts = Counter(u.terms)
+        dot = sum(c * (tf[t] - c) for t, c in counts.items())
+        s_norm = math.sqrt(sum(c * c for c in counts.values()))
+        centrality = dot / (s_norm * norm) if s_norm and norm else 0.0
+        grams = set(zip(u.terms, u.terms[1:], strict=False))
+        lo, hi = max(0, i - _WINDOW), min(len(units), i + _WINDOW + 1)
+        linked = sum(
+            1 for o in units[lo:hi] if o is not u and bag and len(bag & o.bag) >= 0.2 * len(bag)
+        )
+        opens_quote = text.startswith(_QUOTE_OPEN)
+        log_words = math.log(1 + u.words)
+        stripped = text.rstrip()
+        inv_pos = 1.0 / (i + 1)
+        u.features = [
+            1.0,
+            float(i == 0),
+            float(i == 1),
+            float(i == 2),
+            inv_pos,
+            i / n,
+            float(3 <= i <= 5),
+            float(6 <= i <= 10),
+            float(structured and u.in_para == 0),
+            1.0 / (u.para_index + 1) if structured else 0.0,
+            log_words,
+            float(u.words < 8),
+            float(u.words > 40),
+            centrality,
+            len(bag & lead) / len(bag) if bag and lead else 0.0,
+            sum(1 for t in bag if lead_df[t] > (i < 5)) / len(bag) if bag else 0.0,
+            sum(1 for g in grams if bigram_df[g] > 1) / len(grams) if grams else 0.0,
+            min(len(bag & top), 4) / 4,
+            linked / max(hi - lo - 1, 1),
+            len(u.terms) / u.words if u.words else 0.0,
+            min(len(_NUMBER.findall(text)), 4) / 4,
+            min(len(found), 8) / 8,
+            sum(math.log(name_tf[w]) for w in found) / len(found) if found else 0.0,
+            float(opens_quote),
+            float(not opens_quote and any(t in _FIRST_PERSON for t in tokens(text))),
+            float(stripped.endswith(" .")),
+            float(bool(_CAPTION_LABEL.match(text))),
+            float(bool(_FURNITURE.search(text))),
+            float(stripped.endswith("?")),
+            float(bool(_ATTRIBUTION.search(text))),
+            float(bool(_ANAPHORIC.match(text))),
+            centrality * inv_pos,
+            log_words * inv_pos,
+        ]
+        u.score = sum(w * f for w, f in zip(weights, u.features, strict=True))
+    result = Analysis(units, tf, structured)
+    article._cache[__name__] = result
+    return result

@@ -1,0 +1,49 @@
+"""Key facts: concrete, compact, verbatim, no repeats, with their paragraph numbers."""
+
+from __future__ import annotations
+
+from bot.article import key_facts, parse
+
+from .test_summarize import NO_HEADINGS
+
+
+def test_sample_facts(sample_text: str) -> None:
+    article = parse(sample_text)
+    facts = key_facts(article)
+    assert 1 <= len(facts) <= 5
+    texts = " ".join(f.text for f in facts)
+    assert "$5 billion investment" in texts
+    assert "Trainium and Inferentia" in texts
+    for fact in facts:
+        assert fact.text in article.paragraph(fact.paragraph).sentences
+    assert facts[0].paragraph == 1
+
+
+def test_limit_order_and_no_repeats() -> None:
+    article = parse(NO_HEADINGS)
+    facts = key_facts(article, limit=3)
+    assert len(facts) == 3
+    assert key_facts(article, limit=0) == []
+    order = [s for p in article.paragraphs for s in p.sentences]
+    positions = [order.index(f.text) for f in facts]
+    assert positions == sorted(positions)
+    assert len({f.text for f in facts}) == len(facts)
+
+
+def test_facts_prefer_numbers_and_names() -> None:
+    article = parse(NO_HEADINGS)
+    facts = key_facts(article, limit=4)
+    with_figures = [f for f in facts if any(c.isdigit() for c in f.text)]
+    assert len(with_figures) >= 3
+
+
+def test_repeated_sentences_give_one_fact() -> None:
+    sentence = "Acme Corp paid $4.2 million for the Widget Works factory in 2021."
+    article = parse(f"{sentence}\n\n{sentence}\n\nNothing else happened that year.")
+    facts = key_facts(article)
+    assert [f.text for f in facts].count(sentence) == 1
+
+
+def test_article_without_figures_still_has_facts() -> None:
+    article = parse("the sky was grey. it rained all day. everyone stayed inside and read.")
+    assert key_facts(article)

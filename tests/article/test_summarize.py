@@ -1,0 +1,120 @@
+"""TL;DR and section summaries: verbatim, in order, no repeats, proportional, not padded."""
+
+from __future__ import annotations
+
+from bot.article import Article, analyze, parse, summarize
+from bot.article.text import squash
+
+NO_HEADINGS = "\n\n".join(
+    [
+        "The city council approved a new budget on Monday after weeks of debate. "
+        "The budget raises spending on schools by 8% and cuts road repairs. "
+        "Council members voted 7 to 2 in favour of the plan.",
+        "Teachers welcomed the school funding increase at a rally outside city hall. "
+        "The teachers union said the money would pay for 40 new classroom assistants. "
+        "Parents at the rally asked for smaller class sizes as well.",
+        "School leaders said smaller classes would need more teachers and more rooms. "
+        "The union wants the council to fund new teachers next year too.",
+        "The river flooded the lower town for the third time this year. "
+        "Flood water reached shops on the high street and closed the railway station. "
+        "Engineers blamed a broken flood barrier built in 1974.",
+        "Residents of the lower town demanded a new flood barrier before winter. "
+        "Engineers said a replacement barrier would cost about 12 million pounds. "
+        "The national flood agency promised to pay half of the cost.",
+        "Shop owners said the flood water damaged stock worth thousands of pounds. "
+        "Insurance companies have started visiting the flooded shops.",
+    ]
+)
+
+
+def sentences_of(article: Article) -> list[str]:
+    return [s for p in article.paragraphs for s in p.sentences]
+
+
+def assert_in_order_unique(picked: list[str], article: Article) -> None:
+    all_sentences = sentences_of(article)
+    positions = [all_sentences.index(s) for s in picked]
+    assert positions == sorted(positions)
+    assert len(set(picked)) == len(picked)
+
+
+def test_sample_summary(sample_text: str) -> None:
+    article = parse(sample_text)
+    summary = summarize(article)
+    assert len(summary.tldr) == 3
+    assert_in_order_unique(summary.tldr, article)
+    assert [s.heading for s in summary.sections] == ["Detailed Analysis"]
+    section = summary.sections[0]
+    assert section.paragraphs == [1, 2, 3, 4]
+    assert 1 <= len(section.sentences) <= 3
+    assert_in_order_unique(section.sentences, article)
+    body = squash(sample_text)
+    assert all(squash(s) in body for s in summary.tldr + section.sentences)
+
+
+def test_max_sentences() -> None:
+    article = parse(NO_HEADINGS)
+    assert summarize(article, max_sentences=0).tldr == []
+    assert len(summarize(article, max_sentences=1).tldr) == 1
+    five = summarize(article, max_sentences=5).tldr
+    assert len(five) == 5
+    assert_in_order_unique(five, article)
+
+
+def test_without_headings_sections_are_coherent_runs() -> None:
+    article = parse(NO_HEADINGS)
+    summary = summarize(article)
+    runs = [s.paragraphs for s in summary.sections]
+    assert len(runs) >= 2
+    assert [n for run in runs for n in run] == [1, 2, 3, 4, 5, 6]
+    assert all(len(run) >= 2 for run in runs)
+    assert runs[0][:2] == [1, 2] and runs[-1][-2:] == [5, 6]
+    assert 4 in runs[-1] or runs[1][0] == 4  # the cut falls where schools turn to floods
+    for section in summary.sections:
+        assert section.heading is None
+        assert 1 <= len(section.sentences) <= 3
+        own = [s for n in section.paragraphs for s in article.paragraph(n).sentences]
+        assert all(s in own for s in section.sentences)
+        assert_in_order_unique(section.sentences, article)
+
+
+def test_headed_sections_are_summarised_separately() -> None:
+    text = (
+        "# Report\n\n## Schools\n\n"
+        + "\n\n".join(NO_HEADINGS.split("\n\n")[:3])
+        + "\n\n## Floods\n\n"
+        + "\n\n".join(NO_HEADINGS.split("\n\n")[3:])
+    )
+    article = parse(text)
+    assert article.title == "Report"
+    summary = summarize(article)
+    assert [(s.heading, s.paragraphs) for s in summary.sections] == [
+        ("Schools", [1, 2, 3]),
+        ("Floods", [4, 5, 6]),
+    ]
+    assert all("flood" in s.lower() for s in summary.sections[1].sentences)
+
+
+def test_short_article_is_not_padded() -> None:
+    article = parse("The bridge reopened on Tuesday. Traffic is flowing again.")
+    summary = summarize(article)
+    assert len(summary.tldr) == 1
+    assert len(summary.sections) == 1 and len(summary.sections[0].sentences) == 1
+
+
+def test_furniture_sentences_are_not_summaries() -> None:
+    text = (
+        "Police arrested a man on Friday after a chase through the city centre. "
+        "Scroll down for video . The man was charged with dangerous driving on Saturday. "
+        "He will appear in court next month."
+    )
+    summary = summarize(parse(text), max_sentences=3)
+    assert all("Scroll down" not in s for s in summary.tldr)
+
+
+def test_analyze_bundles_everything(sample_text: str) -> None:
+    article = parse(sample_text)
+    digest = analyze(article)
+    assert digest.paragraph_count == 4 and digest.section_count == 1
+    assert digest.summary == summarize(article)
+    assert type(digest).from_dict(digest.to_dict()) == digest
