@@ -1,0 +1,206 @@
+"""The engine offline: `python -m bot digest PATH|-` and `python -m bot ask PATH|- "question"`.
+
+`digest` prints what the bot would reply with: the title, a TL;DR, a summary of each section
+with its paragraph numbers (¶) and the key facts with theirs; `--json` prints `Digest.to_dict()`
+instead. `ask` prints the paragraphs that answer the question, quoted whole with their numbers
+and the sentence that best answers, or says that the article does not cover it.
+
+Bad input (a missing or unreadable file, binary data, text that is not UTF-8, an empty text)
+ends with exit status 2 and one line on stderr; nothing prints a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TextIO
+
+from .article import Article, Digest, Passage, analyze, find_passages, parse
+
+__all__ = ["InputError", "main", "read_source"]
+
+MAX_BYTES = 20 * 1024 * 1024
+EXIT_INPUT = 2
+EXIT_INTERNAL = 70
+
+
+class InputError(Exception):
+    """The input cannot be read as an article; the message is one line for the user."""
+
+
+def _decode(data: bytes, name: str) -> str:
+    if len(data) > MAX_BYTES:
+        raise InputError(f"{name}: too large ({len(data)} bytes; the limit is {MAX_BYTES})")
+    if b"\x00" in data:
+        raise InputError(f"{name}: looks like a binary file, not text")
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise InputError(f"{name}: not UTF-8 text (bad byte at offset {exc.start})") from None
+    if not text.strip():
+        raise InputError(f"{name}: no text in it")
+    return text
+
+
+def read_source(arg: str) -> tuple[str, str | None]:
+    """The text of `arg` ("-" for stdin, else a file path) and its title if the source has one.
+
+    Files and stdin have no title of their own (None): `parse` then takes one from the text
+    when the text marks it. Raises `InputError` with a one-line message for bad input.
+    """
+    if arg == "-":
+        return _decode(sys.stdin.buffer.read(), "stdin"), None
+    path = Path(arg)
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        raise InputError(f"{arg}: no such file") from None
+    except IsADirectoryError:
+        raise InputError(f"{arg}: is a directory, not a file") from None
+    except PermissionError:
+        raise InputError(f"{arg}: permission denied") from None
+    except OSError as exc:
+        raise InputError(f"{arg}: cannot read it ({exc.strerror or exc})") from None
+    return _decode(data, arg), None
+
+
+def paragraph_label(numbers: Sequence[int]) -> str:
+    """The label of sorted paragraph numbers: "¶3", "¶1–4" or "¶1, 3, 5–6"."""
+    parts: list[str] = []
+    start: int | None = None
+    prev: int | None = None
+    for n in [*numbers, None]:
+        if n is not None and prev is not None and n == prev + 1:
+            prev = n
+            continue
+        if start is not None and prev is not None:
+            parts.append(str(start) if start == prev else f"{start}–{prev}")
+        start = prev = n
+    return "¶" + ", ".join(parts) if parts else "¶"
+
+
+def _paragraph_of(article: Article, sentence: str) -> int | None:
+    for p in article.paragraphs:
+        if sentence in p.sentences:
+            return p.number
+    return None
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
+
+
+def render_digest(article: Article, digest: Digest, out: TextIO) -> None:
+    """The digest as a person reads it."""
+    title = digest.title or "(untitled)"
+    out.write(f"{title}\n{'=' * min(len(title), 80)}\n")
+    out.write(
+        f"{_count(digest.paragraph_count, 'paragraph')}, "
+        f"{_count(digest.section_count, 'section')}\n"
+    )
+    if digest.summary.tldr:
+        out.write("\nTL;DR\n")
+        for sentence in digest.summary.tldr:
+            number = _paragraph_of(article, sentence)
+            where = f" (¶{number})" if number else ""
+            out.write(f"  • {sentence}{where}\n")
+    if digest.summary.sections:
+        out.write("\nSections\n")
+        for section in digest.summary.sections:
+            label = paragraph_label(section.paragraphs)
+            out.write(f"  {section.heading} ({label})\n" if section.heading else f"  {label}\n")
+            if section.sentences == digest.summary.tldr and len(digest.summary.sections) == 1:
+                out.write("    (as the TL;DR)\n")
+                continue
+            for sentence in section.sentences:
+                out.write(f"    • {sentence}\n")
+    if digest.facts:
+        out.write("\nKey facts\n")
+        for fact in digest.facts:
+            out.write(f"  • {fact.text} (¶{fact.paragraph})\n")
+
+
+def render_answer(question: str, passages: Sequence[Passage], out: TextIO) -> None:
+    if not passages:
+        out.write(f"Not covered: the article does not answer {question.strip()!r}.\n")
+        return
+    for i, p in enumerate(passages):
+        if i:
+            out.write("\n")
+        out.write(f"¶{p.paragraph}: {p.text}\n")
+        if p.sentence and p.sentence != p.text:
+            out.write(f"  → {p.sentence}\n")
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m bot", description="Use the article engine offline."
+    )
+    sub = parser.add_subparsers(dest="command", required=True)
+    digest = sub.add_parser("digest", help="print an article's digest")
+    digest.add_argument("source", help="a text or Markdown file, or - for stdin")
+    digest.add_argument("--json", action="store_true", help="print JSON (Digest.to_dict())")
+    digest.add_argument("--sentences", type=int, default=3, help="TL;DR sentences (default 3)")
+    digest.add_argument("--facts", type=int, default=5, help="key facts (default 5)")
+    ask = sub.add_parser("ask", help="quote the paragraphs that answer a question")
+    ask.add_argument("source", help="a text or Markdown file, or - for stdin")
+    ask.add_argument("question")
+    ask.add_argument("-k", type=int, default=3, help="paragraphs to quote at most (default 3)")
+    ask.add_argument("--json", action="store_true", help="print JSON")
+    return parser
+
+
+def _run(args: argparse.Namespace, out: TextIO) -> int:
+    text, title = read_source(args.source)
+    article = parse(text, title=title)
+    if not article.paragraphs:
+        raise InputError(f"{args.source}: no article text in it (only headings or page furniture)")
+    if args.command == "digest":
+        digest = analyze(article, max_sentences=max(args.sentences, 0), facts=max(args.facts, 0))
+        if args.json:
+            out.write(json.dumps(digest.to_dict(), ensure_ascii=False, indent=2) + "\n")
+        else:
+            render_digest(article, digest, out)
+        return 0
+    if not args.question.strip():
+        raise InputError("the question is empty")
+    passages = find_passages(article, args.question, k=max(args.k, 1))
+    if args.json:
+        rows = [
+            {"paragraph": p.paragraph, "text": p.text, "sentence": p.sentence, "score": p.score}
+            for p in passages
+        ]
+        out.write(json.dumps({"question": args.question, "passages": rows}, ensure_ascii=False))
+        out.write("\n")
+    else:
+        render_answer(args.question, passages, out)
+    return 0
+
+
+def main(argv: list[str]) -> int:
+    """Run `digest` or `ask` (argv[0]); returns the exit status."""
+    args = _parser().parse_args(argv)
+    for stream in (sys.stdout, sys.stderr):
+        reconfigure = getattr(stream, "reconfigure", None)
+        if reconfigure is not None:
+            reconfigure(errors="backslashreplace")
+    try:
+        status = _run(args, sys.stdout)
+        sys.stdout.flush()
+        return status
+    except InputError as exc:
+        print(f"{args.command}: {exc}", file=sys.stderr)
+        return EXIT_INPUT
+    except BrokenPipeError:  # the reader went away (`| head`): not an error worth a message
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
+    except KeyboardInterrupt:
+        return 130
+    except Exception as exc:  # the promise is one line, never a traceback
+        detail = " ".join(str(exc).split())
+        print(f"{args.command}: internal error: {type(exc).__name__}: {detail}", file=sys.stderr)
+        return EXIT_INTERNAL
