@@ -7,11 +7,11 @@ the article's sentences (rounded up), so a short article is not padded with all 
 
 Sections: each headed section of the article is one summary section. Paragraphs that have no
 heading (a whole article without headings, or the run before the first heading) are cut into
-coherent runs: a run of four or more paragraphs is split where neighbouring paragraphs share
-the fewest content words (cosine of their stemmed word sets), into runs of at least two
-paragraphs — at every topic shift (similarity under 0.06, about one news paragraph break in
-ten) and, in long runs, often enough to make runs of about 250 words. Each section
-gets 1 to 3 sentences, about one per 120 words and at most half its sentences (rounded up).
+coherent runs of at least two paragraphs: first at topic shifts, where neighbouring paragraphs
+share few content words (cosine of their stemmed word sets under 0.06, about one news
+paragraph break in ten) and both sides keep 80 words; then any run over 500 words is halved
+at its weakest link, away from its ends. Each section gets 1 to 3 sentences, about one per
+120 words and at most half its sentences (rounded up).
 """
 
 from __future__ import annotations
@@ -30,6 +30,7 @@ __all__ = ["pick", "summarize"]
 _REDUNDANT = 0.6  # a sentence sharing this share of its terms with a chosen one is skipped
 _WORDS_PER_SENTENCE = 120
 _RUN_WORDS = 250
+_MIN_RUN_WORDS = 80  # topic shifts cut runs down to this size, not below
 _TOPIC_SHIFT = 0.06  # neighbouring paragraphs this dissimilar start a new run (~1 gap in 10)
 
 
@@ -75,22 +76,37 @@ def runs(paragraphs: list[Paragraph], bags: dict[int, frozenset[str]]) -> list[l
     m = len(paragraphs)
     if m < 4:
         return [paragraphs]
+    sizes = [len(p.text.split()) for p in paragraphs]
+    before = list(itertools.accumulate(sizes, initial=0))  # words before paragraph i
     similarity = {g: _similarity(paragraphs[g - 1], paragraphs[g], bags) for g in range(1, m)}
-    words = sum(len(p.text.split()) for p in paragraphs)
-    by_size = round(words / _RUN_WORDS)
-    shifts = sum(1 for v in similarity.values() if v < _TOPIC_SHIFT)
-    wanted = max(1, min(m // 2, max(by_size, shifts + 1)))
+
+    def words(a: int, b: int) -> int:
+        return before[b] - before[a]
+
+    # Topic shifts first, most abrupt first, keeping runs of two paragraphs and 80 words.
     cuts: list[int] = []
     for g in sorted(similarity, key=lambda g: (similarity[g], g)):
-        if len(cuts) == wanted - 1:
+        if similarity[g] >= _TOPIC_SHIFT:
             break
         at = bisect.bisect(cuts, g)
         left = cuts[at - 1] if at else 0
         right = cuts[at] if at < len(cuts) else m
-        if g - left >= 2 and right - g >= 2:
+        if min(g - left, right - g) >= 2 and min(words(left, g), words(g, right)) >= _MIN_RUN_WORDS:
             cuts.insert(at, g)
+    # Then halve long runs at their weakest link, away from their ends.
     edges = [0, *cuts, m]
-    return [paragraphs[a:b] for a, b in itertools.pairwise(edges)]
+    out: list[tuple[int, int]] = []
+    pending = list(itertools.pairwise(edges))
+    while pending:
+        a, b = pending.pop()
+        total = words(a, b)
+        inner = [g for g in range(a + 2, b - 1) if min(words(a, g), words(g, b)) >= total / 4]
+        if total <= 2 * _RUN_WORDS or not inner:
+            out.append((a, b))
+            continue
+        g = min(inner, key=lambda g: (similarity[g], abs(2 * words(a, g) - total)))
+        pending += [(a, g), (g, b)]
+    return [paragraphs[a:b] for a, b in sorted(out)]
 
 
 def summarize(article: Article, *, max_sentences: int = 3) -> Summary:
