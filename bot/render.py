@@ -21,19 +21,25 @@ Building blocks for other cogs (the discussion cog uses them):
 - `Page.send_kwargs()` / `Page.edit_kwargs()` — always carry `allowed_mentions=NO_MENTIONS`
 - `page_problems(page)` — every limit a page breaks (tests use it)
 - `para_ref`, `locate_paragraph`
+
+For discussing articles (`cogs.discuss`):
+- `Quoted` + `quote_pages(groups, content=, footer=)` — paragraphs as block quotes headed
+  "¶n · section", a long one continued in "(cont.)" embeds, cut between words with "…"
+- `answer_pages` (best sentence in bold, best passages first; `answer_groups` decides what the
+  first message holds), `not_covered_text`, `summary_pages`, `facts_pages`, `search_pages`
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
 
 import discord
 
-from .article import Digest
+from .article import Digest, Fact, Passage, Summary
 
 NO_MENTIONS = discord.AllowedMentions.none()
 
@@ -512,3 +518,276 @@ def article_list_page(
         footer=f"Page {page + 1}/{max(page_count, 1)} · /article show <article> for a digest",
     )
     return pages[0]
+
+
+# --- discussing articles: quotes, answers, summaries, facts, search ---------------------------
+
+# "> " + "… " + "**" before a piece, "**" + " …" after it.
+_QUOTE_RESERVE = 10
+_MIN_PIECE = 200  # a quote piece is not started in less room than this: a new message starts
+_BOLD_MARK = re.compile(r"\\.|\*\*")
+
+
+@dataclass(frozen=True, slots=True)
+class Quoted:
+    """A paragraph to quote verbatim: its number, text, section heading, and optionally one of
+    its sentences to show in bold (`highlight`) and a note after the heading."""
+
+    paragraph: int
+    text: str
+    heading: str | None = None
+    highlight: str | None = None
+    note: str | None = None
+
+
+def _quote_tokens(text: str, highlight: str | None) -> list[str]:
+    """`text` on one line, escaped, with `highlight` (if found in it) between `**`, in words."""
+    body = " ".join(text.split())
+    mark = " ".join(highlight.split()) if highlight else ""
+    at = body.find(mark) if mark else -1
+    if at < 0:
+        line = escape(body)
+    else:
+        end = at + len(mark)
+        line = escape(body[:at]) + "**" + escape(mark) + "**" + escape(body[end:])
+    return line.split(" ")
+
+
+def _take(tokens: list[str], start: int, room: int) -> int:
+    """Where the longest run of whole tokens from `start` fitting `room` ends. A first token
+    longer than `room` is cut in two in place (never inside an escape)."""
+    used = 0
+    end = start
+    while end < len(tokens):
+        cost = dlen(tokens[end]) + (1 if end > start else 0)
+        if used + cost > room:
+            break
+        used += cost
+        end += 1
+    if end == start:
+        token = tokens[start]
+        head = _prefix_within(token, room) or token[:1]
+        before = head[:-1]
+        escaped = (len(before) - len(before.rstrip("\\"))) % 2 == 1
+        if before and head.endswith("*") and not escaped and token[len(head) :].startswith("*"):
+            head = before  # keep a "**" mark whole
+        tokens[start : start + 1] = [head, token[len(head) :]]
+        end = start + 1
+    return end
+
+
+def _bold_marks(piece: str) -> int:
+    return sum(1 for m in _BOLD_MARK.finditer(piece) if m.group(0) == "**")
+
+
+def quote_title(q: Quoted) -> str:
+    """ "¶4 · Section heading — note", escaped and clipped for an embed title."""
+    title = f"¶{q.paragraph}"
+    if q.heading:
+        title += f" · {inline(q.heading)}"
+    if q.note:
+        title += f" — {q.note}"
+    return clip(title, TITLE_LIMIT - len(_CONT))
+
+
+def quote_pages(
+    groups: Sequence[Sequence[Quoted]],
+    *,
+    content: str | None = None,
+    footer: str | None = None,
+    color: int = COLOR,
+) -> list[Page]:
+    """Block quotes of paragraphs, one embed per paragraph headed "¶n · section", over as many
+    messages as Discord's limits need. Each group starts a new message (an answer's first
+    message holds its best passages; "More" sends the next group).
+
+    A paragraph too long for one embed (4096) or for what is left of a message (6000)
+    continues in another embed titled "… (cont.)", cut between words with "…" on both sides
+    of the cut; bold text is closed and reopened around a cut. `content` heads every
+    message; the footer ends each, with "i/n" when there are several."""
+    footer_text = clip(footer, FOOTER_LIMIT - _PAGE_MARK_RESERVE) if footer else None
+    header = clip(content, CONTENT_LIMIT) if content else None
+    budget = EMBED_TOTAL_LIMIT - dlen(footer_text or "") - _PAGE_MARK_RESERVE
+    pages: list[list[discord.Embed]] = []
+    embeds: list[discord.Embed] = []
+    used = 0
+
+    def flush() -> None:
+        nonlocal embeds, used
+        if embeds:
+            pages.append(embeds)
+        embeds, used = [], 0
+
+    for group in groups:
+        flush()
+        for q in group:
+            head = quote_title(q)
+            tokens = _quote_tokens(q.text, q.highlight)
+            i, bold, first = 0, False, True
+            while i < len(tokens):
+                title = head if first else head + _CONT
+                room = min(DESCRIPTION_LIMIT, budget - used - dlen(title)) - _QUOTE_RESERVE
+                rest = dlen(" ".join(tokens[i:]))
+                if embeds and (room < min(_MIN_PIECE, rest) or len(embeds) == EMBED_COUNT_LIMIT):
+                    flush()
+                    continue
+                end = _take(tokens, i, room)
+                piece = " ".join(tokens[i:end])
+                closes = bold != (_bold_marks(piece) % 2 == 1)
+                description = "> " + ("… " if not first else "") + ("**" if bold else "")
+                description += piece + ("**" if closes else "")
+                description += " …" if end < len(tokens) else ""
+                embed = discord.Embed(title=title, description=description, color=color)
+                embeds.append(embed)
+                used += dlen(title) + dlen(description)
+                i, bold, first = end, closes, False
+    flush()
+    if not pages:
+        return [Page(content=header or "\u200b")]
+    out: list[Page] = []
+    for n, page_embeds in enumerate(pages, 1):
+        text = footer_text or ""
+        if len(pages) > 1:
+            text = f"{text} · {n}/{len(pages)}" if text else f"{n}/{len(pages)}"
+        if text:
+            page_embeds[-1].set_footer(text=text)
+        out.append(Page(content=header, embeds=page_embeds))
+    return out
+
+
+def answer_groups(
+    passages: Sequence[Passage], *, per_page: int = 3, relative: float = 0.5
+) -> list[list[Passage]]:
+    """Passages (best first) in the groups an answer shows: the first message holds the best
+    one and those right behind it (score at least `relative` × the best, up to `per_page`);
+    each "More" shows the next `per_page`, weaker ones included."""
+    if not passages:
+        return []
+    best = passages[0].score
+    first = 1
+    while first < min(per_page, len(passages)) and best > 0:
+        if passages[first].score < best * relative:
+            break
+        first += 1
+    rest = list(passages[first:])
+    return [list(passages[:first])] + [
+        rest[i : i + per_page] for i in range(0, len(rest), per_page)
+    ]
+
+
+def answer_pages(
+    passages: Sequence[Passage],
+    *,
+    number: int,
+    title: str | None,
+    question: str,
+    headings: Mapping[int, str | None] | None = None,
+) -> list[Page]:
+    """The answer to `question`: its passages as block quotes headed "¶n · section", the best
+    sentence of each in bold; the first message holds the best passages (`answer_groups`).
+    `passages` must not be empty (say `not_covered_text` instead)."""
+    groups = [
+        [
+            Quoted(p.paragraph, p.text, (headings or {}).get(p.paragraph), highlight=p.sentence)
+            for p in group
+        ]
+        for group in answer_groups(passages)
+    ]
+    label = clip(article_label(number, title), 200)
+    content = f"**{label}** — “{clip(inline(question), 300)}”"
+    footer = (
+        f"Article #{number} · quoted word for word, the best-matching sentence in bold · "
+        "reply to ask more"
+    )
+    return quote_pages(groups, content=content, footer=footer)
+
+
+def not_covered_text(number: int, title: str | None) -> str:
+    """What an answer says when the article does not cover the question."""
+    label = clip(article_label(number, title), 200)
+    return (
+        f"**{label}** doesn't seem to cover that, so I have nothing to quote. "
+        "Try other words, `/summary` for an overview, or `/search` across all articles."
+    )
+
+
+def summary_pages(
+    summary: Summary,
+    *,
+    number: int,
+    title: str | None,
+    paragraphs: Sequence[tuple[int, str]],
+    length: str,
+    facts: Sequence[Fact] = (),
+    sections: bool = True,
+) -> list[Page]:
+    """`/summary`: the TL;DR, then (when `sections`) each section's summary, then `facts` —
+    every sentence verbatim with the ¶ it comes from."""
+    label = clip(article_label(number, title), TITLE_LIMIT - 20)
+    description = _sentence_lines(summary.tldr, paragraphs)
+    fields: list[tuple[str, str]] = []
+    for i, section in enumerate(summary.sections if sections else (), 1):
+        ref = para_ref(section.paragraphs)
+        name = inline(section.heading) if section.heading else f"Part {i}"
+        lines = _sentence_lines(section.sentences, paragraphs, section.paragraphs)
+        if lines:
+            fields.append((f"{name} · {ref}" if ref else name, "\n".join(lines)))
+    if facts:
+        fields.append(
+            ("Key facts", "\n".join(f"• {inline(f.text)} (¶{f.paragraph})" for f in facts))
+        )
+    if not description and not fields:
+        description = ["(This article is too short to summarise: `/quote` shows it.)"]
+    return build_pages(
+        title=f"Summary ({length}) · {label}",
+        description="\n".join(description),
+        fields=fields,
+        footer=f"Article #{number} · sentences quoted word for word · /quote #{number} <¶>",
+    )
+
+
+def facts_pages(facts: Sequence[Fact], *, number: int, title: str | None) -> list[Page]:
+    """`/facts`: the key facts, each verbatim with its ¶ number."""
+    label = clip(article_label(number, title), TITLE_LIMIT - 20)
+    lines = [f"• {inline(f.text)} (¶{f.paragraph})" for f in facts]
+    return build_pages(
+        title=f"Key facts · {label}",
+        description="\n".join(lines)
+        or "I found no particular facts (numbers, names, dates) in it.",
+        footer=f"Article #{number} · quoted word for word · /quote #{number} <¶> for context",
+    )
+
+
+class HitLike(Protocol):
+    """What a search result row shows (`storage.SearchHit` has these)."""
+
+    @property
+    def number(self) -> int: ...
+    @property
+    def title(self) -> str | None: ...
+    @property
+    def paragraph(self) -> int: ...
+    @property
+    def snippet(self) -> str: ...
+
+
+SNIPPET_LIMIT = 400
+
+
+def search_pages(hits: Sequence[HitLike], *, query: str, per_page: int = 5) -> list[Page]:
+    """`/search`: ranked paragraphs, `per_page` a message: article, ¶, and a quoted snippet."""
+    heading = f"Search: “{clip(inline(query), 150)}”"
+    if not hits:
+        text = "No paragraph of this server's articles matches that. Try fewer or other words."
+        return [Page(embeds=[discord.Embed(title=heading, description=text, color=COLOR)])]
+    chunks = [hits[i : i + per_page] for i in range(0, len(hits), per_page)]
+    pages: list[Page] = []
+    for n, chunk in enumerate(chunks, 1):
+        lines = [
+            f"**{clip(article_label(h.number, h.title), 200)}** · ¶{h.paragraph}\n"
+            f"> {clip(inline(h.snippet), SNIPPET_LIMIT)}"
+            for h in chunk
+        ]
+        footer = f"{len(hits)} paragraphs · /quote <article> <¶> shows one · {n}/{len(chunks)}"
+        pages.extend(build_pages(title=heading, description="\n".join(lines), footer=footer))
+    return pages

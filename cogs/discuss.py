@@ -1,0 +1,636 @@
+"""Talking about stored articles: ask, quote, summary, facts, search, and follow-ups.
+
+Commands (hybrid: slash, and prefix when the message-content intent is on or the bot is
+mentioned):
+- `/ask <question> [article]` — the 1–3 paragraphs that answer it, quoted, each headed with its
+  ¶ number and section, the best sentence in bold; "More" sends the next ones. When the
+  article does not cover the question, it says so instead of quoting noise.
+  Prefix: `!ask [#12] <question>`.
+- `/quote <article> <paragraphs>` — paragraphs verbatim: `4`, `2-5`, `1,3` (at most
+  `MAX_QUOTE` at once).
+- `/summary [article] [length]` — short: the TL;DR; medium: TL;DR and each section's summary;
+  long: a longer TL;DR, the sections and the key facts.
+- `/facts [article]` — the key facts with ¶ numbers.
+- `/search <query>` — ranked paragraphs across this server's articles, paginated.
+
+Which article, when the option is omitted (`Discuss.default_article`): the one whose
+discussion thread this is, else the one whose digest or answer the command replies to, else
+the newest posted in this channel, else the server's newest.
+
+Follow-ups (`on_message`): a message that *asks* — ends with "?" or mentions the bot — gets a
+quoted answer when it replies to the bot's digest or answer message (that article), or is in
+an article's discussion thread (that article), or mentions the bot anywhere else (the default
+article). Reading a message's text needs the message-content intent, except when it mentions
+the bot, so without the intent mentions still work and nothing else happens. After a digest in
+a text channel (`on_article_posted`) the bot opens a thread "Discuss: <title>" when the
+server's setting allows and it has the permission (otherwise it logs and skips).
+
+Manners: per-user cooldowns on asking (slash, prefix and follow-ups share one) and
+searching; a per-channel cap on follow-up answers, whose "slow down" notice is sent once per
+wait. Checks that can fail (article, range, cooldown) run before a reply is deferred, so
+their message stays ephemeral; a reply is deferred only when the work has not finished
+within `Discuss.defer_after` seconds (an error after that point replaces the public "thinking"
+message). Every answer message is linked to its article (`Store.link_message`), so replying
+to an answer asks again; a button on an answer to a deleted article says so.
+
+Parsed articles are cached per (guild, number) in `ArticleCache`: parsing and building
+`find_passages`' index run once, in the bot's executor; later questions take well under a
+millisecond on the event loop. Article numbers are never reused, so an entry never goes stale.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+import time
+from collections import OrderedDict
+from collections.abc import Awaitable, Callable
+from concurrent.futures import Executor
+from typing import TYPE_CHECKING, Any, Literal, TypeVar, cast
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot.article import Article, find_passages, key_facts, parse, summarize
+from bot.article_option import article_autocomplete, resolve_article
+from bot.client import user_message
+from bot.errors import ArticleNotFound, GuildOnly, NoArticle, UserError
+from bot.render import (
+    NO_MENTIONS,
+    Page,
+    Quoted,
+    answer_pages,
+    article_label,
+    clip,
+    facts_pages,
+    inline,
+    not_covered_text,
+    para_ref,
+    quote_pages,
+    search_pages,
+    summary_pages,
+    text_pages,
+)
+from bot.views import PAGINATOR_TIMEOUT, ListPageSource, OwnedView, Paginator, send_page
+from storage import Store, StoredArticle
+
+if TYPE_CHECKING:
+    from bot.client import DigestBot
+
+log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+Target = commands.Context[Any] | discord.Interaction[Any]
+Length = Literal["short", "medium", "long"]
+
+MAX_PASSAGES = 9  # an answer's passages: the first message and two "More"
+MAX_QUOTE = 5  # paragraphs `/quote` shows at once
+SEARCH_HITS = 25
+SUMMARY_TLDR: dict[str, int] = {"short": 2, "medium": 3, "long": 6}
+FACTS_LIMIT = 10
+THREAD_NAME_LIMIT = 100  # Discord's limit for a channel name
+DELETED = "That article was deleted, so there is nothing more to show."
+NO_ARTICLES = (
+    "There are no articles in this server yet. A moderator posts one with `/article post` "
+    "(text, a file or a link) or the “Save as article” message menu."
+)
+
+_PREFIX_ARTICLE = re.compile(r"^\s*(#\d{1,9})\s+(\S.*)$", re.DOTALL)
+_RANGE = re.compile(r"^(\d{1,6})(?:-(\d{1,6}))?$")
+
+
+def _search_bucket(ctx: commands.Context[Any]) -> commands.Cooldown:
+    rate = ctx.cog.search_rate if isinstance(ctx.cog, Discuss) else Discuss.search_rate
+    return commands.Cooldown(*rate)
+
+
+# --- pure helpers ---------------------------------------------------------------------------
+
+
+def parse_paragraphs(spec: str, count: int) -> list[int]:
+    """`"4"`, `"2-5"`, `"1,3"`, `"¶2–3, 5"` → paragraph numbers in the order given, without
+    repeats; `UserError` naming the valid range for anything else."""
+    valid = f"¶1–{count}" if count > 1 else "¶1"
+    numbers: list[int] = []
+    joined = re.sub(r"\s*(?:-|–|—|\.\.)\s*", "-", spec.replace("¶", " ").replace("#", " "))
+    parts = [p for p in re.split(r"[,;\s]+", joined) if p]
+    if not parts:
+        raise UserError(f"Name paragraphs like `4`, `2-5` or `1,3` (this article has {valid}).")
+    for part in parts:
+        m = _RANGE.match(part)
+        if m is None:
+            raise UserError(
+                f"“{clip(inline(part), 40)}” is not a paragraph number or range. "
+                f"Use `4`, `2-5` or `1,3` (this article has {valid})."
+            )
+        low = int(m.group(1))
+        high = int(m.group(2)) if m.group(2) else low
+        if low > high:
+            low, high = high, low
+        if low < 1 or high > count:
+            bad = high if high > count else low
+            raise UserError(f"There is no ¶{bad}: this article has {valid}.")
+        if high - low + 1 > MAX_QUOTE:
+            raise UserError(
+                f"That is {high - low + 1} paragraphs; I quote up to {MAX_QUOTE} at once "
+                f"(e.g. `{low}-{low + MAX_QUOTE - 1}`)."
+            )
+        numbers.extend(n for n in range(low, high + 1) if n not in numbers)
+        if len(numbers) > MAX_QUOTE:
+            raise UserError(f"I quote up to {MAX_QUOTE} paragraphs at once; name fewer.")
+    return numbers
+
+
+def asks(text: str, mentioned: bool) -> bool:
+    """Whether a message asks the bot something: it mentions the bot or ends with "?"."""
+    return mentioned or text.rstrip().endswith(("?", "？"))
+
+
+def parse_title(stored: StoredArticle) -> str | None:
+    """The title to re-parse `stored` with so that it parses as when it was posted: none when
+    the title was taken from the article's first heading (given as a title, that heading
+    would be dropped and the first section would lose its name)."""
+    first = stored.paragraphs[0].heading if stored.paragraphs else None
+    if first and stored.title and first.split() == stored.title.split():
+        return None
+    return stored.title
+
+
+def prepare_article(text: str, title: str | None) -> Article:
+    """Parse a stored article and build `find_passages`' index (cached on the Article: the
+    first call builds it). Blocking: run it in an executor."""
+    article = parse(text, title=title)
+    if article.paragraphs:
+        find_passages(article, article.paragraphs[0].text, k=1)
+    return article
+
+
+class ArticleCache:
+    """Parsed articles per (guild, number), least recently used dropped first, bounded by
+    count and by total text length. A miss parses (once, however many ask at the same time)
+    in `executor`."""
+
+    def __init__(
+        self, executor: Executor, *, max_articles: int = 64, max_chars: int = 8_000_000
+    ) -> None:
+        self.executor = executor
+        self.max_articles = max_articles
+        self.max_chars = max_chars
+        self._items: OrderedDict[tuple[int, int], tuple[Article, int]] = OrderedDict()
+        self._chars = 0
+        self._loading: dict[tuple[int, int], asyncio.Future[Article]] = {}
+
+    def __contains__(self, stored: StoredArticle) -> bool:
+        return (stored.guild_id, stored.number) in self._items
+
+    async def get(self, stored: StoredArticle) -> Article:
+        key = (stored.guild_id, stored.number)
+        hit = self._items.get(key)
+        if hit is not None:
+            self._items.move_to_end(key)
+            return hit[0]
+        pending = self._loading.get(key)
+        if pending is None:
+            pending = asyncio.ensure_future(self._load(key, stored))
+            self._loading[key] = pending
+        return await asyncio.shield(pending)
+
+    async def _load(self, key: tuple[int, int], stored: StoredArticle) -> Article:
+        loop = asyncio.get_running_loop()
+        try:
+            article = await loop.run_in_executor(
+                self.executor, prepare_article, stored.text, parse_title(stored)
+            )
+        finally:
+            self._loading.pop(key, None)
+        if len(article.paragraphs) != len(stored.paragraphs):
+            log.warning(
+                "guild %s article #%d: re-parsing gives %d paragraphs, %d stored (engine changed?)",
+                *key,
+                len(article.paragraphs),
+                len(stored.paragraphs),
+            )
+        size = len(stored.text)
+        self._items[key] = (article, size)
+        self._chars += size
+        while len(self._items) > 1 and (
+            len(self._items) > self.max_articles or self._chars > self.max_chars
+        ):
+            _, (_, dropped) = self._items.popitem(last=False)
+            self._chars -= dropped
+        return article
+
+    def clear(self) -> None:
+        self._items.clear()
+        self._chars = 0
+
+
+async def in_time(target: Target, work: Awaitable[T], *, defer_after: float) -> T:
+    """Await `work`; defer a slash reply ("thinking") if it takes more than `defer_after` s."""
+    interaction = target.interaction if isinstance(target, commands.Context) else target
+    task = asyncio.ensure_future(work)
+    if interaction is not None and not interaction.response.is_done():
+        done, _ = await asyncio.wait({task}, timeout=defer_after)
+        if not done:
+            await interaction.response.defer(thinking=True)
+    return await task
+
+
+def _guild_id(target: Target) -> int:
+    if target.guild is None:
+        raise GuildOnly()
+    return target.guild.id
+
+
+# --- views ----------------------------------------------------------------------------------
+
+
+class ArticlePageSource(ListPageSource):
+    """Pages of one article; turning a page checks that the article still exists."""
+
+    def __init__(self, store: Store, guild_id: int, number: int, pages: list[Page]) -> None:
+        super().__init__(pages)
+        self.store, self.guild_id, self.number = store, guild_id, number
+        self.shown = False
+
+    async def get_page(self, index: int) -> Page:
+        if self.shown and await self.store.get_article(self.guild_id, self.number) is None:
+            raise ArticleNotFound(DELETED)
+        self.shown = True
+        return await super().get_page(index)
+
+
+class MoreView(OwnedView):
+    """An answer's "More" button (for the asker): sends the next group of passages as a new
+    message with its own "More" while any remain, and takes the button off this one."""
+
+    def __init__(
+        self, cog: Discuss, guild_id: int, number: int, pages: list[Page], index: int, owner: int
+    ) -> None:
+        super().__init__(owner, timeout=PAGINATOR_TIMEOUT)
+        self.cog, self.guild_id, self.number = cog, guild_id, number
+        self.pages, self.index = pages, index
+
+    @discord.ui.button(label="More", style=discord.ButtonStyle.primary)
+    async def more(self, interaction: discord.Interaction[Any], _: discord.ui.Button[Any]) -> None:
+        self.stop()
+        await interaction.response.edit_message(view=None)
+        if await self.cog.bot.store.get_article(self.guild_id, self.number) is None:
+            await interaction.followup.send(DELETED, ephemeral=True, allowed_mentions=NO_MENTIONS)
+            return
+        nxt = self.index + 1
+        view = self.cog.more_view(self.guild_id, self.number, self.pages, nxt, self.owner_id)
+        message = await send_page(interaction, self.pages[nxt], view=view)
+        await self.cog.link(self.guild_id, message, self.number)
+
+
+# --- the cog --------------------------------------------------------------------------------
+
+
+class Discuss(commands.Cog):
+    """Ask about, quote, summarise and search the server's articles."""
+
+    # Manners, per instance (a test or a deployment may change them before first use).
+    # Cooldowns are (uses, per seconds); a bucket takes the rate when it is made.
+    ask_rate = (5, 60.0)  # per user: /ask, !ask and follow-up questions together
+    search_rate = (5, 60.0)  # per user
+    channel_followup_rate = (12, 60.0)  # follow-up answers per channel or thread
+    defer_after = 1.0  # seconds of work before a slash reply is deferred
+
+    def __init__(self, bot: DigestBot) -> None:
+        self.bot = bot
+        self.cache = ArticleCache(bot.executor)
+        self.ask_cooldown = commands.DynamicCooldownMapping(
+            lambda _: commands.Cooldown(*self.ask_rate), commands.BucketType.user
+        )
+        self.channel_cooldown = commands.DynamicCooldownMapping(
+            lambda _: commands.Cooldown(*self.channel_followup_rate), commands.BucketType.channel
+        )
+        self._warned: dict[tuple[str, str], float] = {}
+
+    async def cog_unload(self) -> None:
+        self.cache.clear()
+
+    # --- shared pieces -------------------------------------------------------------------
+
+    async def default_article(
+        self,
+        guild_id: int,
+        channel: Any,
+        *,
+        reply_to: int | None = None,
+    ) -> StoredArticle:
+        """The article meant when none is named (see the module docstring), or `NoArticle`."""
+        store = self.bot.store
+        candidates: list[int | None] = []
+        if isinstance(channel, discord.Thread):
+            candidates.append(await store.article_for_thread(guild_id, channel.id))
+        if reply_to is not None:
+            candidates.append(await store.article_for_message(guild_id, reply_to))
+        for number in candidates:
+            if number is not None:
+                stored = await store.get_article(guild_id, number)
+                if stored is not None:
+                    return stored
+        channel_ids = [getattr(channel, "id", None)]
+        if isinstance(channel, discord.Thread):
+            channel_ids.append(channel.parent_id)
+        for channel_id in channel_ids:
+            if channel_id is not None:
+                stored = await store.latest_article(guild_id, channel_id=channel_id)
+                if stored is not None:
+                    return stored
+        stored = await store.latest_article(guild_id)
+        if stored is None:
+            raise NoArticle(NO_ARTICLES)
+        return stored
+
+    async def article_for(self, ctx: commands.Context[Any], value: str | None) -> StoredArticle:
+        """The article an `article` option names, or the default one."""
+        guild_id = _guild_id(ctx)
+        if value and value.strip():
+            return await resolve_article(self.bot.store, guild_id, value)
+        reference = ctx.message.reference if ctx.interaction is None else None
+        reply_to = reference.message_id if reference is not None else None
+        return await self.default_article(guild_id, ctx.channel, reply_to=reply_to)
+
+    async def link(self, guild_id: int, message: discord.Message | None, number: int) -> None:
+        if message is not None:
+            await self.bot.store.link_message(guild_id, message.id, number)
+
+    def more_view(
+        self, guild_id: int, number: int, pages: list[Page], index: int, owner: int
+    ) -> MoreView | None:
+        if index + 1 >= len(pages):
+            return None
+        return MoreView(self, guild_id, number, pages, index, owner)
+
+    async def answer(self, stored: StoredArticle, question: str) -> list[Page]:
+        """The pages answering `question` from `stored` (one plain page when not covered)."""
+        article = await self.cache.get(stored)
+        passages = find_passages(article, question, k=MAX_PASSAGES)
+        if not passages:
+            return text_pages(not_covered_text(stored.number, stored.title))
+        headings = {p.number: p.heading for p in stored.paragraphs}
+        return answer_pages(
+            passages,
+            number=stored.number,
+            title=stored.title,
+            question=question,
+            headings=headings,
+        )
+
+    async def _run(self, stored: StoredArticle, blocking: Callable[[Article], T]) -> T:
+        """`blocking(article)` on the parsed article, in the executor."""
+        article = await self.cache.get(stored)
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self.bot.executor, blocking, article)
+
+    @staticmethod
+    def _check_cooldown(
+        mapping: commands.CooldownMapping[Any], message: discord.Message, kind: commands.BucketType
+    ) -> None:
+        bucket = mapping.get_bucket(message)
+        retry = bucket.update_rate_limit() if bucket is not None else None
+        if retry:
+            assert bucket is not None
+            raise commands.CommandOnCooldown(bucket, retry, kind)
+
+    # --- commands ------------------------------------------------------------------------
+
+    @commands.hybrid_command(name="ask")  # type: ignore[arg-type]  # discord.py hybrid typing vs mypy
+    @commands.guild_only()
+    @app_commands.describe(
+        question="What you want to know",
+        article="#number or title (default: this thread's article, else the latest here)",
+    )
+    @app_commands.autocomplete(article=article_autocomplete)
+    async def ask(
+        self, ctx: commands.Context[DigestBot], *, question: str, article: str | None = None
+    ) -> None:
+        """Ask about an article: the paragraphs that answer it, quoted."""
+        if ctx.interaction is None and article is None:
+            m = _PREFIX_ARTICLE.match(question)
+            if m:
+                article, question = m.group(1), m.group(2)
+        self._check_cooldown(self.ask_cooldown, ctx.message, commands.BucketType.user)
+        stored = await self.article_for(ctx, article)
+        pages = await in_time(ctx, self.answer(stored, question), defer_after=self.defer_after)
+        view = self.more_view(stored.guild_id, stored.number, pages, 0, ctx.author.id)
+        message = await send_page(ctx, pages[0], view=view)
+        await self.link(stored.guild_id, message, stored.number)
+
+    @commands.hybrid_command(name="quote")  # type: ignore[arg-type]  # discord.py hybrid typing vs mypy
+    @commands.guild_only()
+    @app_commands.describe(
+        article="#number or title", paragraphs="Paragraph numbers: 4, 2-5 or 1,3"
+    )
+    @app_commands.autocomplete(article=article_autocomplete)
+    async def quote(
+        self, ctx: commands.Context[DigestBot], article: str, *, paragraphs: str
+    ) -> None:
+        """Quote paragraphs of an article word for word."""
+        guild_id = _guild_id(ctx)
+        stored = await resolve_article(self.bot.store, guild_id, article)
+        numbers = parse_paragraphs(paragraphs, len(stored.paragraphs))
+        by_number = {p.number: p for p in stored.paragraphs}
+        blocks = [
+            Quoted(n, by_number[n].text, by_number[n].heading) for n in numbers if n in by_number
+        ]
+        label = clip(article_label(stored.number, stored.title), 200)
+        pages = quote_pages(
+            [blocks],
+            content=f"**{label}** · {para_ref(numbers)}",
+            footer=f"Article #{stored.number} · quoted word for word",
+        )
+        await self._send_pages(ctx, stored, pages)
+
+    @commands.hybrid_command(name="summary")  # type: ignore[arg-type]  # discord.py hybrid typing vs mypy
+    @commands.guild_only()
+    @app_commands.describe(
+        article="#number or title (default: this thread's or channel's latest)",
+        length="short: the gist; medium: each section; long: more, with key facts",
+    )
+    @app_commands.autocomplete(article=article_autocomplete)
+    async def summary(
+        self,
+        ctx: commands.Context[DigestBot],
+        article: str | None = None,
+        length: Length = "medium",
+    ) -> None:
+        """Summarise an article: sentences quoted from it, with ¶ numbers."""
+        if ctx.interaction is None and article in SUMMARY_TLDR and length == "medium":
+            article, length = None, cast(Length, article)  # `!summary long`
+        stored = await self.article_for(ctx, article)
+
+        async def work() -> list[Page]:
+            tldr = SUMMARY_TLDR[length]
+            result = await self._run(stored, lambda a: summarize(a, max_sentences=tldr))
+            facts = []
+            if length == "long":
+                facts = await self._run(stored, lambda a: key_facts(a, limit=FACTS_LIMIT))
+            return summary_pages(
+                result,
+                number=stored.number,
+                title=stored.title,
+                paragraphs=[(p.number, p.text) for p in stored.paragraphs],
+                length=length,
+                facts=facts,
+                sections=length != "short",
+            )
+
+        await self._send_pages(
+            ctx, stored, await in_time(ctx, work(), defer_after=self.defer_after)
+        )
+
+    @commands.hybrid_command(name="facts")  # type: ignore[arg-type]  # discord.py hybrid typing vs mypy
+    @commands.guild_only()
+    @app_commands.describe(article="#number or title (default: this thread's or channel's latest)")
+    @app_commands.autocomplete(article=article_autocomplete)
+    async def facts(self, ctx: commands.Context[DigestBot], *, article: str | None = None) -> None:
+        """The key facts of an article (numbers, names, dates), with ¶ numbers."""
+        stored = await self.article_for(ctx, article)
+
+        async def work() -> list[Page]:
+            found = await self._run(stored, lambda a: key_facts(a, limit=FACTS_LIMIT))
+            return facts_pages(found, number=stored.number, title=stored.title)
+
+        await self._send_pages(
+            ctx, stored, await in_time(ctx, work(), defer_after=self.defer_after)
+        )
+
+    @commands.hybrid_command(name="search")  # type: ignore[arg-type]  # discord.py hybrid typing vs mypy
+    @commands.guild_only()
+    @commands.dynamic_cooldown(_search_bucket, commands.BucketType.user)
+    @app_commands.describe(query="Words to look for in this server's articles")
+    async def search(self, ctx: commands.Context[DigestBot], *, query: str) -> None:
+        """Search every article of this server: the best paragraphs, with snippets."""
+        guild_id = _guild_id(ctx)
+        search = self.bot.store.search(guild_id, query, limit=SEARCH_HITS)
+        hits = await in_time(ctx, search, defer_after=self.defer_after)
+        pages = search_pages(hits, query=query)
+        await Paginator(ctx.author.id, ListPageSource(pages)).start(ctx)
+
+    async def _send_pages(
+        self, ctx: commands.Context[Any], stored: StoredArticle, pages: list[Page]
+    ) -> None:
+        source = ArticlePageSource(self.bot.store, stored.guild_id, stored.number, pages)
+        message = await Paginator(ctx.author.id, source).start(ctx)
+        await self.link(stored.guild_id, message, stored.number)
+
+    # --- discussion threads --------------------------------------------------------------
+
+    @commands.Cog.listener()
+    async def on_article_posted(
+        self, stored: StoredArticle, message: discord.Message | None
+    ) -> None:
+        """Open the "Discuss: <title>" thread on a new digest (when allowed and possible)."""
+        # A follow-up (webhook) message knows neither its guild nor its channel's type.
+        guild = self.bot.get_guild(stored.guild_id)
+        if message is None or guild is None:
+            return
+        channel = guild.get_channel(message.channel.id)
+        if not isinstance(channel, discord.TextChannel):
+            return
+        if not (await self.bot.store.get_settings(guild.id)).discussion_threads:
+            return
+        perms = channel.permissions_for(guild.me)
+        if not (perms.create_public_threads and perms.send_messages_in_threads):
+            log.info("guild %s: no permission to open a thread in #%s", guild.id, channel.id)
+            return
+        topic = " ".join((stored.title or f"article #{stored.number}").split())
+        name = clip(f"Discuss: {topic}", THREAD_NAME_LIMIT)
+        try:
+            thread = await channel.get_partial_message(message.id).create_thread(
+                name=name, auto_archive_duration=1440
+            )
+        except discord.HTTPException as exc:
+            log.info("guild %s: could not open a discussion thread: %s", guild.id, exc)
+            return
+        await self.bot.store.link_thread(guild.id, thread.id, stored.number)
+        how = (
+            "end a message with “?” or mention me"
+            if self.bot.intents.message_content
+            else f"mention me ({self.bot.user.mention if self.bot.user else '@me'}) with a question"
+        )
+        intro = (
+            f"Questions about **{clip(article_label(stored.number, stored.title), 200)}** go "
+            f"here: {how}, and I'll quote the paragraphs that answer. `/ask`, `/quote`, "
+            "`/summary` and `/facts` here use this article."
+        )
+        try:
+            sent = await thread.send(intro, allowed_mentions=NO_MENTIONS)
+        except discord.HTTPException as exc:
+            log.info("guild %s: could not post in the discussion thread: %s", guild.id, exc)
+            return
+        await self.link(guild.id, sent, stored.number)
+
+    # --- follow-ups in replies and threads -----------------------------------------------
+
+    @commands.Cog.listener()
+    async def on_message(self, message: discord.Message) -> None:
+        me = self.bot.user
+        if message.author.bot or message.guild is None or me is None:
+            return
+        mentions = (f"<@{me.id}>", f"<@!{me.id}>")
+        mentioned = any(m in message.content for m in mentions)
+        text = message.content
+        for m in mentions:
+            text = text.replace(m, " ")
+        text = " ".join(text.split())
+        if not text or not asks(text, mentioned):
+            return  # (without the intent, text is empty unless the bot is mentioned)
+        guild_id = message.guild.id
+        store = self.bot.store
+        number: int | None = None
+        if message.reference is not None and message.reference.message_id is not None:
+            number = await store.article_for_message(guild_id, message.reference.message_id)
+        if number is None and isinstance(message.channel, discord.Thread):
+            number = await store.article_for_thread(guild_id, message.channel.id)
+        if number is None and not mentioned:
+            return
+        if (await self.bot.get_context(message)).valid:
+            return  # a prefix command: the command answers
+        try:
+            self._check_cooldown(self.ask_cooldown, message, commands.BucketType.user)
+            self._check_cooldown(self.channel_cooldown, message, commands.BucketType.channel)
+            stored = await store.get_article(guild_id, number) if number is not None else None
+            if stored is None:
+                stored = await self.default_article(guild_id, message.channel)
+            pages = await self.answer(stored, text)
+        except (UserError, commands.CommandOnCooldown) as exc:
+            await self._tell(message, exc)
+            return
+        view = self.more_view(guild_id, stored.number, pages, 0, message.author.id)
+        try:
+            kwargs = pages[0].send_kwargs()
+            if view is not None:
+                kwargs["view"] = view
+            sent = await message.reply(mention_author=False, **kwargs)
+        except discord.HTTPException as exc:
+            log.info("guild %s: could not answer a follow-up: %s", guild_id, exc)
+            return
+        if view is not None:
+            view.message = sent
+        await self.link(guild_id, sent, stored.number)
+
+    async def _tell(self, message: discord.Message, error: Exception) -> None:
+        """Reply with a user error; a cooldown notice at most once per wait and place."""
+        if isinstance(error, commands.CommandOnCooldown):
+            key = (error.type.name, str(error.type.get_key(message)))
+            now = time.monotonic()
+            if self._warned.get(key, 0.0) > now:
+                return
+            self._warned = {k: v for k, v in self._warned.items() if v > now}
+            self._warned[key] = now + error.retry_after
+        text = user_message(error) or "Sorry, something went wrong."
+        try:
+            await message.reply(text, mention_author=False, allowed_mentions=NO_MENTIONS)
+        except discord.HTTPException as exc:
+            log.info("could not reply to a follow-up: %s", exc)
+
+
+async def setup(bot: DigestBot) -> None:
+    await bot.add_cog(Discuss(bot))
