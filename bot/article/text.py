@@ -18,6 +18,10 @@ under a millisecond for a news article. Rules, in order:
   a line that starts with a bullet or a number marker starts a new sentence.
 - Decimals and money ($5.5 billion) never split: a boundary needs white space after it.
 
+A "sentence" longer than 600 characters is a run-on (scraped captions without stops, lists
+without punctuation): it is cut into pieces at the last clause break (`;`, `:`, a dash, a comma)
+or else the last space in the second half of each 600 characters.
+
 Each sentence is stripped, and a leading bullet or wire-service dateline ("(CNN) -- ",
 "Washington (CNN)") is left out of it, so what remains is still a slice of the paragraph.
 """
@@ -35,11 +39,15 @@ _BOUNDARY = re.compile(
     r"""|\n(?=[ \t]*(?:[-*•·▪‣◦–]|\d{1,2}[.)])[ \t])"""
 )
 _SPACE = re.compile(r"\s+")
+# Longer "sentences" are run-ons (captions without stops, lists without punctuation): they are
+# cut at the last clause break, else the last space, in their second half.
+MAX_SENTENCE = 600
+_RUN_ON_CUTS = ("; ", ": ", " — ", " – ", " - ", ", ", " ")
 _OPENERS_CHARS = "\"'“‘«([{"
 
 # Leading matter a sentence does not need: bullets, number markers, wire-service datelines.
 _LEAD = re.compile(
-    r"""(?:[-*•·▪‣◦–][ \t]+|\d{1,2}[.)][ \t]+"""
+    r"""(?:[-*•·▪‣◦–—][ \t]+|\d{1,2}[.)][ \t]+"""
     r"""|(?:[A-Z][\w.'’-]*(?:[ ,]+[A-Z][\w.'’-]*){0,4}[ \t]*)?"""
     r"""\((?:CNN|AP|Reuters|AFP|UPI|Bloomberg|CNN Money|EW\.com)\)[ \t]*(?:--|—|–|-)?[ \t]*"""
     r"""|\([A-Z][\w .&'’-]{1,40}\)(?=[A-Z"“]))"""
@@ -137,6 +145,28 @@ def _clean(text: str, a: int, b: int) -> tuple[int, int]:
     return a, b
 
 
+def _emit(text: str, a: int, b: int, out: list[str]) -> None:
+    """Append `text[a:b]` cleaned; a run-on longer than MAX_SENTENCE is cut into pieces."""
+    a, b = _clean(text, a, b)
+    while b - a > MAX_SENTENCE:
+        window = text[a + MAX_SENTENCE // 2 : a + MAX_SENTENCE]
+        cut = -1
+        for mark in _RUN_ON_CUTS:
+            at = window.rfind(mark)
+            if at >= 0:  # after "; " or ", ", before " - " (the dash opens the next piece)
+                cut = a + MAX_SENTENCE // 2 + at + len(mark.rstrip()) * (mark[0] != " ")
+                break
+        if cut < 0:
+            cut = a + MAX_SENTENCE
+        piece_end = cut
+        while piece_end > a and text[piece_end - 1].isspace():
+            piece_end -= 1
+        out.append(text[a:piece_end])
+        a, b = _clean(text, cut, b)
+    if a < b:
+        out.append(text[a:b])
+
+
 def split_sentences(text: str) -> list[str]:
     """Split `text` into sentences, each a verbatim slice of it (stripped)."""
     out: list[str] = []
@@ -153,13 +183,9 @@ def split_sentences(text: str) -> list[str]:
             if not _is_boundary(text, start, m.start(), mark, nxt):
                 continue
             cut = end
-        a, b = _clean(text, start, cut)
-        if a < b:
-            out.append(text[a:b])
+        _emit(text, start, cut, out)
         start = cut
-    a, b = _clean(text, start, len(text))
-    if a < b:
-        out.append(text[a:b])
+    _emit(text, start, len(text), out)
     return out
 
 

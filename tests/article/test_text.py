@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.article.text import split_sentences
+from bot.article.text import MAX_SENTENCE, split_sentences
 
 CASES = [
     (
@@ -67,3 +67,20 @@ def test_sentences_are_slices_in_order(text: str, _: list[str]) -> None:
         found = text.find(sentence, at)
         assert found >= 0
         at = found + len(sentence)
+
+
+def test_run_on_text_is_cut_at_clause_breaks() -> None:
+    caption = "Best sound design - The Woman in White designed by Mick Potter at the Palace - "
+    text = caption * 20 + "The end."
+    pieces = split_sentences(text)
+    assert len(pieces) > 1
+    assert all(len(p) <= MAX_SENTENCE for p in pieces)
+    assert all(p in text and not p.startswith("-") and not p.endswith("-") for p in pieces)
+    unbroken = "x" * (2 * MAX_SENTENCE + 10)
+    assert [len(p) for p in split_sentences(unbroken)] == [MAX_SENTENCE, MAX_SENTENCE, 10]
+
+
+def test_long_real_sentences_are_kept_whole() -> None:
+    sentence = "The committee, " + "after hearing from many witnesses, " * 12 + "voted to act."
+    assert len(sentence) < MAX_SENTENCE
+    assert split_sentences(sentence) == [sentence]
