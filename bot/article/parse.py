@@ -173,7 +173,13 @@ def _block_items(lines: list[str]) -> list[_Item]:
             if text:
                 items.append(_Item("h", text, level=len(atx.group(1))))
             continue
-        if _SETEXT.match(line) and body and i > 0 and lines[i - 1] == body[-1]:
+        if (
+            _SETEXT.match(line)
+            and body
+            and lines[i - 1] == body[-1]
+            and len(body[-1]) <= 80
+            and not body[-1].endswith((".", "!", "?", "…"))
+        ):
             heading = body.pop()
             flush()
             items.append(_Item("h", _heading_text(heading), level=1 if line[0] == "=" else 2))

@@ -155,3 +155,12 @@ def test_real_sentences_are_never_furniture(line: str) -> None:
     assert not is_furniture(line)
     article = parse(f"A real first sentence.\n{line}\nA real last sentence.")
     assert line in [p.text for p in article.paragraphs]
+
+
+def test_a_rule_under_a_sentence_is_not_a_heading() -> None:
+    article = parse("The vote was close.\n---\nThe count went on all night.\n")
+    assert [p.text for p in article.paragraphs] == [
+        "The vote was close.",
+        "The count went on all night.",
+    ]
+    assert article.sections[0].heading is None
