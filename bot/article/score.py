@@ -192,11 +192,20 @@ def _units(article: Article) -> list[Unit]:
     units: list[Unit] = []
     for pi, para in enumerate(article.paragraphs):
         for si, sentence in enumerate(para.sentences):
-            t = terms(sentence)
+            found = terms(sentence)
             units.append(
-                Unit(len(units), para.number, pi, si, sentence, t, frozenset(t),
-                     len(tokens(sentence)), [])
-            )  # fmt: skip
+                Unit(
+                    index=len(units),
+                    paragraph=para.number,
+                    para_index=pi,
+                    in_para=si,
+                    text=sentence,
+                    terms=found,
+                    bag=frozenset(found),
+                    words=len(tokens(sentence)),
+                    features=[],
+                )
+            )
     return units
 
 
