@@ -62,6 +62,8 @@ _PAGE_MARK_RESERVE = len(" · 999/999")
 
 def dlen(text: str) -> int:
     """Length as Discord may count it: UTF-16 code units (≥ `len(text)`)."""
+    if text.isascii():
+        return len(text)
     return len(text.encode("utf-16-le", "surrogatepass")) // 2
 
 
@@ -631,7 +633,7 @@ def quote_pages(
                 if embeds and (room < min(_MIN_PIECE, rest) or len(embeds) == EMBED_COUNT_LIMIT):
                     flush()
                     continue
-                end = _take(tokens, i, room)
+                end = len(tokens) if rest <= room else _take(tokens, i, room)
                 piece = " ".join(tokens[i:end])
                 closes = bold != (_bold_marks(piece) % 2 == 1)
                 description = "> " + ("… " if not first else "") + ("**" if bold else "")

@@ -41,6 +41,7 @@ millisecond on the event loop. Article numbers are never reused, so an entry nev
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 import re
 import time
@@ -170,12 +171,19 @@ def prepare_article(text: str, title: str | None) -> Article:
 class ArticleCache:
     """Parsed articles per (guild, number), least recently used dropped first, bounded by
     count and by total text length. A miss parses (once, however many ask at the same time)
-    in `executor`."""
+    in `executor`. With `freeze`, cached articles are kept out of the garbage collector's
+    full passes (see `settle`)."""
 
     def __init__(
-        self, executor: Executor, *, max_articles: int = 64, max_chars: int = 8_000_000
+        self,
+        executor: Executor,
+        *,
+        max_articles: int = 64,
+        max_chars: int = 8_000_000,
+        freeze: bool = True,
     ) -> None:
         self.executor = executor
+        self.freeze = freeze
         self.max_articles = max_articles
         self.max_chars = max_chars
         self._items: OrderedDict[tuple[int, int], tuple[Article, int]] = OrderedDict()
@@ -215,12 +223,26 @@ class ArticleCache:
         size = len(stored.text)
         self._items[key] = (article, size)
         self._chars += size
+        self.settle()
         while len(self._items) > 1 and (
             len(self._items) > self.max_articles or self._chars > self.max_chars
         ):
             _, (_, dropped) = self._items.popitem(last=False)
             self._chars -= dropped
         return article
+
+    def settle(self) -> None:
+        """Keep what exists now out of the garbage collector's full passes (with `freeze`).
+
+        A parsed article and its index are thousands of small containers that live as long
+        as they are cached, and every full pass of the cyclic collector walks them all,
+        stalling the event loop: measured ~9 ms per SQuAD-sized article, 200+ ms pauses with
+        26 cached. They hold no reference cycles (refcounting frees an evicted one), so after
+        caching one, collect (which walks only what is not frozen yet, so that no cyclic
+        garbage is frozen and leaked), then `gc.freeze()`."""
+        if self.freeze:
+            gc.collect()
+            gc.freeze()
 
     def clear(self) -> None:
         self._items.clear()
@@ -309,6 +331,9 @@ class Discuss(commands.Cog):
             lambda _: commands.Cooldown(*self.channel_followup_rate), commands.BucketType.channel
         )
         self._warned: dict[tuple[str, str], float] = {}
+
+    async def cog_load(self) -> None:
+        self.cache.settle()  # the start-up objects too, before the bot serves anyone
 
     async def cog_unload(self) -> None:
         self.cache.clear()
@@ -417,7 +442,10 @@ class Discuss(commands.Cog):
                 article, question = m.group(1), m.group(2)
         self._check_cooldown(self.ask_cooldown, ctx.message, commands.BucketType.user)
         stored = await self.article_for(ctx, article)
-        pages = await in_time(ctx, self.answer(stored, question), defer_after=self.defer_after)
+        if stored in self.cache:  # the answer is computed without waiting for anything
+            pages = await self.answer(stored, question)
+        else:
+            pages = await in_time(ctx, self.answer(stored, question), defer_after=self.defer_after)
         view = self.more_view(stored.guild_id, stored.number, pages, 0, ctx.author.id)
         message = await send_page(ctx, pages[0], view=view)
         await self.link(stored.guild_id, message, stored.number)

@@ -670,7 +670,10 @@ async def test_thread_skipped_without_permission(
         world.general, fake.bot_user, deny=discord.Permissions(create_public_threads=True)
     )
     digest = await post(fake, world.general, world.alice)
-    assert quoted(await ask(fake, world.general, world.bob, "Which chips?"))
+    await eventually(
+        lambda: any("no permission to open a thread" in r.getMessage() for r in caplog.records),
+        "the skipped thread to be logged",
+    )
     assert fake.threads(world.guild) == []
-    assert any("no permission to open a thread" in r.getMessage() for r in caplog.records)
+    assert quoted(await ask(fake, world.general, world.bob, "Which chips?"))
     assert digest["embeds"]
