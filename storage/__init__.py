@@ -13,6 +13,7 @@ from .base import (
     StoredArticle,
     StoredParagraph,
 )
+from .sqlite import SQLiteStore, open_store
 
 __all__ = [
     "AddResult",
@@ -20,10 +21,12 @@ __all__ = [
     "ArticlePage",
     "GuildSettings",
     "NewArticle",
+    "SQLiteStore",
     "SchemaTooNewError",
     "SearchHit",
     "StorageError",
     "Store",
     "StoredArticle",
     "StoredParagraph",
+    "open_store",
 ]

@@ -156,6 +156,6 @@ class Store(Protocol):
         self,
         guild_id: int,
         *,
-        moderator_role_id: int | None | Literal["unchanged"] = "unchanged",
+        moderator_role_id: int | Literal["unchanged"] | None = "unchanged",
         discussion_threads: bool | None = None,
     ) -> GuildSettings: ...
