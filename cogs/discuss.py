@@ -34,8 +34,11 @@ message). Every answer message is linked to its article (`Store.link_message`), 
 to an answer asks again; a button on an answer to a deleted article says so.
 
 Parsed articles are cached per (guild, number) in `ArticleCache`: parsing and building
-`find_passages`' index run once, in the bot's executor; later questions take well under a
+`find_passages`' index run once, in the bot's executor; later questions take about a
 millisecond on the event loop. Article numbers are never reused, so an entry never goes stale.
+Cached articles are kept out of the garbage collector's full passes, which would otherwise
+stall the loop for hundreds of milliseconds (`ArticleCache.settle`; undone when the cog
+unloads).
 """
 
 from __future__ import annotations
@@ -181,9 +184,12 @@ class ArticleCache:
         max_articles: int = 64,
         max_chars: int = 8_000_000,
         freeze: bool = True,
+        refreeze_every: float = 600.0,
     ) -> None:
         self.executor = executor
         self.freeze = freeze
+        self.refreeze_every = refreeze_every
+        self._refrozen = time.monotonic()
         self.max_articles = max_articles
         self.max_chars = max_chars
         self._items: OrderedDict[tuple[int, int], tuple[Article, int]] = OrderedDict()
@@ -238,15 +244,25 @@ class ArticleCache:
         as they are cached, and every full pass of the cyclic collector walks them all,
         stalling the event loop: measured ~9 ms per SQuAD-sized article, 200+ ms pauses with
         26 cached. They hold no reference cycles (refcounting frees an evicted one), so after
-        caching one, collect (which walks only what is not frozen yet, so that no cyclic
-        garbage is frozen and leaked), then `gc.freeze()`."""
-        if self.freeze:
-            gc.collect()
-            gc.freeze()
+        caching one: collect (which walks only what is not frozen yet, so no cyclic garbage
+        is frozen), then `gc.freeze()`. What is alive and cyclic at that moment (an open
+        view, say) and dies later can only be reclaimed by a full pass, so every
+        `refreeze_every` seconds one settle unfreezes first: one full pass, one pause."""
+        if not self.freeze:
+            return
+        now = time.monotonic()
+        if now - self._refrozen >= self.refreeze_every:
+            gc.unfreeze()
+            self._refrozen = now
+        gc.collect()
+        gc.freeze()
 
     def clear(self) -> None:
+        """Drop every article and, with `freeze`, hand everything back to the collector."""
         self._items.clear()
         self._chars = 0
+        if self.freeze:
+            gc.unfreeze()
 
 
 async def in_time(target: Target, work: Awaitable[T], *, defer_after: float) -> T:

@@ -89,7 +89,7 @@ async def test_article_cache_parses_once_and_evicts_least_recent() -> None:
 
     with ThreadPoolExecutor(2) as pool, pytest.MonkeyPatch.context() as mp:
         mp.setattr(discuss, "prepare_article", counting)
-        cache = ArticleCache(pool, max_articles=2)
+        cache = ArticleCache(pool, max_articles=2, freeze=False)
         first = await asyncio.gather(*(cache.get(_stored(1)) for _ in range(20)))
         assert len(calls) == 1 and all(a is first[0] for a in first)
         assert [p.number for p in first[0].paragraphs] == [1, 2, 3, 4]
@@ -98,7 +98,34 @@ async def test_article_cache_parses_once_and_evicts_least_recent() -> None:
         await cache.get(_stored(3))  # evicts 2
         assert _stored(1) in cache and _stored(3) in cache and _stored(2) not in cache
         assert _stored(1, guild=2) not in cache  # keyed by guild too
-        small = ArticleCache(pool, max_chars=len(SAMPLE) + 1)
+        small = ArticleCache(pool, max_chars=len(SAMPLE) + 1, freeze=False)
         await small.get(_stored(1))
         await small.get(_stored(2))
         assert _stored(2) in small and _stored(1) not in small
+
+
+class _Cyclic:
+    def __init__(self) -> None:
+        self.me = self
+
+
+def test_settle_freezes_and_a_refreeze_reclaims_what_was_frozen() -> None:
+    import gc
+    import weakref
+
+    with ThreadPoolExecutor(1) as pool:
+        cache = ArticleCache(pool, refreeze_every=3600)
+        try:
+            cyclic = _Cyclic()
+            alive = weakref.ref(cyclic)
+            cache.settle()
+            assert gc.get_freeze_count() > 0
+            del cyclic
+            cache.settle()
+            gc.collect()
+            assert alive() is not None  # frozen: full passes skip it
+            cache.refreeze_every = 0
+            cache.settle()  # unfreezes first, so this pass reclaims it
+            assert alive() is None
+        finally:
+            gc.unfreeze()
