@@ -533,13 +533,12 @@ _BOLD_MARK = re.compile(r"\\.|\*\*")
 @dataclass(frozen=True, slots=True)
 class Quoted:
     """A paragraph to quote verbatim: its number, text, section heading, and optionally one of
-    its sentences to show in bold (`highlight`) and a note after the heading."""
+    its sentences to show in bold (`highlight`)."""
 
     paragraph: int
     text: str
     heading: str | None = None
     highlight: str | None = None
-    note: str | None = None
 
 
 def _quote_tokens(text: str, highlight: str | None) -> list[str]:
@@ -583,12 +582,10 @@ def _bold_marks(piece: str) -> int:
 
 
 def quote_title(q: Quoted) -> str:
-    """ "¶4 · Section heading — note", escaped and clipped for an embed title."""
+    """ "¶4 · Section heading", escaped and clipped for an embed title."""
     title = f"¶{q.paragraph}"
     if q.heading:
         title += f" · {inline(q.heading)}"
-    if q.note:
-        title += f" — {q.note}"
     return clip(title, TITLE_LIMIT - len(_CONT))
 
 
