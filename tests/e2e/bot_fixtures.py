@@ -20,7 +20,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import dataclasses
-from collections.abc import AsyncIterator
+import inspect
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -31,7 +32,7 @@ import pytest
 from bot.client import DigestBot
 from bot.config import Settings
 from storage import Store, open_store
-from tests.e2e.fakediscord import FakeDiscord
+from tests.e2e.fakediscord import FakeDiscord, FakeInteraction
 from tests.e2e.fakediscord.models import FakeChannel, FakeGuild, FakeMember, FakeRole
 
 JSON = dict[str, Any]
@@ -150,3 +151,44 @@ def embed_text(message: JSON) -> str:
             parts.extend([f.get("name") or "", f.get("value") or ""])
         parts.append((embed.get("footer") or {}).get("text") or "")
     return "\n".join(p for p in parts if p)
+
+
+# --- waiting for what the bot does just after a reply ---------------------------------
+
+
+async def eventually(check: Callable[[], Awaitable[bool] | bool], what: str) -> None:
+    """Wait (3 s at most) until `check()` is true: for what the bot does just after a reply
+    reaches Discord, which a person could never beat but a test can."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + 3.0
+    while True:
+        result = check()
+        if await result if inspect.isawaitable(result) else result:
+            return
+        assert loop.time() < deadline, f"timed out waiting for {what}"
+        await asyncio.sleep(0.01)
+
+
+async def linked(bot: DigestBot, world: World, message: JSON, number: int) -> None:
+    """Wait until the bot linked `message` to article `number` (it does so after sending)."""
+
+    async def check() -> bool:
+        found = await bot.store.article_for_message(world.guild.id, int(message["id"]))
+        return found == number
+
+    await eventually(check, f"message {message['id']} linked to #{number}")
+
+
+async def click(
+    fake: FakeDiscord,
+    bot: DigestBot,
+    channel: FakeChannel,
+    who: FakeMember,
+    message: JSON,
+    label: str,
+) -> FakeInteraction:
+    """Press `label` on `message` once discord.py has registered the view (just after the
+    reply request returns)."""
+    views = bot._connection._view_store._synced_message_views  # discord.py internals
+    await eventually(lambda: int(message["id"]) in views, f"the view of {message['id']}")
+    return await fake.click(channel, who, message["id"], button_id(message, label))

@@ -14,7 +14,7 @@ from aiohttp import web
 from bot.article import analyze, parse
 from bot.client import DigestBot
 from bot.render import unescape
-from tests.e2e.bot_fixtures import World, button_id, buttons, embed_text
+from tests.e2e.bot_fixtures import World, buttons, click, embed_text, linked
 from tests.e2e.fakediscord import FakeDiscord, run_bot_process
 
 SAMPLE = (Path(__file__).parents[1] / "fixtures" / "anthropic-amazon-partnership.txt").read_text()
@@ -48,7 +48,7 @@ async def test_moderator_posts_by_text(
     assert_digest_of_sample(reply)
     stored = await digestbot.store.get_article(world.guild.id, 1)
     assert stored is not None and stored.text == SAMPLE and stored.source_kind == "text"
-    assert await digestbot.store.article_for_message(world.guild.id, int(reply["id"])) == 1
+    await linked(digestbot, world, reply, 1)
 
 
 async def test_moderator_posts_by_file(
@@ -136,12 +136,12 @@ async def test_list_show_delete_with_buttons(
     assert buttons(page1)["◀"] and not buttons(page1)["▶"]
 
     # someone else's click is refused, and the page does not change
-    intruder = await fake.click(world.general, world.alice, page1["id"], button_id(page1, "▶"))
+    intruder = await click(fake, digestbot, world.general, world.alice, page1, "▶")
     refusal = await intruder.wait_response()
     assert refusal["flags"] & EPHEMERAL and "belong" in refusal["content"]
 
-    click = await fake.click(world.general, world.bob, page1["id"], button_id(page1, "▶"))
-    page2 = await click.wait_response()
+    forward = await click(fake, digestbot, world.general, world.bob, page1, "▶")
+    page2 = await forward.wait_response()
     assert "#2" in embed_text(page2) and "#1" in embed_text(page2)
     assert "#12" not in embed_text(page2)
     assert buttons(page2)["▶"] and not buttons(page2)["◀"]
@@ -161,14 +161,10 @@ async def test_list_show_delete_with_buttons(
     ask = await fake.slash(world.general, world.alice, "article delete", {"article": "#3"})
     question = await ask.wait_response()
     assert "Delete article" in question["content"]
-    stolen = await fake.click(
-        world.general, world.bob, question["id"], button_id(question, "Delete")
-    )
+    stolen = await click(fake, digestbot, world.general, world.bob, question, "Delete")
     assert (await stolen.wait_response())["flags"] & EPHEMERAL
     assert await digestbot.store.get_article(world.guild.id, 3) is not None
-    confirm = await fake.click(
-        world.general, world.alice, question["id"], button_id(question, "Delete")
-    )
+    confirm = await click(fake, digestbot, world.general, world.alice, question, "Delete")
     done = await confirm.wait_response()
     assert "Deleted article" in done["content"] and not done["components"]
     assert await digestbot.store.get_article(world.guild.id, 3) is None

@@ -3,11 +3,8 @@ threads — through the fake Discord, with the real bot."""
 
 from __future__ import annotations
 
-import asyncio
-import inspect
 import logging
 import re
-from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
@@ -18,8 +15,15 @@ from bot.article import key_facts, parse, summarize
 from bot.client import DigestBot
 from bot.render import unescape
 from cogs import discuss
-from tests.e2e.bot_fixtures import World, button_id, buttons, embed_text
-from tests.e2e.fakediscord import FakeChannel, FakeDiscord, FakeInteraction, FakeMember
+from tests.e2e.bot_fixtures import (
+    World,
+    buttons,
+    click,
+    embed_text,
+    eventually,
+    linked,
+)
+from tests.e2e.fakediscord import FakeChannel, FakeDiscord, FakeMember
 
 JSON = dict[str, Any]
 SAMPLE = (Path(__file__).parents[1] / "fixtures" / "anthropic-amazon-partnership.txt").read_text()
@@ -46,44 +50,6 @@ def generous_cooldowns(digestbot: DigestBot) -> None:
     discussing = cog(digestbot)
     discussing.ask_rate = discussing.search_rate = (100, 60.0)
     discussing.channel_followup_rate = (100, 60.0)
-
-
-async def eventually(check: Callable[[], Awaitable[bool] | bool], what: str) -> None:
-    """Wait (3 s at most) until `check()` is true: for what the bot does just after a reply
-    reaches Discord, which a person could never beat but a test can."""
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + 3.0
-    while True:
-        result = check()
-        if await result if inspect.isawaitable(result) else result:
-            return
-        assert loop.time() < deadline, f"timed out waiting for {what}"
-        await asyncio.sleep(0.01)
-
-
-async def linked(bot: DigestBot, world: World, message: JSON, number: int) -> None:
-    """Wait until the bot linked `message` to article `number` (it does so after sending)."""
-
-    async def check() -> bool:
-        found = await bot.store.article_for_message(world.guild.id, int(message["id"]))
-        return found == number
-
-    await eventually(check, f"message {message['id']} linked to #{number}")
-
-
-async def click(
-    fake: FakeDiscord,
-    bot: DigestBot,
-    channel: FakeChannel,
-    who: FakeMember,
-    message: JSON,
-    label: str,
-) -> FakeInteraction:
-    """Press `label` on `message` once discord.py has registered the view (just after the
-    reply request returns)."""
-    views = bot._connection._view_store._synced_message_views  # discord.py internals
-    await eventually(lambda: int(message["id"]) in views, f"the view of {message['id']}")
-    return await fake.click(channel, who, message["id"], button_id(message, label))
 
 
 # --- helpers ----------------------------------------------------------------------------------
