@@ -41,6 +41,7 @@ _SK1, _SB = 1.2, 0.5  # sentence BM25
 _TRUNC = 6  # prefix length of the loose match
 _FUZZY_MIN = 4  # shortest stem that may be matched one edit away
 _ALT = 0.7  # weight of a stand-in term (edit or synonym) relative to the question's own term
+_POOL = 15  # paragraphs that get the full features
 _MAX_QUESTION = 2000  # characters of a question that are read
 
 _NUM_TEXT = """
@@ -177,7 +178,8 @@ class _Index:
         self.plen: list[int] = []
         self.ptf: list[dict[str, int]] = []
         self.pbig: list[frozenset[tuple[str, str]]] = []
-        self.pskip: list[frozenset[tuple[str, str]]] = []
+        self.ptoks: list[list[str]] = []
+        self._skip: dict[int, frozenset[tuple[str, str]]] = {}
         self.post: dict[str, list[tuple[int, int]]] = {}
         self.tpost: dict[str, list[tuple[int, int]]] = {}
         self.sents: list[_Sentence] = []
@@ -194,12 +196,7 @@ class _Index:
             for t, c in _count([t[:_TRUNC] for t in toks]).items():
                 self.tpost.setdefault(t, []).append((i, c))
             self.pbig.append(frozenset(itertools.pairwise(toks)))
-            skip: set[tuple[str, str]] = set()
-            for d in (1, 2, 3):
-                for a, b in zip(toks, toks[d:], strict=False):
-                    skip.add((a, b))
-                    skip.add((b, a))
-            self.pskip.append(frozenset(skip))
+            self.ptoks.append(toks)
             start = len(self.sents)
             for j, text in enumerate(p.sentences or [p.text]):
                 s = _Sentence(i, text, j == 0)
@@ -220,6 +217,19 @@ class _Index:
         self.maxidf = _idf(n, 0)
         self.smaxidf = _idf(ns, 0)
         self._near: dict[str, list[str]] | None = None
+
+    def skip(self, i: int) -> frozenset[tuple[str, str]]:
+        """Pairs of terms of paragraph `i` at most 3 terms apart, both orders (built on demand)."""
+        pairs = self._skip.get(i)
+        if pairs is None:
+            toks = self.ptoks[i]
+            found: set[tuple[str, str]] = set()
+            for d in (1, 2, 3):
+                for a, b in zip(toks, toks[d:], strict=False):
+                    found.add((a, b))
+                    found.add((b, a))
+            pairs = self._skip[i] = frozenset(found)
+        return pairs
 
     def near(self, term: str) -> list[str]:
         """Article terms one edit (insertion, deletion, substitution, swap) from `term`."""
@@ -450,7 +460,11 @@ def _analyse(
     ents = [alts[0][0] for t, alts in zip(q.own, slots, strict=True) if alts and t in q.ents]
     etotal = sum(idx.idf[t] for t in ents) + idx.maxidf * (len(q.ents) - len(ents))
     out: list[tuple[int, list[float], list[tuple[int, list[float]]]]] = []
-    for i in set(bm) | set(tbm):
+    pool = set(bm) | set(tbm)
+    if len(pool) > _POOL:  # the full features only for the paragraphs a cheap score keeps
+        cheap = {i: bm.get(i, 0.0) / maxbm + tbm.get(i, 0.0) / maxtbm for i in pool}
+        pool = set(sorted(pool, key=lambda i: (-cheap[i], i))[:_POOL])
+    for i in sorted(pool):
         sfeats: list[tuple[int, list[float]]] = []
         best_v = best_c = best_n = best_p = best_p3 = best_t = 0.0
         win = prev = type_s = type_p = 0.0
@@ -510,7 +524,7 @@ def _analyse(
             pb = idx.pbig[i]
             pair = sum(1 for b in qbig if b in pb) / len(qbig)
         if npairs:
-            ps = idx.pskip[i]
+            ps = idx.skip(i)
             close = 0
             for x in range(len(firsts)):
                 for y in range(x + 1, len(firsts)):
@@ -589,80 +603,82 @@ def _abstain_features(idx: _Index, q: _Query, best: Sequence[float]) -> list[flo
 # Weights fitted offline (see the module docstring); the last abstention weight is the bias.
 # The threshold answers 99% of the development split's own questions.
 _RANK_W = (
-    0.4827,  # bm25
-    0.7101,  # sent_bm25
-    0.4820,  # sent_cov
-    0.4181,  # win_cov
-    1.4217,  # pair
-    0.8615,  # type_sent
-    0.8332,  # type_para
-    0.2958,  # count
-    0.7923,  # sent_count
-    0.2770,  # near_pairs
-    0.2732,  # bm25_abs
-    1.5951,  # phrase
-    1.2335,  # ents
-    0.3526,  # bm25_sidf
-    0.5502,  # phrase3
-    1.7761,  # phrase_para
-    -0.7996,  # length
-    1.2272,  # prefix_bm25
-    1.2246,  # prefix_sent
-    0.6206,  # prefix_cov
-    0.0028,  # cov
-    0.9183,  # bm25_nohead
-    0.4683,  # pair_bm25
-    0.0705,  # span
+    0.5228,  # bm25
+    0.7120,  # sent_bm25
+    0.5280,  # sent_cov
+    0.4529,  # win_cov
+    1.3855,  # pair
+    0.8541,  # type_sent
+    0.7388,  # type_para
+    0.2396,  # count
+    0.6996,  # sent_count
+    0.3502,  # near_pairs
+    0.1888,  # bm25_abs
+    1.6046,  # phrase
+    1.2755,  # ents
+    0.3223,  # bm25_sidf
+    0.5262,  # phrase3
+    1.7391,  # phrase_para
+    -0.6341,  # length
+    1.3289,  # prefix_bm25
+    1.3144,  # prefix_sent
+    0.6419,  # prefix_cov
+    -0.0368,  # cov
+    0.9393,  # bm25_nohead
+    0.4016,  # pair_bm25
+    0.0538,  # span
 )
 _SENT_W = (
-    1.3067,  # bm25
-    2.0147,  # cov
-    0.9858,  # count
-    1.1185,  # phrase
-    -0.4005,  # phrase3
-    1.7628,  # type
-    1.2955,  # prefix_bm25
-    -0.2657,  # first
-    0.0328,  # length
+    1.3009,  # bm25
+    2.0477,  # cov
+    0.9481,  # count
+    1.0939,  # phrase
+    -0.3792,  # phrase3
+    1.7521,  # type
+    1.3002,  # prefix_bm25
+    -0.2785,  # first
+    0.0187,  # length
 )
 _ABSTAIN_W = (
-    0.2454,  # cov
-    0.6674,  # sent_cov
-    0.9594,  # count
-    1.4556,  # sent_count
-    1.7129,  # bm25_abs
-    1.6527,  # ents
-    1.5867,  # phrase
-    1.0492,  # prefix_cov
-    0.1782,  # in_article
-    1.4893,  # rare_in_article
-    -2.2917,  # rare_missing
-    -1.5596,  # names_missing
-    -0.4255,  # has_names
-    2.7440,  # topical_max
-    0.6849,  # topical_mean
-    0.0597,  # length
-    -4.0077,  # bias
+    0.2524,  # cov
+    0.6717,  # sent_cov
+    0.9630,  # count
+    1.4491,  # sent_count
+    1.7104,  # bm25_abs
+    1.6687,  # ents
+    1.5800,  # phrase
+    1.0632,  # prefix_cov
+    0.1701,  # in_article
+    1.4848,  # rare_in_article
+    -2.2882,  # rare_missing
+    -1.5483,  # names_missing
+    -0.4419,  # has_names
+    2.7469,  # topical_max
+    0.6846,  # topical_mean
+    0.0599,  # length
+    -4.0101,  # bias
 )
-_ABSTAIN_AT = -0.7013
+_ABSTAIN_AT = -0.7087
 
 
 def _dot(w: Sequence[float], x: Sequence[float]) -> float:
     return sum(a * b for a, b in zip(w, x, strict=False))
 
 
-def _ranked(
-    article: Article, question: str
-) -> tuple[_Index, _Query, list[tuple[float, int, int, list[float]]]]:
-    """Paragraphs sharing a term, best first: (score, paragraph index, sentence id, features)."""
+_Ranked = tuple[float, int, list[float], list[tuple[int, list[float]]]]
+
+
+def _ranked(article: Article, question: str) -> tuple[_Index, _Query, list[_Ranked]]:
+    """Paragraphs sharing a term, best first: (score, index, features, sentence features)."""
     idx = _index(article)
     q = _Query(idx, question)
-    ranked = []
-    for i, feats, sfeats in _analyse(idx, q):
-        sid = max(sfeats, key=lambda s: _dot(_SENT_W, s[1]))[0]
-        ranked.append((_dot(_RANK_W, feats), i, sid, feats))
+    ranked = [(_dot(_RANK_W, f), i, f, sf) for i, f, sf in _analyse(idx, q)]
     ranked.sort(key=lambda r: (-r[0], r[1]))
     return idx, q, ranked
+
+
+def _best_sentence(sfeats: list[tuple[int, list[float]]]) -> int:
+    return max(sfeats, key=lambda s: _dot(_SENT_W, s[1]))[0]
 
 
 def find_passages(article: Article, question: str, *, k: int = 3) -> list[Passage]:
@@ -686,10 +702,10 @@ def _passages(article: Article, question: str, k: int, *, abstain: bool) -> list
     if not ranked:
         return []
     if abstain:
-        evidence = _abstain_features(idx, q, ranked[0][3])
+        evidence = _abstain_features(idx, q, ranked[0][2])
         if _dot(_ABSTAIN_W, [*evidence, 1.0]) < _ABSTAIN_AT:
             return []
     return [
-        Passage(idx.numbers[i], idx.texts[i], round(score, 6), idx.sents[sid].text)
-        for score, i, sid, _ in ranked[:k]
+        Passage(idx.numbers[i], idx.texts[i], round(score, 6), idx.sents[_best_sentence(sf)].text)
+        for score, i, _, sf in ranked[:k]
     ]
