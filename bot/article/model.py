@@ -1,7 +1,8 @@
 """The engine's data types: what `parse` builds and what the analysis functions return.
 
-Everything here is plain data (frozen dataclasses holding lists, as the public API documents) so it can cross a thread or process pool,
-be cached, and be serialised for storage. Paragraph numbers are 1-based, as users see them.
+Everything here is plain data (frozen dataclasses holding lists, as the public API
+documents) so it can cross a thread or process pool, be cached, and be serialised for
+storage. Paragraph numbers are 1-based, as users see them.
 """
 
 from __future__ import annotations
