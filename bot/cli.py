@@ -1,4 +1,9 @@
-"""The engine offline: `python -m bot digest PATH|-` and `python -m bot ask PATH|- "question"`.
+"""The engine offline: `python -m bot digest SOURCE` and `python -m bot ask SOURCE "question"`.
+
+SOURCE is a path, a URL or - (stdin). A path may be text, Markdown or an HTML file (HTML
+goes through the web extractor, as an attachment would in Discord); a URL is fetched with the
+bot's SSRF-safe fetcher (`FETCH_ALLOW_HOSTS` and the other fetch settings come from the
+environment).
 
 `digest` prints what the bot would reply with: the title, a TL;DR, a summary of each section
 with its paragraph numbers (¶) and the key facts with theirs; `--json` prints `Digest.to_dict()`
@@ -24,6 +29,7 @@ from .article import Article, Digest, Passage, analyze, find_passages, parse
 __all__ = ["InputError", "main", "read_source"]
 
 MAX_BYTES = 20 * 1024 * 1024
+HTML_SUFFIXES = frozenset({".html", ".htm", ".xhtml"})
 EXIT_INPUT = 2
 EXIT_INTERNAL = 70
 
@@ -47,13 +53,24 @@ def _decode(data: bytes, name: str) -> str:
 
 
 def read_source(arg: str) -> tuple[str, str | None]:
-    """The text of `arg` ("-" for stdin, else a file path) and its title if the source has one.
+    """The text of `arg` ("-" for stdin, a URL, else a file path) and its title if the source
+    has one.
 
-    Files and stdin have no title of their own (None): `parse` then takes one from the text
-    when the text marks it. Raises `InputError` with a one-line message for bad input.
+    Plain text files and stdin have no title of their own (None): `parse` then takes one from
+    the text when the text marks it. A web page or an HTML file gives the extracted article
+    (Markdown with its headings) and the page's title. Raises `InputError` with a one-line
+    message for bad input.
     """
+    from .web import FetchError, extract_text, fetch_url_sync, looks_like_url
+
     if arg == "-":
         return _decode(sys.stdin.buffer.read(), "stdin"), None
+    if looks_like_url(arg):
+        try:
+            page = fetch_url_sync(arg.strip().strip("<>"))
+        except (FetchError, ValueError) as exc:
+            raise InputError(f"{arg}: {exc}") from None
+        return page.text, page.title
     path = Path(arg)
     try:
         data = path.read_bytes()
@@ -65,6 +82,14 @@ def read_source(arg: str) -> tuple[str, str | None]:
         raise InputError(f"{arg}: permission denied") from None
     except OSError as exc:
         raise InputError(f"{arg}: cannot read it ({exc.strerror or exc})") from None
+    if path.suffix.lower() in HTML_SUFFIXES:
+        if len(data) > MAX_BYTES:
+            raise InputError(f"{arg}: too large ({len(data)} bytes; the limit is {MAX_BYTES})")
+        try:
+            page = extract_text(data, "text/html", filename=path.name)
+        except FetchError as exc:
+            raise InputError(f"{arg}: {exc}") from None
+        return page.text, page.title
     return _decode(data, arg), None
 
 
@@ -136,18 +161,21 @@ def render_answer(question: str, passages: Sequence[Passage], out: TextIO) -> No
             out.write(f"  → {p.sentence}\n")
 
 
+SOURCE_HELP = "a text, Markdown or HTML file, an http(s) URL, or - for stdin"
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m bot", description="Use the article engine offline."
     )
     sub = parser.add_subparsers(dest="command", required=True)
     digest = sub.add_parser("digest", help="print an article's digest")
-    digest.add_argument("source", help="a text or Markdown file, or - for stdin")
+    digest.add_argument("source", help=SOURCE_HELP)
     digest.add_argument("--json", action="store_true", help="print JSON (Digest.to_dict())")
     digest.add_argument("--sentences", type=int, default=3, help="TL;DR sentences (default 3)")
     digest.add_argument("--facts", type=int, default=5, help="key facts (default 5)")
     ask = sub.add_parser("ask", help="quote the paragraphs that answer a question")
-    ask.add_argument("source", help="a text or Markdown file, or - for stdin")
+    ask.add_argument("source", help=SOURCE_HELP)
     ask.add_argument("question")
     ask.add_argument("-k", type=int, default=3, help="paragraphs to quote at most (default 3)")
     ask.add_argument("--json", action="store_true", help="print JSON")
