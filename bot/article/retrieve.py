@@ -18,13 +18,13 @@ How it works (pure Python, no model files):
    per-sentence features, trained to find the sentence that holds the answer among all the
    candidate sentences). A linear model over the paragraph features ranks paragraphs; the
    sentence model names each returned paragraph's best sentence. Weights were fitted offline on
-   the SQuAD development split (listwise logistic loss; cross-validated by article: top-1 87.0%,
-   top-3 95.2%, answer sentence 84.3%); only the weights ship.
+   the SQuAD development split (listwise logistic loss; cross-validated by article: top-1 87.9%,
+   top-3 95.6%, answer sentence 84.1%); only the weights ship.
 4. Abstention: a logistic model over the best paragraph's absolute coverage and question-level
    evidence (how many of the question's own specific terms and names the article has at all --
    stand-ins do not count here -- and how topical they are) decides whether the article covers
    the question; below the threshold the answer is `[]`. The threshold answers 99% of the
-   development questions asked of their own article (cross-validated: 95.4% of the next
+   development questions asked of their own article (cross-validated: 95.5% of the next
    article's questions abstained at 98.9% answered).
 
 `rank_passages` is the same ranking without abstention.
@@ -340,6 +340,9 @@ PARA_FEATURES = (
     "pair_bm25",  # best two adjacent sentences' BM25 / best in the article
     "span",  # matched terms of the best sentence / the span (in terms) they cover
     "sent_model",  # the sentence model's best score in the paragraph
+    "bm25_rare",  # paragraph BM25 over the question's terms outside everyday words / best
+    "numbers",  # share of the question's numbers (years, amounts) in the paragraph
+    "rare_cov",  # idf share of the question's terms outside everyday words in the paragraph
 )
 SENT_FEATURES = (
     "bm25",  # sentence BM25 / best in the article
@@ -355,6 +358,7 @@ SENT_FEATURES = (
     "prev_cov",  # the previous sentence's "cov"
     "next_cov",  # the next sentence's "cov"
     "para_bm25",  # its paragraph's BM25 / best paragraph's
+    "rare_bm25",  # BM25 over the question's terms outside everyday words / best sentence's
 )
 _PREV = SENT_FEATURES.index("prev_cov")
 _NEXT = SENT_FEATURES.index("next_cov")
@@ -389,6 +393,12 @@ def _analyse(
     plen, avg, savg, sents = idx.plen, idx.avg, idx.savg, idx.sents
     bm: dict[int, float] = {}
     head_bm: dict[int, float] = {}
+    rare_bm: dict[int, float] = {}
+    rare_sbm: dict[int, float] = {}
+    rare_cov: dict[int, float] = {}
+    rare_total = 0.0
+    rare = frozenset(q.rare)
+    qnums = [t for t in q.own if t[0].isdigit()]
     bms: dict[int, float] = {}
     cov: dict[int, float] = {}
     cnt: dict[int, float] = {}
@@ -396,14 +406,18 @@ def _analyse(
     scov: dict[int, float] = {}
     scnt: dict[int, float] = {}
     total = stotal = 0.0
-    for alts in slots:
+    for own_term, alts in zip(q.own, slots, strict=True):
         if not alts:
             total += idx.maxidf
+            if own_term in rare:
+                rare_total += idx.maxidf
             stotal += idx.smaxidf
             continue
         best_w = max(idx.idf[a] * f for a, f in alts)
         best_sw = max(idx.sidf[a] * f for a, f in alts)
         total += max(best_w, 1e-9)
+        if own_term in rare:
+            rare_total += max(best_w, 1e-9)
         stotal += max(best_sw, 1e-9)
         pslot: dict[int, tuple[float, float, float, float]] = {}
         sslot: dict[int, tuple[float, float, float]] = {}
@@ -422,8 +436,12 @@ def _analyse(
                 if olds is None or v > olds[0]:
                     sslot[sid] = (v, sw, f)
         is_head = bool(q.head) and alts[0][0] == q.head
+        is_rare = own_term in rare
         for i, (v, vs, w, f) in pslot.items():
             bm[i] = bm.get(i, 0.0) + v
+            if is_rare:
+                rare_bm[i] = rare_bm.get(i, 0.0) + v
+                rare_cov[i] = rare_cov.get(i, 0.0) + w
             if is_head:
                 head_bm[i] = v
             bms[i] = bms.get(i, 0.0) + vs
@@ -431,6 +449,8 @@ def _analyse(
             cnt[i] = cnt.get(i, 0.0) + f
         for sid, (v, sw, f) in sslot.items():
             sbm[sid] = sbm.get(sid, 0.0) + v
+            if is_rare:
+                rare_sbm[sid] = rare_sbm.get(sid, 0.0) + v
             scov[sid] = scov.get(sid, 0.0) + sw
             scnt[sid] = scnt.get(sid, 0.0) + f
     tbm: dict[int, float] = {}
@@ -456,6 +476,7 @@ def _analyse(
             )
     if not tbm and not bm:
         return []
+    rare_total = rare_total or 1.0
     maxbm = max(bm.values(), default=0.0) or 1.0
     maxbms = max(bms.values(), default=0.0) or 1.0
     maxsbm = max(sbm.values(), default=0.0) or 1.0
@@ -535,6 +556,7 @@ def _analyse(
                         0.0,  # prev_cov, filled in below
                         0.0,  # next_cov
                         bm.get(i, 0.0) / maxbm,
+                        rare_sbm.get(sid, 0.0) / maxsbm,
                     ],
                 )
             )
@@ -588,6 +610,9 @@ def _analyse(
                     pair_best / maxsbm,
                     span,
                     sent_model,
+                    rare_bm.get(i, 0.0) / maxbm,
+                    sum(1 for t in qnums if t in idx.ptf[i]) / len(qnums) if qnums else 0.0,
+                    rare_cov.get(i, 0.0) / rare_total,
                 ],
                 sfeats,
             )
@@ -627,67 +652,71 @@ def _abstain_features(idx: _Index, q: _Query, best: Sequence[float]) -> list[flo
 # Weights fitted offline (see the module docstring); the last abstention weight is the bias.
 # The threshold answers 99% of the development split's own questions.
 _RANK_W = (
-    -0.1074,  # bm25
-    -0.0441,  # sent_bm25
-    -0.0826,  # sent_cov
-    0.1884,  # win_cov
-    1.2845,  # pair
-    0.0608,  # type_sent
-    0.5099,  # type_para
-    0.1486,  # count
-    0.1458,  # sent_count
-    0.2030,  # near_pairs
-    -0.2070,  # bm25_abs
-    1.0962,  # phrase
-    1.3599,  # ents
-    -0.1926,  # bm25_sidf
-    0.3124,  # phrase3
-    1.3659,  # phrase_para
-    -0.5330,  # length
-    0.9084,  # prefix_bm25
-    0.6684,  # prefix_sent
-    0.5232,  # prefix_cov
-    -0.3214,  # cov
-    0.6169,  # bm25_nohead
-    0.0631,  # pair_bm25
-    0.1213,  # span
-    0.6348,  # sent_model
+    -0.3716,  # bm25
+    -0.0153,  # sent_bm25
+    -0.0533,  # sent_cov
+    0.1258,  # win_cov
+    1.2173,  # pair
+    0.0436,  # type_sent
+    0.5112,  # type_para
+    0.0630,  # count
+    0.1674,  # sent_count
+    0.2521,  # near_pairs
+    -0.3887,  # bm25_abs
+    1.1394,  # phrase
+    0.9565,  # ents
+    -0.3227,  # bm25_sidf
+    0.2526,  # phrase3
+    1.4241,  # phrase_para
+    -0.6164,  # length
+    0.8232,  # prefix_bm25
+    0.8151,  # prefix_sent
+    0.5831,  # prefix_cov
+    -0.4600,  # cov
+    0.2593,  # bm25_nohead
+    0.0010,  # pair_bm25
+    0.1504,  # span
+    0.5927,  # sent_model
+    1.0503,  # bm25_rare
+    0.8743,  # numbers
+    1.1165,  # rare_cov
 )
 _SENT_W = (
-    1.3026,  # bm25
-    1.8429,  # cov
-    1.2686,  # count
-    2.2891,  # phrase
-    -0.0035,  # phrase3
-    1.9383,  # type
-    1.6810,  # prefix_bm25
-    0.2186,  # first
-    0.0437,  # length
-    -0.2069,  # ents
-    1.5511,  # prev_cov
-    0.5779,  # next_cov
-    3.7968,  # para_bm25
+    0.9203,  # bm25
+    1.7695,  # cov
+    1.2175,  # count
+    2.2755,  # phrase
+    -0.0095,  # phrase3
+    1.9216,  # type
+    1.4503,  # prefix_bm25
+    0.2140,  # first
+    0.0532,  # length
+    -0.3683,  # ents
+    1.5290,  # prev_cov
+    0.5408,  # next_cov
+    3.7432,  # para_bm25
+    1.0845,  # rare_bm25
 )
 _ABSTAIN_W = (
-    0.2700,  # cov
-    0.6710,  # sent_cov
-    0.9642,  # count
-    1.4431,  # sent_count
-    1.7064,  # bm25_abs
-    1.6635,  # ents
-    1.5803,  # phrase
-    1.0618,  # prefix_cov
-    0.1686,  # in_article
-    1.4858,  # rare_in_article
-    -2.2866,  # rare_missing
-    -1.5550,  # names_missing
-    -0.4369,  # has_names
-    2.7496,  # topical_max
-    0.6870,  # topical_mean
-    0.0655,  # length
-    -4.0151,  # bias
+    0.2346,  # cov
+    0.6442,  # sent_cov
+    0.9952,  # count
+    1.4442,  # sent_count
+    1.7393,  # bm25_abs
+    1.5654,  # ents
+    1.6238,  # phrase
+    1.0349,  # prefix_cov
+    0.2431,  # in_article
+    1.4843,  # rare_in_article
+    -2.2706,  # rare_missing
+    -1.5495,  # names_missing
+    -0.3760,  # has_names
+    2.7457,  # topical_max
+    0.7066,  # topical_mean
+    0.0083,  # length
+    -4.0475,  # bias
 )
-_ABSTAIN_AT = -0.7048
+_ABSTAIN_AT = -0.7084
 
 
 def _dot(w: Sequence[float], x: Sequence[float]) -> float:

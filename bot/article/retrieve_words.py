@@ -47,6 +47,23 @@ still stop story strong study subject success such suggest support suppose sure 
 task tell term thing think though thought three time today together top total toward true try
 turn two type typical under understand unit until use used useful usual value various very
 view want way well went whole wide word work world would write year yes young
+accord actual ago agreement allow amount announce apparent appropriate arrange assume attach
+away background bear beat become behavior bring brought call came carry catch chose close
+concern consist contribute correct count create daily deep depend describe design despite
+detail develop directly discuss draw drive early easily effective else enable encourage enjoy
+ensure entire equal especially essential eventually everyday exactly expect experience explain
+extend extra fairly familiar famous far fast feel felt fit follow forget forward frequent fully
+generally gave given goes gone got gradually handle happen heavy hold however hundred
+identify imagine immediately improve include increase indeed inside instance instead involve
+keep kept kind knew largely lay led let lot mainly manage mark meant mere mostly move near
+necessary nice normally notable obvious occasion onto outside overall particularly perhaps
+pick plus popular possibly potential prepare pretty prior probably prove provide pull push put
+quick quickly rarely ready realize recently recognize reflect regard regular relatively rely
+remain replace require respect rest rich rose round said saw seem seldom sent serious share
+shown significant simply slightly somewhat soon specific stand strongly successful suddenly
+suffer sufficient suggest suitable taken tend thing third thousand thus told took tried turn
+ultimately unable unique upon useful usually variety vary view wanted whatever widely willing
+within without wish worth yet
 """
 
 _SYNONYMS = """
