@@ -31,7 +31,7 @@ from bot.article import retrieve as R
 NP = len(R.PARA_FEATURES)
 NS = len(R.SENT_FEATURES)
 SM = R.PARA_FEATURES.index("sent_model")
-ABS_ROW = [R.PARA_FEATURES.index(n) for n in R.ABSTAIN_FEATURES[:8]]
+ABS_ROW = [R.PARA_FEATURES.index(n) for n in R.ABSTAIN_ROW]
 Item = tuple[Any, ...]
 
 
@@ -62,7 +62,7 @@ def featurize(items: list[dict[str, Any]]) -> list[Item]:
                 x = np.array([r[1] for r in rows]) if rows else np.zeros((0, NP))
                 paras = np.array([r[0] for r in rows], dtype=int)
                 sf = [np.array([f for _, f in r[2]]) for r in rows]
-                ql = np.array(R._abstain_features(idx, query, [0.0] * NP)[8:])
+                ql = np.array(R._abstain_features(idx, query, [0.0] * NP)[len(ABS_ROW) :])
                 gold = q["paragraph_index"] if own else -1
                 label = -1
                 if own and gold in paras:

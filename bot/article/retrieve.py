@@ -362,8 +362,9 @@ SENT_FEATURES = (
 )
 _PREV = SENT_FEATURES.index("prev_cov")
 _NEXT = SENT_FEATURES.index("next_cov")
-ABSTAIN_FEATURES = (
-    "cov",  # best paragraph: idf share of the question's terms
+# the best paragraph's features that abstention reads, then evidence about the question
+ABSTAIN_ROW = (
+    "cov",
     "sent_cov",
     "count",
     "sent_count",
@@ -371,6 +372,10 @@ ABSTAIN_FEATURES = (
     "ents",
     "phrase",
     "prefix_cov",
+    "rare_cov",
+)
+ABSTAIN_FEATURES = (
+    *ABSTAIN_ROW,
     "in_article",  # share of the question's terms found anywhere in the article
     "rare_in_article",  # ... of its terms outside everyday vocabulary
     "rare_missing",  # how many such terms the article lacks (0..4)/4
@@ -630,14 +635,7 @@ def _abstain_features(idx: _Index, q: _Query, best: Sequence[float]) -> list[flo
     names_missing = [t for t in q.ents if t not in idx.post]
     share = [max(len(idx.post[a]) for a, _ in alts) / idx.n for alts in q.slots if alts]
     return [
-        best[f("cov")],
-        best[f("sent_cov")],
-        best[f("count")],
-        best[f("sent_count")],
-        best[f("bm25_abs")],
-        best[f("ents")],
-        best[f("phrase")],
-        best[f("prefix_cov")],
+        *(best[f(name)] for name in ABSTAIN_ROW),
         len(present) / n,
         len(rare_present) / len(q.rare) if q.rare else 1.0,
         min(4, len(q.rare) - len(rare_present)) / 4,
@@ -698,25 +696,26 @@ _SENT_W = (
     1.0845,  # rare_bm25
 )
 _ABSTAIN_W = (
-    0.2346,  # cov
-    0.6442,  # sent_cov
-    0.9952,  # count
-    1.4442,  # sent_count
-    1.7393,  # bm25_abs
-    1.5654,  # ents
-    1.6238,  # phrase
-    1.0349,  # prefix_cov
-    0.2431,  # in_article
-    1.4843,  # rare_in_article
-    -2.2706,  # rare_missing
-    -1.5495,  # names_missing
-    -0.3760,  # has_names
-    2.7457,  # topical_max
-    0.7066,  # topical_mean
-    0.0083,  # length
-    -4.0475,  # bias
+    0.0863,  # cov
+    0.5554,  # sent_cov
+    0.9529,  # count
+    1.4353,  # sent_count
+    1.5940,  # bm25_abs
+    1.5052,  # ents
+    1.6522,  # phrase
+    1.0391,  # prefix_cov
+    0.7220,  # rare_cov
+    0.2353,  # in_article
+    1.2441,  # rare_in_article
+    -2.1741,  # rare_missing
+    -1.5690,  # names_missing
+    -0.3258,  # has_names
+    2.7674,  # topical_max
+    0.7016,  # topical_mean
+    0.0054,  # length
+    -4.0866,  # bias
 )
-_ABSTAIN_AT = -0.7084
+_ABSTAIN_AT = -0.7105
 
 
 def _dot(w: Sequence[float], x: Sequence[float]) -> float:
