@@ -25,8 +25,9 @@ REPO = Path(__file__).resolve().parent.parent
 DEFAULT_DATA = REPO.parent / "shared" / "eval"
 SUMMARIZATION_FILE = "summarization.jsonl"
 
-if str(REPO) not in sys.path:  # running `python benchmarks/x.py` from anywhere
-    sys.path.insert(0, str(REPO))
+# Running `python benchmarks/x.py` puts benchmarks/ first on sys.path, where `bot.py` (the bot
+# benchmark) would shadow the `bot` package: the repository goes first, always.
+sys.path[:] = [str(REPO), *(p for p in sys.path if p != str(REPO))]
 
 SOURCES = {
     "cnndm": "cnn_dailymail/3.0.0/test",

@@ -30,8 +30,8 @@ from pathlib import Path
 from typing import Any
 
 REPO = Path(__file__).resolve().parent.parent
-if str(REPO) not in sys.path:
-    sys.path.insert(0, str(REPO))
+# The repository first: benchmarks/bot.py must not shadow the `bot` package.
+sys.path[:] = [str(REPO), *(p for p in sys.path if p != str(REPO))]
 
 from bot.article import parse  # noqa: E402
 from bot.web import FetchSettings, NoArticle, extract_text, fetch_and_extract  # noqa: E402
