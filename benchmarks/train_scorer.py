@@ -7,7 +7,9 @@ with paragraphs for `WEIGHTS_PARAGRAPHS`), every sentence is labelled 1 when a g
 picks it (up to three sentences, maximising ROUGE-1 + ROUGE-2 F1 against the reference), and an
 L2-regularised logistic regression is fitted on the engine's own features. The script prints
 5-fold cross-validated ROUGE of the TL;DR built exactly as `summarize` builds it (so the figures
-are for articles the weights did not see), then the weights to paste into score.py.
+are for articles the weights did not see), with and without the lead prior (`summarize.lede`:
+texts with paragraphs always open their TL;DR with a lead sentence that reads as a lede), then
+the weights to paste into score.py.
 
 Needs the `bench` extra (rouge-score brings numpy). Nothing from the data is written anywhere.
 """
@@ -25,7 +27,7 @@ from rouge_score import tokenizers
 
 from bot.article import parse
 from bot.article.score import FEATURES, Unit, analysis
-from bot.article.summarize import eligible, pick, tldr_length
+from bot.article.summarize import eligible, lede, pick, tldr_length
 
 _TOKENIZER = tokenizers.DefaultTokenizer(use_stemmer=True)
 
@@ -73,13 +75,17 @@ def examples(data: Any, source: str) -> list[dict[str, Any]]:
     out = []
     for item in load_articles(data, source):
         article = parse(item["article"], title=item.get("title"))
-        units = eligible(analysis(article).units)
+        found = analysis(article)
+        units = eligible(found.units)
         if not units:
             continue
         y = np.zeros(len(units))
         y[oracle(units, item["reference"])] = 1.0
         x = np.array([u.features for u in units])
-        out.append({"units": units, "x": x, "y": y, "reference": reference_lines(item)})
+        lead = lede(units, found.structured)
+        out.append(
+            {"units": units, "x": x, "y": y, "reference": reference_lines(item), "lead": lead}
+        )
     return out
 
 
@@ -101,10 +107,13 @@ def fit(rows: list[dict[str, Any]], lam: float) -> np.ndarray:
     return w
 
 
-def evaluate(rows: list[dict[str, Any]], w: np.ndarray) -> list[tuple[float, float, float]]:
+def evaluate(
+    rows: list[dict[str, Any]], w: np.ndarray, *, lead_prior: bool = True
+) -> list[tuple[float, float, float]]:
     scores = []
     for r in rows:
-        chosen = pick(r["units"], tldr_length(len(r["units"]), 3), list(r["x"] @ w))
+        k = tldr_length(len(r["units"]), 3)
+        chosen = pick(r["units"], k, list(r["x"] @ w), first=r["lead"] if lead_prior else None)
         scores.append(rouge([u.text for u in chosen], r["reference"]))
     return scores
 
@@ -120,13 +129,18 @@ def main() -> None:
         order = list(range(len(rows)))
         random.Random(0).shuffle(order)
         held: list[tuple[float, float, float]] = []
+        plain: list[tuple[float, float, float]] = []
         for k in range(args.folds):
             test = set(order[k :: args.folds])
             w = fit([r for i, r in enumerate(rows) if i not in test], args.lam)
             held += evaluate([r for i, r in enumerate(rows) if i in test], w)
-        r1, r2, rl = mean_rouge(held)
-        print(f"# {source}: {args.folds}-fold cross-validated TL;DR ROUGE-1/2/Lsum "
-              f"{r1:.2f} / {r2:.2f} / {rl:.2f} on {len(rows)} articles")  # fmt: skip
+            plain += evaluate([r for i, r in enumerate(rows) if i in test], w, lead_prior=False)
+        leads = sum(r["lead"] is not None for r in rows)
+        for label, scores in (("", held), (" without the lead prior", plain)):
+            r1, r2, rl = mean_rouge(scores)
+            print(f"# {source}: {args.folds}-fold cross-validated TL;DR ROUGE-1/2/Lsum{label} "
+                  f"{r1:.2f} / {r2:.2f} / {rl:.2f} on {len(rows)} articles")  # fmt: skip
+        print(f"# {source}: the lead prior applies to {leads} of {len(rows)} articles")
         w = fit(rows, args.lam)
         print(f"{name}: tuple[float, ...] = (")
         for feature, value in zip(FEATURES, w, strict=True):

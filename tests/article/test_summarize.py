@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import pytest
+
 from bot.article import Article, analyze, parse, summarize
+from bot.article.score import analysis
+from bot.article.summarize import eligible, lede
 from bot.article.text import squash
 
 NO_HEADINGS = "\n\n".join(
@@ -43,6 +47,8 @@ def test_sample_summary(sample_text: str) -> None:
     summary = summarize(article)
     assert len(summary.tldr) == 3
     assert_in_order_unique(summary.tldr, article)
+    # The lead prior: the article's opening claim leads the TL;DR.
+    assert summary.tldr[0].startswith("Anthropic and Amazon formalized a deepened strategic")
     assert [s.heading for s in summary.sections] == ["Detailed Analysis"]
     section = summary.sections[0]
     assert section.paragraphs == [1, 2, 3, 4]
@@ -118,3 +124,37 @@ def test_analyze_bundles_everything(sample_text: str) -> None:
     assert digest.paragraph_count == 4 and digest.section_count == 1
     assert digest.summary == summarize(article)
     assert type(digest).from_dict(digest.to_dict()) == digest
+
+
+LEDE_BODY = (
+    "\n\nThe contract covers the deck, the girders and both approach ramps of the bridge. "
+    "Work starts in June and takes eleven months.\n\n"
+    "Buses will detour over the Mill Road crossing while the bridge is closed to traffic."
+)
+
+
+@pytest.mark.parametrize(
+    ("opening", "is_lede"),
+    [
+        ("The city council approved a $48 million plan to repair the bridge on Tuesday.", True),
+        ("Is the old bridge worth saving at all, after sixty years of traffic?", False),
+        ("What a week it has been for the council and its long-suffering bridge!", False),
+        ('"We had no choice," the mayor said after the council voted on the bridge.', False),
+        ("Bridges matter.", False),  # a teaser, not a lede
+        ("Pictured: the bridge from the east bank at dawn, before the work began .", False),
+    ],
+)
+def test_lead_prior_takes_a_lede_only(opening: str, is_lede: bool) -> None:
+    article = parse(opening + LEDE_BODY)
+    found = analysis(article)
+    lead = lede(eligible(found.units), found.structured)
+    assert (lead is not None and lead.text == opening) is is_lede
+    if is_lede:
+        assert summarize(article).tldr[0] == opening
+
+
+def test_lead_prior_leaves_single_blocks_to_the_scorer() -> None:
+    article = parse(" ".join(NO_HEADINGS.split("\n\n")))
+    found = analysis(article)
+    assert not found.structured
+    assert lede(eligible(found.units), found.structured) is None
