@@ -12,7 +12,7 @@ Rows:
   names (those that also occur in the article) that the facts carry, pooled over all
   articles, and the mean characters the facts use; next to the first five sentences (Lead-5).
 - Grounding: the share of TL;DR sentences, section-summary sentences and facts found verbatim
-  (white space aside) in the article, over every item of every source.
+  (white space aside) in a paragraph of the article, over every item of every source.
 - Paragraph retrieval and abstention on SQuAD: rows from benchmarks/_qa.py when it exists.
 
 "target" holds each goal; "met" says whether this run reached it (baselines measured here).
@@ -40,7 +40,7 @@ from _common import (
     table,
 )
 
-from bot.article import Digest, analyze, parse
+from bot.article import Article, Digest, analyze, parse
 from bot.article.text import squash
 
 HEADER = ("task", "system", "score", "target", "met")
@@ -62,14 +62,18 @@ def pieces(digest: Digest) -> list[str]:
 
 
 class Grounding:
-    """Counts of returned sentences and facts found verbatim in their article."""
+    """Counts of returned sentences and facts found verbatim in a paragraph of their article.
+
+    The paragraphs are what the bot stores and shows (parse keeps each one verbatim from the
+    source, markup markers such as a block quote's `>` aside).
+    """
 
     def __init__(self) -> None:
         self.total = 0
         self.found = 0
 
-    def check(self, article_text: str, pieces: list[str]) -> None:
-        body = squash(article_text)
+    def check(self, article: Article, pieces: list[str]) -> None:
+        body = "\n".join(squash(p.text) for p in article.paragraphs)
         self.total += len(pieces)
         self.found += sum(1 for p in pieces if squash(p) in body)
 
@@ -86,10 +90,11 @@ def summarization_rows(
     for item in items:
         text = item["article"]
         ref = reference_lines(item)
-        digest = analyze(parse(text, title=item.get("title")), max_sentences=3, facts=5)
+        article = parse(text, title=item.get("title"))
+        digest = analyze(article, max_sentences=3, facts=5)
         tldr = digest.summary.tldr
         facts = [f.text for f in digest.facts]
-        grounding.check(text, pieces(digest))
+        grounding.check(article, pieces(digest))
         sentences = baseline_sentences(text)
         ours.append(rouge(tldr, ref))
         lead3.append(rouge(lead(sentences, 3), ref))
@@ -146,8 +151,8 @@ def facts_rows(label: str, extra: dict[str, Any]) -> list[tuple[str, ...]]:
 
 def grounding_rows(data: Path, limit: int | None, grounding: Grounding) -> list[tuple[str, ...]]:
     for item in load_articles(data, "xsum", limit):  # one more kind of text, grounding only
-        text = item["article"]
-        grounding.check(text, pieces(analyze(parse(text))))
+        article = parse(item["article"])
+        grounding.check(article, pieces(analyze(article)))
     share = 100 * grounding.found / max(grounding.total, 1)
     return [
         (

@@ -7,11 +7,18 @@ How a text becomes paragraphs and sections:
   is hard-wrapped: the next line continues it when it starts in lower case after a line without
   end punctuation, or when its first word would have fitted on the line (the usual reflow test on
   text wrapped at a fixed width). Wrapped lines are joined with single spaces. Consecutive list
-  items ("- ", "* ", "• ", "1. ") form one paragraph, one item per line.
+  items ("- ", "* ", "• ", "1. ") form one paragraph, one item per line; the paragraph keeps
+  their markers (Discord shows a quoted list as a list), its sentences do not.
+- **Block quotes.** Lines that start with Markdown's `>` (or `> >`) form a block quote: its
+  paragraphs are paragraphs of the article whose text is the quote without the markers (as `#`
+  is dropped from a heading), split by the rules above, and never headings. A quote begins and
+  ends a paragraph; an empty `>` line separates two of its paragraphs.
 - **Headings.** A Markdown `#` line (or a Setext line underlined with `===`/`---`), and a lone
   short line (at most 12 words and 80 characters) that does not end in punctuation and starts
   with a capital. A lone short line at the very end of the text has nothing under it, so it stays
-  a paragraph; so does every heading of a text that would otherwise have no paragraph at all.
+  a paragraph; so does one above a paragraph that starts in lower case (a sentence broken where
+  a scraper dropped a link, not a section), and every heading of a text that would otherwise
+  have no paragraph at all.
 - **Page furniture** is dropped: whole lines such as "Read original article →",
   "Advertisement", "Share this", "Subscribe…", "Sign up for our newsletter", cookie notices,
   "Scroll down for video", "Image copyright …", "Back to top", rules (`---`). Only short lines
@@ -23,8 +30,10 @@ How a text becomes paragraphs and sections:
   title above the first section's heading). Otherwise the title stays None, and a leading
   heading heads the first section (the sample article's "Detailed Analysis" is a section).
 
-Every paragraph's `text` is the source text of its lines (wrapped lines joined by one space),
-and every sentence is a verbatim slice of its paragraph.
+Every paragraph's `text` is the source text of its lines (wrapped lines joined by one space,
+block-quote markers left out), and every sentence is a verbatim slice of its paragraph. So what
+the engine quotes is verbatim in the paragraphs the bot stores and shows; markup markers (`#`,
+`>`) are not content, and a quote's text is found in the source once they are taken away.
 """
 
 from __future__ import annotations
@@ -44,6 +53,7 @@ _RULE = re.compile(r"^(?:(?:[-*_=~·•][ \t]*){3,}|[←→»›<>|]+)$")
 _BULLET = re.compile(r"^(?:[-*+•·▪‣◦–][ \t]+|\d{1,3}[.)][ \t]+)\S")
 _END_PUNCT = tuple(".!?…:;,\"'”’)]。！？")
 _EMPHASIS = re.compile(r"^(\*{1,3}|_{1,3})(.+?)\1$")
+_QUOTE = re.compile(r"(?:>[ \t]*)+")  # Markdown block-quote markers ("> ", "> > ")
 
 _MONTH = r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?"
 _SOCIAL = r"(?:twitter|x|facebook|instagram|linkedin|tiktok|youtube|threads|bluesky|mastodon)"
@@ -192,23 +202,53 @@ def _block_items(lines: list[str]) -> list[_Item]:
     return items
 
 
+def _quote_items(lines: list[str]) -> list[_Item]:
+    """Paragraphs of one block quote (its lines without their `>` markers): never headings."""
+    items = _block_items(lines)
+    for item in items:
+        item.kind, item.level, item.lone = "p", 0, False
+    return items
+
+
 def _items(text: str) -> list[_Item]:
     items: list[_Item] = []
     block: list[str] = []
+    quoted = False  # whether `block` holds the lines of a block quote
+
+    def flush() -> None:
+        if block:
+            items.extend(_quote_items(block) if quoted else _block_items(block))
+            block.clear()
+
     for raw in text.split("\n"):
         line = raw.strip()
-        if line:
-            block.append(line)
-        elif block:
-            items.extend(_block_items(block))
-            block = []
-    if block:
-        items.extend(_block_items(block))
-    # Lone short lines become headings, except at the very end (nothing would sit under them).
+        quote = _QUOTE.match(line)
+        if quote:
+            line = line[quote.end() :].strip()
+        if not line:
+            flush()
+            continue
+        if bool(quote) != quoted:  # a block quote starts or ends: a paragraph break
+            flush()
+            quoted = bool(quote)
+        block.append(line)
+    flush()
+    # Lone short lines become headings, except at the very end (nothing would sit under them),
+    # and except above text that starts in lower case (a broken sentence, not a section).
     for k, item in enumerate(items):
-        if item.kind == "p" and item.lone and k + 1 < len(items) and _is_heading_line(item.text):
+        if (
+            item.kind == "p"
+            and item.lone
+            and k + 1 < len(items)
+            and _is_heading_line(item.text)
+            and not _starts_lower(items[k + 1].text)
+        ):
             item.kind, item.text = "h", _heading_text(item.text)
     return items
+
+
+def _starts_lower(text: str) -> bool:
+    return text[:1].islower()
 
 
 def _same(a: str, b: str) -> bool:

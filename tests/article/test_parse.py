@@ -164,3 +164,42 @@ def test_a_rule_under_a_sentence_is_not_a_heading() -> None:
         "The count went on all night.",
     ]
     assert article.sections[0].heading is None
+
+
+def test_block_quotes_are_paragraphs_without_their_markers() -> None:
+    text = (
+        "The mayor spoke after the vote.\n\n"
+        '> "Nobody likes a detour," said Mayor Denise Albright.\n\n'
+        "> A quote that is hard wrapped over\n> two lines of the source.\n"
+        ">\n> Its second paragraph.\n"
+        "Back in the article.\n\n"
+        "> > A nested quote.\n\n"
+        "> Short Quoted Line\n\n"
+        "The end."
+    )
+    article = parse(text)
+    assert [p.text for p in article.paragraphs] == [
+        "The mayor spoke after the vote.",
+        '"Nobody likes a detour," said Mayor Denise Albright.',
+        "A quote that is hard wrapped over two lines of the source.",
+        "Its second paragraph.",
+        "Back in the article.",
+        "A nested quote.",
+        "Short Quoted Line",  # a quoted line is never a heading
+        "The end.",
+    ]
+    assert article.paragraphs[1].sentences == [
+        '"Nobody likes a detour," said Mayor Denise Albright.'
+    ]
+    assert [s.heading for s in article.sections] == [None]
+
+
+def test_a_short_line_above_lower_case_text_is_not_a_heading() -> None:
+    # Scraped text with a link dropped: "... in Sheffield as [name] dominated the race".
+    text = (
+        "Opening sentence here.\n\n"
+        "The men's 800m went to form in Sheffield as\n\ndominated the race."
+    )
+    article = parse(text)
+    assert [s.heading for s in article.sections] == [None]
+    assert len(article.paragraphs) == 3

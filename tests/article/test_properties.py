@@ -3,6 +3,8 @@ comes back is verbatim and points at real paragraphs."""
 
 from __future__ import annotations
 
+import re
+
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -15,7 +17,21 @@ VOCABULARY = (
     "Advertisement Share this Subscribe cookies (CNN) ? ! . , ; : café naïve 東京。 "
 )
 WORDS = st.sampled_from(VOCABULARY.split(" "))
-SEPARATORS = st.sampled_from([" ", " ", " ", "\n", "\n\n", "\r\n", "\n# ", "\n- ", "  \n\t"])
+SEPARATORS = st.sampled_from(
+    [" ", " ", " ", "\n", "\n\n", "\r\n", "\n# ", "\n- ", "\n> ", "\n>", "  \n\t"]
+)
+_QUOTE_MARKERS = re.compile(r"^(?:>[ \t]*)+")
+
+
+def unmarked(text: str) -> str:
+    """`text` without block-quote markers: what paragraphs are verbatim slices of."""
+    text = (
+        text.replace("\r\n", "\n")
+        .replace("\r", "\n")
+        .replace("\u2029", "\n")
+        .replace("\u2028", "\n")
+    )
+    return "\n".join(_QUOTE_MARKERS.sub("", line.strip()) for line in text.split("\n"))
 
 
 @st.composite
@@ -27,7 +43,7 @@ def article_like(draw: st.DrawFn) -> str:
 
 def check(text: str, title: str | None = None) -> Article:
     article = parse(text, title=title)
-    source = squash(text)
+    source = squash(unmarked(text))
     numbers = [p.number for p in article.paragraphs]
     assert numbers == list(range(1, len(numbers) + 1))
     assert [p for s in article.sections for p in s.paragraphs] == article.paragraphs
