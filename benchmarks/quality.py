@@ -9,8 +9,10 @@ Rows:
   (pysbd; see _common.py). BBC items carry their headline, which is passed to `parse` as the
   title, as the bot passes a page's title; the baselines do not use it.
 - Key facts, limit 5, on CNN/DailyMail: the share of the reference's numbers and multi-word
-  names (those that also occur in the article) that the facts carry, pooled over all
-  articles, and the mean characters the facts use; next to the first five sentences (Lead-5).
+  names (those that also occur in the article) that `key_facts(article, limit=5)` carries,
+  pooled over all articles, and the mean characters the facts use; next to the first five
+  sentences (Lead-5). For information, the same for the digest's facts (`analyze`, which
+  leaves out TL;DR sentences), alone and together with the TL;DR.
 - Grounding: the share of TL;DR sentences, section-summary sentences and facts found verbatim
   (white space aside) in a paragraph of the article, over every item of every source.
 - Paragraph retrieval and abstention on SQuAD: rows from benchmarks/_qa.py when it exists.
@@ -40,7 +42,7 @@ from _common import (
     table,
 )
 
-from bot.article import Article, Digest, analyze, parse
+from bot.article import Article, Digest, analyze, key_facts, parse
 from bot.article.text import squash
 
 HEADER = ("task", "system", "score", "target", "met")
@@ -86,6 +88,7 @@ def summarization_rows(
     lead3: list[Scores] = []
     lex: list[Scores] = []
     facts_hit = facts_total = facts_chars = 0
+    digest_hit = digest_both = digest_chars = 0
     lead5_hit = lead5_chars = 0
     for item in items:
         text = item["article"]
@@ -93,8 +96,8 @@ def summarization_rows(
         article = parse(text, title=item.get("title"))
         digest = analyze(article, max_sentences=3, facts=5)
         tldr = digest.summary.tldr
-        facts = [f.text for f in digest.facts]
-        grounding.check(article, pieces(digest))
+        facts = [f.text for f in key_facts(article, limit=5)]
+        grounding.check(article, pieces(digest) + facts)
         sentences = baseline_sentences(text)
         ours.append(rouge(tldr, ref))
         lead3.append(rouge(lead(sentences, 3), ref))
@@ -103,6 +106,10 @@ def summarization_rows(
         facts_total += len(targets)
         facts_hit += carried(targets, facts)
         facts_chars += sum(len(f) for f in facts)
+        digest_facts = [f.text for f in digest.facts]
+        digest_hit += carried(targets, digest_facts)
+        digest_both += carried(targets, tldr + digest_facts)
+        digest_chars += sum(len(f) for f in digest_facts)
         lead5 = lead(sentences, 5)
         lead5_hit += carried(targets, lead5)
         lead5_chars += sum(len(s) for s in lead5)
@@ -122,6 +129,7 @@ def summarization_rows(
     extra = {
         "facts": (facts_hit, facts_total, facts_chars, len(items)),
         "lead5": (lead5_hit, lead5_chars),
+        "digest": (digest_hit, digest_both, digest_chars),
     }
     return rows, extra
 
@@ -129,6 +137,7 @@ def summarization_rows(
 def facts_rows(label: str, extra: dict[str, Any]) -> list[tuple[str, ...]]:
     hit, total, chars, n = extra["facts"]
     lead_hit, lead_chars = extra["lead5"]
+    d_hit, d_both, d_chars = extra["digest"]
     share = 100 * hit / max(total, 1)
     mean_chars = chars / max(n, 1)
     return [
@@ -145,6 +154,14 @@ def facts_rows(label: str, extra: dict[str, Any]) -> list[tuple[str, ...]]:
             f"{share:.1f}% ; {mean_chars:.0f} chars",
             ">= 80% in <= 700 chars",
             _yes(share >= 80 and mean_chars <= 700),
+        ),
+        (
+            "",
+            "  digest's facts (exclude TL;DR); with TL;DR",
+            f"{100 * d_hit / max(total, 1):.1f}% ; {d_chars / max(n, 1):.0f} chars ; "
+            f"{100 * d_both / max(total, 1):.1f}%",
+            "",
+            "",
         ),
     ]
 

@@ -7,12 +7,20 @@ Coleman", "Wall Street Journal"). An item weighs more when the article mentions 
 often. Facts are chosen greedily by worth per character, so a short sentence dense with
 figures and names beats a long one, and a sentence that mostly repeats a chosen fact is skipped.
 They are returned in article order, each with its paragraph number.
+
+`exclude` names sentences the reader already sees next to the facts (`analyze` passes the
+TL;DR, so the digest never shows a sentence twice). None of them is returned, the numbers and
+names they carry count as already told, and a sentence that mostly repeats one of them is
+skipped, so the facts add to what is excluded. In a short article that can leave fewer facts,
+or none when the excluded sentences hold every sentence worth a fact: the digest then shows
+the key number once, in its TL;DR, rather than twice.
 """
 
 from __future__ import annotations
 
 import math
 import re
+from collections.abc import Collection
 
 from .model import Article, Fact
 from .score import Unit, analysis, overlap
@@ -42,11 +50,14 @@ def items(text: str) -> set[str]:
     return found
 
 
-def key_facts(article: Article, *, limit: int = 5) -> list[Fact]:
-    """Up to `limit` facts of `article` (see the module docstring), in article order."""
+def key_facts(article: Article, *, limit: int = 5, exclude: Collection[str] = ()) -> list[Fact]:
+    """Up to `limit` facts of `article` (see the module docstring), in article order; none of
+    them is a sentence in `exclude`, nor mostly repeats one."""
     if limit <= 0:
         return []
     units: list[Unit] = eligible(analysis(article).units)
+    shown = {" ".join(text.split()) for text in exclude}
+    known = [j for j, u in enumerate(units) if shown and " ".join(u.text.split()) in shown]
     carried = [items(u.text) for u in units]
     first: dict[str, int] = {}
     mentions: dict[str, int] = {}
@@ -61,8 +72,8 @@ def key_facts(article: Article, *, limit: int = 5) -> list[Fact]:
     salience = [1.0 / (1.0 + math.exp(-max(min(u.score, 30.0), -30.0))) for u in units]
 
     chosen: list[int] = []
-    taken: set[int] = set()
-    covered: set[str] = set()
+    taken: set[int] = set(known)
+    covered: set[str] = set().union(*(carried[j] for j in known))
     texts: set[str] = set()
     for _ in range(limit * 10):  # a bound: skipped repeats also take a turn
         if len(chosen) == limit:
@@ -80,8 +91,12 @@ def key_facts(article: Article, *, limit: int = 5) -> list[Fact]:
         taken.add(best)
         u = units[best]
         key = " ".join(u.text.split())
-        if key in texts or any(overlap(u.bag, units[c].bag) > _REDUNDANT for c in chosen):
-            continue  # it repeats a chosen fact
+        if (
+            key in texts
+            or any(overlap(u.bag, units[c].bag) > _REDUNDANT for c in chosen)
+            or any(overlap(u.bag, units[k].bag) > _REDUNDANT for k in known)
+        ):
+            continue  # it repeats a chosen fact or an excluded sentence
         texts.add(key)
         chosen.append(best)
         covered |= carried[best]

@@ -9,6 +9,8 @@ from pathlib import Path
 
 import pytest
 
+from bot.article import ENGINE_VERSION
+
 from .conftest import SAMPLE
 
 REPO = Path(__file__).resolve().parents[2]
@@ -48,7 +50,10 @@ def test_digest_json_from_stdin() -> None:
     assert data["summary"]["sections"][0]["heading"] == "Detailed Analysis"
     assert len(data["summary"]["tldr"]) == 3
     assert {f["paragraph"] for f in data["facts"]} <= {1, 2, 3, 4}
-    assert any("Trainium" in f["text"] for f in data["facts"])
+    shown = data["summary"]["tldr"] + [f["text"] for f in data["facts"]]
+    assert any("Trainium" in text for text in shown)
+    assert not set(data["summary"]["tldr"]) & {f["text"] for f in data["facts"]}
+    assert data["engine_version"] == ENGINE_VERSION
 
 
 def test_digest_markdown_title(tmp_path: Path) -> None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.article import key_facts, parse
+from bot.article import Fact, analyze, key_facts, parse, summarize
 
 from .test_summarize import NO_HEADINGS
 
@@ -47,3 +47,32 @@ def test_repeated_sentences_give_one_fact() -> None:
 def test_article_without_figures_still_has_facts() -> None:
     article = parse("the sky was grey. it rained all day. everyone stayed inside and read.")
     assert key_facts(article)
+
+
+def test_exclude_leaves_out_sentences_and_what_they_tell(sample_text: str) -> None:
+    article = parse(sample_text)
+    tldr = summarize(article).tldr
+    facts = key_facts(article, exclude=tldr)
+    assert facts
+    assert not {f.text for f in facts} & set(tldr)
+    # Whitespace does not matter; what is excluded is never returned even with a big limit.
+    spaced = [" ".join(s.split()) + " " for s in tldr]
+    assert key_facts(article, limit=50, exclude=spaced) == key_facts(
+        article, limit=50, exclude=tldr
+    )
+    assert not {f.text for f in key_facts(article, limit=50, exclude=tldr)} & set(tldr)
+
+
+def test_a_digest_never_shows_a_sentence_twice(sample_text: str) -> None:
+    for text in (sample_text, NO_HEADINGS):
+        digest = analyze(parse(text))
+        assert digest.facts
+        assert not {f.text for f in digest.facts} & set(digest.summary.tldr)
+
+
+def test_a_short_article_told_by_its_tldr_gets_no_repeated_facts() -> None:
+    article = parse("Acme Corp paid $4.2 million for the Widget Works factory in 2021.")
+    digest = analyze(article)
+    assert digest.summary.tldr == [article.paragraphs[0].text]
+    assert digest.facts == []
+    assert key_facts(article) == [Fact(article.paragraphs[0].text, 1)]  # alone, it is a fact
