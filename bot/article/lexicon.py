@@ -5,6 +5,7 @@ A small, stable API shared by the engine's scorers:
 - `tokens(text)`: lower-case, accent-folded word tokens, stop words included, in text order.
 - `terms(text)`: the same tokens with stop words removed, then stemmed.
 - `stem(word)`: the Snowball English stem of one lower-case word (cached, thread-safe).
+- `stems(words)`: the stems of lower-case words in order, stop words kept whole.
 - `fold(text)`: lower-case without Latin accents (what tokens are made from).
 - `STOP_WORDS`: lower-case English function words (forms with both ' and ’ apostrophes).
 
@@ -21,7 +22,7 @@ import unicodedata
 
 import snowballstemmer
 
-__all__ = ["STOP_WORDS", "fold", "stem", "terms", "tokens"]
+__all__ = ["STOP_WORDS", "fold", "stem", "stems", "terms", "tokens"]
 
 _TOKEN = re.compile(r"[^\W_]+(?:['’][^\W_]+)*")
 _MARKS = re.compile(r"[\u0300-\u036f]+")
@@ -97,3 +98,9 @@ def terms(text: str) -> list[str]:
         hit = cache.get(word)
         out.append(hit if hit is not None else stem(word))
     return out
+
+
+def stems(words: list[str]) -> list[str]:
+    """Stems of lower-case `words` in order, stop words kept whole (word pairs keep "of the")."""
+    get = _CACHE.get
+    return [w if w in STOP_WORDS else (get(w) or stem(w)) for w in words]

@@ -2,10 +2,12 @@
 
 How it works (pure Python, no model files):
 
-1. An index is built once per article and cached on it (`article._cache[__name__]`): stemmed
-   terms (`lexicon.terms`) per paragraph and per sentence, their document frequencies, term
-   pairs, 6-letter prefixes (a second, looser match for forms the stemmer keeps apart:
-   "religious"/"religions"), and per sentence the cues an answer shows: numbers, dates, names.
+1. An index (`retrieve_index.Index`) is built once per article and cached on it
+   (`article._cache[__name__]`): postings of stemmed terms (`lexicon.terms`) per paragraph and
+   per sentence, and of 6-letter prefixes (a second, looser match for forms the stemmer keeps
+   apart: "religious"/"religions"), each sentence's words for phrase matching, and per sentence
+   the cues an answer shows: numbers, dates, names. It is a fixed handful of flat arrays and
+   strings per article (about 30 objects the garbage collector tracks, whatever the length).
 2. The question becomes slots, one per content term. A term the article lacks may stand for a
    term one edit away (a typo: "seige"/"siege") or an everyday synonym (`retrieve_words`), at a
    discount. Question words pick the expected answer type ("how many" → a number, "when" → a
@@ -34,11 +36,13 @@ from __future__ import annotations
 
 import itertools
 import math
+import operator
 import re
 from collections.abc import Sequence
 
-from .lexicon import STOP_WORDS, stem, terms, tokens
+from .lexicon import STOP_WORDS, stem, stems, terms, tokens
 from .model import Article, Passage
+from .retrieve_index import CAP, DATE, FIRST, FUZZY_MIN, MONEY, TRUNC, Index
 from .retrieve_words import COMMON_STEMS, SYNONYM_STEMS
 
 __all__ = ["find_passages", "rank_passages"]
@@ -46,35 +50,14 @@ __all__ = ["find_passages", "rank_passages"]
 _KEY = __name__
 _K1, _B = 1.2, 0.75  # paragraph BM25
 _SK1, _SB = 1.2, 0.5  # sentence BM25
-_TRUNC = 6  # prefix length of the loose match
-_FUZZY_MIN = 4  # shortest stem that may be matched one edit away
 _ALT = 0.7  # weight of a stand-in term (edit or synonym) relative to the question's own term
 _POOL = 15  # paragraphs that get the full features
 _MAX_QUESTION = 2000  # characters of a question that are read
 
-_NUM_TEXT = """
-one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen
-sixteen seventeen eighteen nineteen twenty thirty forty fifty sixty seventy eighty
-ninety hundred hundreds thousand thousands million millions billion billions trillion
-dozen dozens half quarter third twice double triple several
-"""
-_NUM_WORDS = frozenset(_NUM_TEXT.split())
-_DATE_TEXT = """
-january february march april may june july august september october november december
-century centuries decade decades bc ad bce ce
-"""
-_DATE_WORDS = frozenset(_DATE_TEXT.split())
-_MONEY = re.compile(
-    r"[$€£¥]\s?\d|\d\s?(?:dollars?|euros?|pounds?|yen|yuan|rupees?|francs?|marks?|usd|eur|gbp)\b"
-    r"|\d\s?(?:million|billion|trillion|bn|m)\s(?:dollars?|euros?|pounds?)",
-    re.IGNORECASE,
-)
 _MONEY_Q = re.compile(
     r"\b(?:money|cost|costs|price|paid|pay|pays|invest|invested|investment|spend|spent|worth|"
     r"fund|funding|budget|revenue|salary|earn|earned|raise|raised|sold|sell|charge|fee|fine)\b"
 )
-_YEAR = re.compile(r"^(?:1[0-9]{3}|20[0-9]{2})s?$")
-_CAP = re.compile(r"\b[A-Z][\w'’-]*")
 _NUM_Q = re.compile(
     r"\b(?:how (?:many|much|long|far|old|large|big|tall|high|often|fast|deep|wide|heavy)|"
     r"what (?:percentage|percent|proportion|number|amount|fraction|share|size))\b"
@@ -111,19 +94,12 @@ def _number_forms() -> dict[str, frozenset[str]]:
 _NUMBER_FORMS = _number_forms()
 
 
-def _idf(n: int, df: int) -> float:
-    return math.log(1.0 + (n - df + 0.5) / (df + 0.5))
-
-
-def _stems(words: Sequence[str]) -> list[str]:
-    return [w if w in STOP_WORDS else stem(w) for w in words]
-
-
-def _count(items: Sequence[str]) -> dict[str, int]:
-    tf: dict[str, int] = {}
-    for t in items:
-        tf[t] = tf.get(t, 0) + 1
-    return tf
+def _index(article: Article) -> Index:
+    idx = article._cache.get(_KEY)
+    if not isinstance(idx, Index):
+        idx = Index(article)
+        article._cache[_KEY] = idx
+    return idx
 
 
 def _span(seq: Sequence[str], matched: frozenset[str]) -> float:
@@ -135,154 +111,33 @@ def _span(seq: Sequence[str], matched: frozenset[str]) -> float:
     return distinct / (pos[-1] - pos[0] + 1)
 
 
-def _deletes(word: str) -> list[str]:
-    return [word] + [word[:j] + word[j + 1 :] for j in range(len(word))]
-
-
-class _Sentence:
-    __slots__ = (
-        "big",
-        "caps",
-        "date",
-        "first",
-        "length",
-        "money",
-        "nums",
-        "para",
-        "seq",
-        "text",
-        "tf",
-        "tri",
-        "ttf",
-    )
-
-    def __init__(self, para: int, text: str, first: bool) -> None:
-        self.para = para
-        self.text = text
-        self.first = first
-        toks = terms(text)
-        self.seq = toks
-        self.tf = _count(toks)
-        self.ttf = _count([t[:_TRUNC] for t in toks])
-        self.length = len(toks)
-        words = tokens(text)
-        self.nums = frozenset(w for w in words if w[0].isdigit() or w in _NUM_WORDS)
-        self.money = bool(_MONEY.search(text))
-        self.date = any(w in _DATE_WORDS or _YEAR.match(w) for w in words)
-        self.caps = frozenset(w for m in _CAP.findall(text) for w in tokens(m))
-        st = _stems(words)
-        self.big = frozenset(itertools.pairwise(st))
-        self.tri = frozenset(zip(st, st[1:], st[2:], strict=False))
-
-
-class _Index:
-    """Everything about one article that questions need, computed once."""
-
-    def __init__(self, article: Article) -> None:
-        paras = article.paragraphs
-        self.n = n = len(paras)
-        self.numbers = [p.number for p in paras]
-        self.texts = [p.text for p in paras]
-        self.plen: list[int] = []
-        self.ptf: list[dict[str, int]] = []
-        self.pbig: list[frozenset[tuple[str, str]]] = []
-        self.ptoks: list[list[str]] = []
-        self._skip: dict[int, frozenset[tuple[str, str]]] = {}
-        self.post: dict[str, list[tuple[int, int]]] = {}
-        self.tpost: dict[str, list[tuple[int, int]]] = {}
-        self.sents: list[_Sentence] = []
-        self.spost: dict[str, list[tuple[int, int]]] = {}
-        self.tspost: dict[str, list[tuple[int, int]]] = {}
-        self.psents: list[range] = []
-        for i, p in enumerate(paras):
-            toks = terms(p.text)
-            tf = _count(toks)
-            self.plen.append(len(toks))
-            self.ptf.append(tf)
-            for t, c in tf.items():
-                self.post.setdefault(t, []).append((i, c))
-            for t, c in _count([t[:_TRUNC] for t in toks]).items():
-                self.tpost.setdefault(t, []).append((i, c))
-            self.pbig.append(frozenset(itertools.pairwise(toks)))
-            self.ptoks.append(toks)
-            start = len(self.sents)
-            for j, text in enumerate(p.sentences or [p.text]):
-                s = _Sentence(i, text, j == 0)
-                sid = len(self.sents)
-                self.sents.append(s)
-                for t, c in s.tf.items():
-                    self.spost.setdefault(t, []).append((sid, c))
-                for t, c in s.ttf.items():
-                    self.tspost.setdefault(t, []).append((sid, c))
-            self.psents.append(range(start, len(self.sents)))
-        ns = len(self.sents)
-        self.avg = (sum(self.plen) / n if n else 0.0) or 1.0
-        self.savg = (sum(s.length for s in self.sents) / ns if ns else 0.0) or 1.0
-        self.idf = {t: _idf(n, len(v)) for t, v in self.post.items()}
-        self.sidf = {t: _idf(ns, len(v)) for t, v in self.spost.items()}
-        self.tidf = {t: _idf(n, len(v)) for t, v in self.tpost.items()}
-        self.tsidf = {t: _idf(ns, len(v)) for t, v in self.tspost.items()}
-        self.maxidf = _idf(n, 0)
-        self.smaxidf = _idf(ns, 0)
-        self._near: dict[str, list[str]] | None = None
-
-    def skip(self, i: int) -> frozenset[tuple[str, str]]:
-        """Pairs of terms of paragraph `i` at most 3 terms apart, both orders (built on demand)."""
-        pairs = self._skip.get(i)
-        if pairs is None:
-            toks = self.ptoks[i]
-            found: set[tuple[str, str]] = set()
-            for d in (1, 2, 3):
-                for a, b in zip(toks, toks[d:], strict=False):
-                    found.add((a, b))
-                    found.add((b, a))
-            pairs = self._skip[i] = frozenset(found)
-        return pairs
-
-    def near(self, term: str) -> list[str]:
-        """Article terms one edit (insertion, deletion, substitution, swap) from `term`."""
-        if self._near is None:
-            table: dict[str, list[str]] = {}
-            for t in self.post:
-                if len(t) >= _FUZZY_MIN:
-                    for d in _deletes(t):
-                        table.setdefault(d, []).append(t)
-            self._near = table
-        found: dict[str, None] = {}
-        for d in _deletes(term):
-            for t in self._near.get(d, ()):
-                found[t] = None
-        return list(found)
-
-
-def _index(article: Article) -> _Index:
-    idx = article._cache.get(_KEY)
-    if not isinstance(idx, _Index):
-        idx = _Index(article)
-        article._cache[_KEY] = idx
-    return idx
-
-
 class _Query:
     """A question, analysed against one article's index."""
 
-    def __init__(self, idx: _Index, question: str) -> None:
+    def __init__(self, idx: Index, question: str) -> None:
         question = question[:_MAX_QUESTION]
         own = list(dict.fromkeys(terms(question)))
+        vocab, df, pidf = idx.vocab, idx.df, idx.pidf
+
+        def held(term: str) -> bool:
+            tid = vocab.get(term)
+            return tid is not None and df(tid) > 0
+
         # one slot per question term: (term, weight) alternatives that the article holds
         self.slots: list[list[tuple[str, float]]] = []
         for t in own:
-            if t in idx.post:
+            if held(t):
                 self.slots.append([(t, 1.0)])
                 continue
-            alts = [a for a in _NUMBER_FORMS.get(t, ()) if a in idx.post]
-            alts += [a for a in SYNONYM_STEMS.get(t, ()) if a in idx.post]
-            if len(t) >= _FUZZY_MIN:
+            alts = [a for a in _NUMBER_FORMS.get(t, ()) if held(a)]
+            alts += [a for a in SYNONYM_STEMS.get(t, ()) if held(a)]
+            if len(t) >= FUZZY_MIN:
                 alts += idx.near(t)
             # most specific first (the slot's representative), then by name: stable across runs
-            ranked = sorted(set(alts), key=lambda a: (-idx.idf[a], a))
+            ranked = sorted(set(alts), key=lambda a: (-pidf[vocab[a]], a))
             self.slots.append([(a, _ALT) for a in ranked])
         self.own = own
+        self.held = [t for t in own if held(t)]
         self.rare = [t for t in own if t not in COMMON_STEMS]
         words = tokens(question)
         self.words = frozenset(words)
@@ -292,22 +147,24 @@ class _Query:
         self.want_date = bool(_DATE_Q.search(text))
         self.want_name = bool(_NAME_Q.search(text))
         first = [alts[0][0] if alts else t for t, alts in zip(own, self.slots, strict=True)]
-        self.big = list(itertools.pairwise(first))
-        st = _stems(words)
+        self.big = [f" {a} {b} " for a, b in itertools.pairwise(first)]
+        st = stems(words)
         self.big_all = [
-            b for b in itertools.pairwise(st) if not (b[0] in STOP_WORDS and b[1] in STOP_WORDS)
+            f" {a} {b} "
+            for a, b in itertools.pairwise(st)
+            if not (a in STOP_WORDS and b in STOP_WORDS)
         ]
         self.tri_all = [
-            b
-            for b in zip(st, st[1:], st[2:], strict=False)
-            if sum(1 for x in b if x in STOP_WORDS) < 2
+            f" {a} {b} {c} "
+            for a, b, c in zip(st, st[1:], st[2:], strict=False)
+            if (a in STOP_WORDS) + (b in STOP_WORDS) + (c in STOP_WORDS) < 2
         ]
         ents: set[str] = set()
-        for m in _CAP.finditer(question):
+        for m in CAP.finditer(question):
             if m.start() > 0:
                 ents.update(terms(m.group()))
         self.ents = [t for t in own if t in ents]
-        self.trunc = list(dict.fromkeys(t[:_TRUNC] for t in own))
+        self.trunc = list(dict.fromkeys(t[:TRUNC] for t in own))
         lead = _HEAD.match(" ".join(words[:3]))
         head = stem(lead.group(1)) if lead else ""
         self.head = head if head in own else ""
@@ -387,15 +244,16 @@ ABSTAIN_FEATURES = (
 )
 
 
-def _analyse(
-    idx: _Index, q: _Query
-) -> list[tuple[int, list[float], list[tuple[int, list[float]]]]]:
+def _analyse(idx: Index, q: _Query) -> list[tuple[int, list[float], list[tuple[int, list[float]]]]]:
     """For each paragraph sharing a term: (index, paragraph features, [(sentence id, features)])."""
     slots = q.slots
     nslots = len(slots)
     if not nslots or not idx.n:
         return []
-    plen, avg, savg, sents = idx.plen, idx.avg, idx.savg, idx.sents
+    vocab, pidf, sidf = idx.vocab, idx.pidf, idx.sidf
+    p_off, p_doc, p_cnt = idx.p_off, idx.p_doc, idx.p_cnt
+    s_off, s_doc, s_cnt = idx.s_off, idx.s_doc, idx.s_cnt
+    plen, slen, avg, savg = idx.plen, idx.slen, idx.avg, idx.savg
     bm: dict[int, float] = {}
     head_bm: dict[int, float] = {}
     rare_bm: dict[int, float] = {}
@@ -403,13 +261,13 @@ def _analyse(
     rare_cov: dict[int, float] = {}
     rare_total = 0.0
     rare = frozenset(q.rare)
-    qnums = [t for t in q.own if t[0].isdigit()]
     bms: dict[int, float] = {}
     cov: dict[int, float] = {}
     cnt: dict[int, float] = {}
     sbm: dict[int, float] = {}
     scov: dict[int, float] = {}
     scnt: dict[int, float] = {}
+    firsts_in: dict[int, int] = {}  # slots whose representative term the paragraph holds
     total = stotal = 0.0
     for own_term, alts in zip(q.own, slots, strict=True):
         if not alts:
@@ -418,28 +276,33 @@ def _analyse(
                 rare_total += idx.maxidf
             stotal += idx.smaxidf
             continue
-        best_w = max(idx.idf[a] * f for a, f in alts)
-        best_sw = max(idx.sidf[a] * f for a, f in alts)
+        ids = [(vocab[a], f) for a, f in alts]
+        best_w = max(pidf[a] * f for a, f in ids)
+        best_sw = max(sidf[a] * f for a, f in ids)
         total += max(best_w, 1e-9)
         if own_term in rare:
             rare_total += max(best_w, 1e-9)
         stotal += max(best_sw, 1e-9)
         pslot: dict[int, tuple[float, float, float, float]] = {}
         sslot: dict[int, tuple[float, float, float]] = {}
-        for a, f in alts:
-            w = idx.idf[a] * f
-            sw = idx.sidf[a] * f
-            for i, c in idx.post[a]:
+        for a, f in ids:
+            w = pidf[a] * f
+            sw = sidf[a] * f
+            o, e = p_off[a], p_off[a + 1]
+            for i, c in zip(p_doc[o:e], p_cnt[o:e], strict=True):
                 sat = c * (_K1 + 1) / (c + _K1 * (1 - _B + _B * plen[i] / avg))
                 old = pslot.get(i)
                 if old is None or w * sat > old[0]:
                     pslot[i] = (w * sat, sw * sat, w, f)
-            for sid, c in idx.spost[a]:
-                ln = sents[sid].length
-                v = sw * c * (_SK1 + 1) / (c + _SK1 * (1 - _SB + _SB * ln / savg))
+            o, e = s_off[a], s_off[a + 1]
+            for sid, c in zip(s_doc[o:e], s_cnt[o:e], strict=True):
+                v = sw * c * (_SK1 + 1) / (c + _SK1 * (1 - _SB + _SB * slen[sid] / savg))
                 olds = sslot.get(sid)
                 if olds is None or v > olds[0]:
                     sslot[sid] = (v, sw, f)
+        first = ids[0][0]
+        for i in p_doc[p_off[first] : p_off[first + 1]]:
+            firsts_in[i] = firsts_in.get(i, 0) + 1
         is_head = bool(q.head) and alts[0][0] == q.head
         is_rare = own_term in rare
         for i, (v, vs, w, f) in pslot.items():
@@ -462,22 +325,26 @@ def _analyse(
     tcov: dict[int, float] = {}
     ttotal = 0.0
     tsbm: dict[int, float] = {}
+    tp_off, tp_doc, tp_cnt = idx.tp_off, idx.tp_doc, idx.tp_cnt
+    ts_off, ts_doc, ts_cnt = idx.ts_off, idx.ts_doc, idx.ts_cnt
     for t in q.trunc:
-        tw = idx.tidf.get(t)
-        if tw is None:
+        tid = idx.tvocab.get(t)
+        if tid is None or tp_off[tid] == tp_off[tid + 1]:
             ttotal += idx.maxidf
             continue
+        tw = idx.tpidf[tid]
         ttotal += tw
-        for i, c in idx.tpost[t]:
+        o, e = tp_off[tid], tp_off[tid + 1]
+        for i, c in zip(tp_doc[o:e], tp_cnt[o:e], strict=True):
             tbm[i] = tbm.get(i, 0.0) + tw * c * (_K1 + 1) / (
                 c + _K1 * (1 - _B + _B * plen[i] / avg)
             )
             tcov[i] = tcov.get(i, 0.0) + tw
-        sw = idx.tsidf[t]
-        for sid, c in idx.tspost[t]:
-            ln = sents[sid].length
+        sw = idx.tsidf[tid]
+        o, e = ts_off[tid], ts_off[tid + 1]
+        for sid, c in zip(ts_doc[o:e], ts_cnt[o:e], strict=True):
             tsbm[sid] = tsbm.get(sid, 0.0) + sw * c * (_SK1 + 1) / (
-                c + _SK1 * (1 - _SB + _SB * ln / savg)
+                c + _SK1 * (1 - _SB + _SB * slen[sid] / savg)
             )
     if not tbm and not bm:
         return []
@@ -499,7 +366,25 @@ def _analyse(
     npairs = len(firsts) * (len(firsts) - 1) / 2
     matched = frozenset(a for alts in slots for a, _ in alts)
     ents = [alts[0][0] for t, alts in zip(q.own, slots, strict=True) if alts and t in q.ents]
-    etotal = sum(idx.idf[t] for t in ents) + idx.maxidf * (len(q.ents) - len(ents))
+    etotal = sum(pidf[vocab[t]] for t in ents) + idx.maxidf * (len(q.ents) - len(ents))
+    # the question's names (as matched) per paragraph and per sentence, its numbers per paragraph
+    ent_p: dict[int, float] = {}
+    ent_s: dict[int, float] = {}
+    for t in ents:
+        a = vocab[t]
+        for i in p_doc[p_off[a] : p_off[a + 1]]:
+            ent_p[i] = ent_p.get(i, 0.0) + pidf[a]
+        for sid in s_doc[s_off[a] : s_off[a + 1]]:
+            ent_s[sid] = ent_s.get(sid, 0.0) + pidf[a]
+    qnums = [t for t in q.own if t[0].isdigit()]
+    num_p: dict[int, int] = {}
+    for t in qnums:
+        a = vocab.get(t, -1)
+        if a >= 0:
+            for i in p_doc[p_off[a] : p_off[a + 1]]:
+                num_p[i] = num_p.get(i, 0) + 1
+    words_of, nums_of, caps_of, flags, pterms = idx.words, idx.nums, idx.caps, idx.flags, idx.pterms
+    sterms = idx.sterms
     out: list[tuple[int, list[float], list[tuple[int, list[float]]]]] = []
     pool = set(bm) | set(tbm)
     if len(pool) > _POOL:  # the full features only for the paragraphs a cheap score keeps
@@ -510,23 +395,28 @@ def _analyse(
         best_v = best_c = best_n = best_p = best_p3 = best_t = 0.0
         win = prev = type_s = type_p = 0.0
         pair_best = prev_b = span = 0.0
-        seen_big: set[tuple[str, str]] = set()
-        for sid in idx.psents[i]:
-            s = sents[sid]
+        seen_big: set[str] = set()
+        for sid in range(idx.psent[i], idx.psent[i + 1]):
             v = sbm.get(sid, 0.0) / maxsbm
             sc = scov.get(sid, 0.0) / stotal
             sn = scnt.get(sid, 0.0) / nslots
             p = p3 = 0.0
             if sn > 0 and nbig:
-                hits = [b for b in big_all if b in s.big]
+                sw_text = words_of[sid]
+                hits = [b for b in big_all if b in sw_text]
                 seen_big.update(hits)
                 p = len(hits) / nbig
                 if ntri:
-                    p3 = sum(1 for b in tri_all if b in s.tri) / ntri
+                    p3 = sum(1 for b in tri_all if b in sw_text) / ntri
+            flag = flags[sid]
             hit = (
-                (want_num and not s.nums <= qwords and (s.money or not want_money))
-                or (want_date and s.date)
-                or (want_name and not s.caps <= qwords)
+                (
+                    want_num
+                    and (flag & MONEY or not want_money)
+                    and any(w not in qwords for w in nums_of[sid].split())
+                )
+                or (want_date and flag & DATE)
+                or (want_name and any(w not in qwords for w in caps_of[sid].split()))
             )
             tv = tsbm.get(sid, 0.0) / maxtsbm
             if hit:
@@ -542,7 +432,7 @@ def _analyse(
             pair_best = max(pair_best, sbm.get(sid, 0.0) + prev_b)
             prev_b = sbm.get(sid, 0.0)
             if v >= best_v and v > 0:
-                span = _span(s.seq, matched)
+                span = _span(sterms[sid].split(), matched)
             prev = sc
             sfeats.append(
                 (
@@ -555,9 +445,9 @@ def _analyse(
                         p3,
                         1.0 if hit else 0.0,
                         tv,
-                        1.0 if s.first else 0.0,
-                        math.log1p(s.length),
-                        sum(idx.idf[t] for t in ents if t in s.tf) / etotal if etotal else 0.0,
+                        1.0 if flag & FIRST else 0.0,
+                        math.log1p(slen[sid]),
+                        ent_s.get(sid, 0.0) / etotal if etotal else 0.0,
                         0.0,  # prev_cov, filled in below
                         0.0,  # next_cov
                         bm.get(i, 0.0) / maxbm,
@@ -570,21 +460,12 @@ def _analyse(
             sfeats[j - 1][1][_NEXT] = sfeats[j][1][1]
         sent_model = max(_dot(_SENT_W, f) for _, f in sfeats) if sfeats else 0.0
         pair = near = 0.0
+        ptext = pterms[i]
         if qbig:
-            pb = idx.pbig[i]
-            pair = sum(1 for b in qbig if b in pb) / len(qbig)
-        if npairs:
-            ps = idx.skip(i)
-            close = 0
-            for x in range(len(firsts)):
-                for y in range(x + 1, len(firsts)):
-                    if (firsts[x], firsts[y]) in ps:
-                        close += 1
-            near = close / npairs
-        ent = 0.0
-        if q.ents and etotal:
-            ptf = idx.ptf[i]
-            ent = sum(idx.idf[t] for t in ents if t in ptf) / etotal
+            pair = sum(1 for b in qbig if b in ptext) / len(qbig)
+        if npairs and firsts_in.get(i, 0) >= 2:
+            near = _near_pairs(idx, i, firsts) / npairs
+        ent = ent_p.get(i, 0.0) / etotal if q.ents and etotal else 0.0
         para_bm = bm.get(i, 0.0)
         out.append(
             (
@@ -616,7 +497,7 @@ def _analyse(
                     span,
                     sent_model,
                     rare_bm.get(i, 0.0) / maxbm,
-                    sum(1 for t in qnums if t in idx.ptf[i]) / len(qnums) if qnums else 0.0,
+                    num_p.get(i, 0) / len(qnums) if qnums else 0.0,
                     rare_cov.get(i, 0.0) / rare_total,
                 ],
                 sfeats,
@@ -625,15 +506,34 @@ def _analyse(
     return out
 
 
-def _abstain_features(idx: _Index, q: _Query, best: Sequence[float]) -> list[float]:
+def _near_pairs(idx: Index, i: int, firsts: list[str]) -> int:
+    """Pairs of `firsts` (x before y in the list) within 3 terms of each other in paragraph i."""
+    text = idx.pterms[i]
+    where = {t: idx.positions(i, t) for t in set(firsts) if f" {t} " in text}
+    if not where:
+        return 0
+    close = 0
+    for x in range(len(firsts)):
+        px = where.get(firsts[x])
+        if not px:
+            continue
+        for y in range(x + 1, len(firsts)):
+            py = where.get(firsts[y])
+            if py and any(0 < abs(a - b) <= 3 for a in px for b in py):
+                close += 1
+    return close
+
+
+def _abstain_features(idx: Index, q: _Query, best: Sequence[float]) -> list[float]:
     """Evidence that the article covers the question at all (see ABSTAIN_FEATURES)."""
     f = PARA_FEATURES.index
     # only the question's own terms count as present here: stand-ins help ranking, not coverage
-    present = [t for t in q.own if t in idx.post]
+    present = q.held
     n = len(q.own) or 1
-    rare_present = [t for t in q.rare if t in idx.post]
-    names_missing = [t for t in q.ents if t not in idx.post]
-    share = [max(len(idx.post[a]) for a, _ in alts) / idx.n for alts in q.slots if alts]
+    rare_present = [t for t in q.rare if t in present]
+    names_missing = [t for t in q.ents if t not in present]
+    vocab = idx.vocab
+    share = [max(idx.df(vocab[a]) for a, _ in alts) / idx.n for alts in q.slots if alts]
     return [
         *(best[f(name)] for name in ABSTAIN_ROW),
         len(present) / n,
@@ -719,13 +619,14 @@ _ABSTAIN_AT = -0.7105
 
 
 def _dot(w: Sequence[float], x: Sequence[float]) -> float:
-    return sum(a * b for a, b in zip(w, x, strict=False))
+    total: float = sum(map(operator.mul, w, x))
+    return total
 
 
 _Ranked = tuple[float, int, list[float], list[tuple[int, list[float]]]]
 
 
-def _ranked(article: Article, question: str) -> tuple[_Index, _Query, list[_Ranked]]:
+def _ranked(article: Article, question: str) -> tuple[Index, _Query, list[_Ranked]]:
     """Paragraphs sharing a term, best first: (score, index, features, sentence features)."""
     idx = _index(article)
     q = _Query(idx, question)
@@ -763,6 +664,6 @@ def _passages(article: Article, question: str, k: int, *, abstain: bool) -> list
         if _dot(_ABSTAIN_W, [*evidence, 1.0]) < _ABSTAIN_AT:
             return []
     return [
-        Passage(idx.numbers[i], idx.texts[i], round(score, 6), idx.sents[_best_sentence(sf)].text)
+        Passage(idx.numbers[i], idx.texts[i], round(score, 6), idx.sents[_best_sentence(sf)])
         for score, i, _, sf in ranked[:k]
     ]

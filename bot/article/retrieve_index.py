@@ -1,0 +1,276 @@
+"""The per-article index behind `find_passages`: a few flat arrays and strings, built once.
+
+The bot keeps hundreds of parsed articles with their index in memory, so the index is shaped
+for the garbage collector: a fixed handful of container objects per article, whatever its
+length, instead of a set, a dict or a list per sentence and a tuple per posting.
+
+- Terms (`lexicon.terms`: stemmed, stop words out) get ids in `vocab` (a dict of str → int,
+  which the collector does not track). Postings are compressed-row arrays: the paragraphs
+  holding term `t` are `p_doc[p_off[t]:p_off[t + 1]]` with their counts in `p_cnt`; the same
+  for sentences (`s_*`), and for 6-letter prefixes of terms (`tp_*`, `ts_*`, ids in `tvocab`),
+  the looser match for forms the stemmer keeps apart ("religious"/"religions").
+- Per sentence: its words as one string, " w1 w2 the w3 " (stems, stop words kept whole), so
+  a question's word pairs and triples are substring tests; its number words and
+  capitalised words as strings; first/money/date flags in a byte array.
+- Per paragraph: its terms as one string " t1 t2 t3 " (adjacent pairs are substring tests,
+  nearby pairs come from the positions of a few terms), its heading's terms.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from array import array
+from bisect import bisect_left
+from collections import Counter
+from operator import sub
+
+from .lexicon import STOP_WORDS, fold, stems, terms
+from .model import Article
+
+__all__ = ["Index", "idf"]
+
+TRUNC = 6  # prefix length of the loose match
+FUZZY_MIN = 4  # shortest term that may be matched one edit away
+
+_TOKEN = re.compile(r"[^\W_]+(?:['’][^\W_]+)*")  # lexicon's tokens
+_NUM_TEXT = """
+one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen
+sixteen seventeen eighteen nineteen twenty thirty forty fifty sixty seventy eighty
+ninety hundred hundreds thousand thousands million millions billion billions trillion
+dozen dozens half quarter third twice double triple several
+"""
+NUM_WORDS = frozenset(_NUM_TEXT.split())
+_DATE_TEXT = """
+january february march april may june july august september october november december
+century centuries decade decades bc ad bce ce
+"""
+_DATE_WORDS = frozenset(_DATE_TEXT.split())
+_MONEY = re.compile(
+    r"[$€£¥]\s?\d|\d\s?(?:dollars?|euros?|pounds?|yen|yuan|rupees?|francs?|marks?|usd|eur|gbp)\b"
+    r"|\d\s?(?:million|billion|trillion|bn|m)\s(?:dollars?|euros?|pounds?)",
+    re.IGNORECASE,
+)
+_YEAR = re.compile(r"^(?:1[0-9]{3}|20[0-9]{2})s?$")
+CAP = re.compile(r"\b[A-Z][\w'’-]*")
+
+FIRST, MONEY, DATE = 1, 2, 4  # sentence flags
+
+
+def idf(n: int, df: int) -> float:
+    return math.log(1.0 + (n - df + 0.5) / (df + 0.5))
+
+
+def _idfs(n: int, off: array[int]) -> array[float]:
+    """idf of every row of a compressed-row posting table."""
+    log = math.log
+    return array("d", [log(1.0 + (n - d + 0.5) / (d + 0.5)) for d in map(sub, off[1:], off)])
+
+
+def _deletes(word: str) -> list[str]:
+    return [word] + [word[:j] + word[j + 1 :] for j in range(len(word))]
+
+
+def _csr(pairs: Counter[int], width: int, size: int) -> tuple[array[int], array[int], array[int]]:
+    """Compressed rows from counts keyed `row * width + column`: offsets, columns, counts."""
+    keys = sorted(pairs)
+    off = array("I", [bisect_left(keys, r * width) for r in range(size + 1)])
+    return off, array("I", [k % width for k in keys]), array("I", map(pairs.__getitem__, keys))
+
+
+class Index:
+    """Everything about one article that questions need, computed once (see the module doc)."""
+
+    __slots__ = (
+        "avg",
+        "caps",
+        "flags",
+        "heads",
+        "maxidf",
+        "n",
+        "nearby",
+        "ns",
+        "numbers",
+        "nums",
+        "p_cnt",
+        "p_doc",
+        "p_off",
+        "pidf",
+        "plen",
+        "psent",
+        "pterms",
+        "s_cnt",
+        "s_doc",
+        "s_off",
+        "savg",
+        "sents",
+        "sidf",
+        "slen",
+        "smaxidf",
+        "sterms",
+        "texts",
+        "title",
+        "tp_cnt",
+        "tp_doc",
+        "tp_off",
+        "tpidf",
+        "trunc_of",
+        "ts_cnt",
+        "ts_doc",
+        "ts_off",
+        "tsidf",
+        "tvocab",
+        "vocab",
+        "words",
+    )
+
+    def __init__(self, article: Article) -> None:
+        paras = article.paragraphs
+        self.n = n = len(paras)
+        self.numbers = array("I", [p.number for p in paras])
+        self.texts = [p.text for p in paras]
+        vocab: dict[str, int] = {}
+        sents: list[str] = []
+        words_of: list[str] = []  # per sentence: " w1 the w2 "
+        sterms: list[str] = []  # per sentence: "t1 t2"
+        nums: list[str] = []
+        caps: list[str] = []
+        flags = bytearray()
+        slen = array("I")
+        plen = array("I")
+        psent = array("I", [0])
+        pterms: list[str] = []
+        sent_ids: list[list[int]] = []
+        para_ids: list[list[int]] = []
+        for p in paras:
+            p_words: list[str] = []
+            p_ids: list[int] = []
+            for j, text in enumerate(p.sentences or [p.text]):
+                words = _TOKEN.findall(fold(text))
+                st = stems(words)
+                ids = [
+                    vocab.setdefault(t, len(vocab))
+                    for t, w in zip(st, words, strict=True)
+                    if w not in STOP_WORDS
+                ]
+                p_words += words
+                p_ids += ids
+                sents.append(text)
+                words_of.append(f" {' '.join(st)} ")
+                slen.append(len(ids))
+                sent_ids.append(ids)
+                nums.append(" ".join({w: 0 for w in words if w[0].isdigit() or w in NUM_WORDS}))
+                caps.append(" ".join({w: 0 for m in CAP.findall(text) for w in _words(m)}))
+                flags.append(
+                    (FIRST if j == 0 else 0)
+                    | (MONEY if _MONEY.search(text) else 0)
+                    | (
+                        DATE
+                        if not _DATE_WORDS.isdisjoint(words) or any(map(_YEAR.match, words))
+                        else 0
+                    )
+                )
+            if p.sentences and _TOKEN.findall(fold(p.text)) != p_words:
+                p_ids = [vocab.setdefault(t, len(vocab)) for t in terms(p.text)]
+            para_ids.append(p_ids)
+            plen.append(len(p_ids))
+            psent.append(len(sents))
+        names = list(vocab)
+        sterms = [" ".join([names[t] for t in ids]) for ids in sent_ids]
+        pterms = [f" {' '.join([names[t] for t in ids])} " for ids in para_ids]
+        heads = [_heading_terms(p.heading) for p in paras]
+        for terms_of_head in heads:
+            for t in terms_of_head.split():
+                vocab.setdefault(t, len(vocab))
+        title = _heading_terms(article.title)
+        for t in title.split():
+            vocab.setdefault(t, len(vocab))
+        names = list(vocab)
+        nv = len(names)
+        self.ns = ns = len(sents)
+        self.vocab = vocab
+        self.sents = sents
+        self.words = words_of
+        self.sterms = sterms
+        self.nums = nums
+        self.caps = caps
+        self.flags = bytes(flags)
+        self.slen = slen
+        self.plen = plen
+        self.psent = psent
+        self.pterms = pterms
+        self.heads = heads
+        self.title = title
+        self.p_off, self.p_doc, self.p_cnt = _csr(
+            Counter(t * n + i for i, ids in enumerate(para_ids) for t in ids), n, nv
+        )
+        self.s_off, self.s_doc, self.s_cnt = _csr(
+            Counter(t * ns + s for s, ids in enumerate(sent_ids) for t in ids), ns, nv
+        )
+        tvocab: dict[str, int] = {}
+        self.trunc_of = trunc_of = array(
+            "I", [tvocab.setdefault(t[:TRUNC], len(tvocab)) for t in names]
+        )
+        self.tvocab = tvocab
+        nt = len(tvocab)
+        self.tp_off, self.tp_doc, self.tp_cnt = _csr(
+            Counter(trunc_of[t] * n + i for i, ids in enumerate(para_ids) for t in ids), n, nt
+        )
+        self.ts_off, self.ts_doc, self.ts_cnt = _csr(
+            Counter(trunc_of[t] * ns + s for s, ids in enumerate(sent_ids) for t in ids), ns, nt
+        )
+        self.avg = (sum(plen) / n if n else 0.0) or 1.0
+        self.savg = (sum(slen) / ns if ns else 0.0) or 1.0
+        p_off, s_off, tp_off, ts_off = self.p_off, self.s_off, self.tp_off, self.ts_off
+        self.pidf = _idfs(n, p_off)
+        self.sidf = _idfs(ns, s_off)
+        self.tpidf = _idfs(n, tp_off)
+        self.tsidf = _idfs(ns, ts_off)
+        self.maxidf = idf(n, 0)
+        self.smaxidf = idf(ns, 0)
+        self.nearby: dict[str, str] | None = None
+
+    def df(self, term: int) -> int:
+        """Paragraphs holding term id `term`."""
+        return self.p_off[term + 1] - self.p_off[term]
+
+    def near(self, term: str) -> list[str]:
+        """Article terms one edit (insertion, deletion, substitution, swap) from `term`."""
+        if self.nearby is None:
+            table: dict[str, str] = {}
+            p_off = self.p_off
+            for t, tid in self.vocab.items():
+                if len(t) >= FUZZY_MIN and p_off[tid + 1] > p_off[tid]:
+                    for d in _deletes(t):
+                        old = table.get(d)
+                        table[d] = t if old is None else f"{old} {t}"
+            self.nearby = table
+        found: dict[str, None] = {}
+        for d in _deletes(term):
+            hit = self.nearby.get(d)
+            if hit is not None:
+                for t in hit.split(" "):
+                    found[t] = None
+        return list(found)
+
+    def positions(self, para: int, term: str) -> list[int]:
+        """Term positions of `term` in paragraph `para`'s terms."""
+        text = self.pterms[para]
+        pat = f" {term} "
+        out: list[int] = []
+        at = text.find(pat)
+        while at >= 0:
+            out.append(text.count(" ", 0, at))
+            at = text.find(pat, at + 1)
+        return out
+
+
+def _words(text: str) -> list[str]:
+    return _TOKEN.findall(fold(text))
+
+
+def _heading_terms(heading: str | None) -> str:
+    """A heading's distinct terms, space-separated ("" without one)."""
+    if not heading:
+        return ""
+    return " ".join(dict.fromkeys(terms(heading)))
