@@ -31,13 +31,14 @@ from __future__ import annotations
 import bisect
 import itertools
 import math
+import re
 from collections.abc import Sequence
 
 from .model import Article, Paragraph, SectionSummary, Summary
 from .parse import is_furniture
 from .score import FEATURES, Unit, analysis, overlap
 
-__all__ = ["lede", "pick", "summarize"]
+__all__ = ["eligible", "lede", "pick", "quote_fragment", "stands_alone", "summarize"]
 
 _REDUNDANT = 0.6  # a sentence sharing this share of its terms with a chosen one is skipped
 _WORDS_PER_SENTENCE = 120
@@ -45,12 +46,91 @@ _RUN_WORDS = 250
 _MIN_RUN_WORDS = 80  # topic shifts cut runs down to this size, not below
 _TOPIC_SHIFT = 0.06  # neighbouring paragraphs this dissimilar start a new run (~1 gap in 10)
 _LEDE_WORDS = 6  # a lead sentence shorter than this is a teaser, not a lede
+_DOUBLE_OPEN = '"“„«'
+_DOUBLE_CLOSE = '"”»'
+_SINGLE_OPEN = "'‘"
+_SINGLE_CLOSE = "'’"
+_SINGLE_OPENING = re.compile(r"(?:^|(?<=[\s(\[—–-]))['‘](?=\w)")
+_UTTERANCE_END = ".,!?…—-"
+_TERM_WORDS = 6  # a single-quoted stretch this short without end punctuation is a term
+_ATTRIBUTION = re.compile(
+    r"\b(?:said|says|say|told|tells|according to|added|adds|explained|explains|asked|asks|"
+    r"insisted|insists|warned|warns|wrote|writes|claimed|claims|admitted|admits|argued|argues|"
+    r"replied|replies|recalled|recalls|noted|notes|stated|states|continued|declared|announced|"
+    r"revealed|reveals|joked|confirmed|commented|remarked|conceded|suggested|urged|whispered)\b",
+    re.IGNORECASE,
+)
+
+
+def _closing(text: str, start: int, marks: str, single: bool) -> int:
+    """Index of the first closing quotation mark in `marks` at or after `start`, else -1.
+
+    A single mark closes only after a word and before a non-letter ("didn't" does not close),
+    and, unless it ends an utterance (`,'`), only a short quoted term: after a longer stretch
+    it is a plural possessive ("the Prostitutes' Rights sheet").
+    """
+    for i in range(start, len(text)):
+        if text[i] not in marks:
+            continue
+        if not single:
+            return i
+        after_word = i > start and not text[i - 1].isspace()
+        if (
+            after_word
+            and not text[i + 1 : i + 2].isalnum()
+            and (text[i - 1] in _UTTERANCE_END or len(text[start:i].split()) <= _TERM_WORDS)
+        ):
+            return i
+    return -1
+
+
+def quote_fragment(text: str) -> bool:
+    """Whether `text` is part of a quotation that does not name its speaker.
+
+    Two shapes: a sentence that opens a quotation and either never closes it (the quote runs
+    on into the next sentence) or closes an utterance (`,"` `."`) with no "said" or the like
+    after it; and the last sentence of a quotation opened in an earlier one (it ends with a
+    closing mark and opens none). A quoted title ("Star Wars" fans...) is not an utterance.
+    """
+    body = text.rstrip(" .") if text.endswith(" .") else text.rstrip()
+    if not body:
+        return False
+    first = body[0]
+    if first in _DOUBLE_OPEN or (first in _SINGLE_OPEN and body[1:2].isalnum()):
+        single = first in _SINGLE_OPEN
+        end = _closing(body, 1, _SINGLE_CLOSE if single else _DOUBLE_CLOSE, single)
+        if end < 0:
+            return True
+        if body[end - 1] not in _UTTERANCE_END:
+            return False  # a quoted title or term, not speech
+        return not _ATTRIBUTION.search(body[end + 1 :])
+    if body[-1] in _DOUBLE_CLOSE + _SINGLE_CLOSE and body[-2:-1] in _UTTERANCE_END:
+        opened = any(c in _DOUBLE_OPEN for c in body[:-1]) or bool(_SINGLE_OPENING.search(body))
+        return not opened
+    return False
+
+
+def _caption(text: str) -> bool:
+    """A photo caption or byline: it ends in a detached " ." and has no full stop of its own."""
+    if not text.endswith(" ."):
+        return False
+    body = text[:-2].rstrip().rstrip("\"'”’)]")
+    return not body.endswith((".", "!", "?", "…"))
+
+
+def stands_alone(u: Unit) -> bool:
+    """Whether a sentence reads whole when quoted alone: not a photo caption or byline, not a
+    line that leads into what follows (ends with ":" or ","), not a quotation fragment."""
+    text = u.text.rstrip()
+    return not (_caption(text) or text.endswith((":", ",", ";")) or quote_fragment(text))
 
 
 def eligible(units: Sequence[Unit]) -> list[Unit]:
-    """Sentences that may be quoted as a summary: not page furniture, not bare fragments."""
+    """Sentences that may be quoted as a summary or a fact: not page furniture, not bare
+    fragments, and standing alone (`stands_alone`) unless no sentence of the article does."""
     good = [u for u in units if u.words >= 3 and not is_furniture(u.text.rstrip(" ."))]
-    return good or [u for u in units if u.words] or list(units)
+    whole = [u for u in good if stands_alone(u)]
+    return whole or good or [u for u in units if u.words] or list(units)
 
 
 def lede(units: Sequence[Unit], structured: bool) -> Unit | None:

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from bot.article import Article, analyze, parse, summarize
+from bot.article import Article, analyze, key_facts, parse, summarize
 from bot.article.score import analysis
-from bot.article.summarize import eligible, lede
+from bot.article.summarize import eligible, lede, quote_fragment
 from bot.article.text import squash
 
 NO_HEADINGS = "\n\n".join(
@@ -158,3 +158,46 @@ def test_lead_prior_leaves_single_blocks_to_the_scorer() -> None:
     found = analysis(article)
     assert not found.structured
     assert lede(eligible(found.units), found.structured) is None
+
+
+@pytest.mark.parametrize(
+    ("sentence", "fragment"),
+    [
+        ('"We will win," he said.', False),
+        ('"We will win.', True),  # the quotation runs on: its speaker is elsewhere
+        ("“We pride ourselves on it.”", True),
+        ("It was very special.’", True),  # the end of a quotation opened earlier
+        ("'I love the club, I love the city.", True),
+        ("'She gave me the Collective of Prostitutes' Rights sheet about the laws.", True),
+        ('"Star Wars" fans will get more than they bargained for.', False),  # a title
+        ("Dubbed 'Turing's Law', the law will pardon thousands.", False),
+        ('The mayor said: "We will rebuild the bridge.', False),
+        ("He said he didn't know.", False),
+    ],
+)
+def test_quote_fragment(sentence: str, fragment: bool) -> None:
+    assert quote_fragment(sentence) is fragment
+
+
+def test_summaries_quote_only_sentences_that_stand_alone() -> None:
+    block = (
+        "The council voted to repair the Harbor Street bridge for $48 million on Tuesday. "
+        "Mayor Denise Albright watches the vote from the public gallery at city hall . "
+        '"Nobody likes a detour. But the bridge could have failed without any warning. '
+        'We had no choice at all." '
+        "The bridge carries 31,000 vehicles a day between the east side and downtown. "
+        "Buses will detour over the Mill Road crossing, adding nine minutes a trip. "
+        "Work begins on June 3 and is expected to take eleven months to finish. "
+        "The main items in the budget of the Harbor Street bridge repair are:"
+    )
+    listed = "- Deck replacement: $29 million.\n- Steel repairs: $11 million."
+    for text in (block, block + "\n\n" + listed):
+        article = parse(text)
+        summary = summarize(article, max_sentences=3)
+        shown = summary.tldr + [f.text for f in key_facts(article, limit=10)]
+        shown += [s for section in summary.sections for s in section.sentences]
+        assert shown
+        for sentence in shown:
+            assert "gallery" not in sentence  # a photo caption
+            assert not sentence.endswith(":")  # a lead-in
+            assert "detour." not in sentence and "choice" not in sentence  # speaker unknown
