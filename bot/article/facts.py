@@ -2,11 +2,18 @@
 
 A fact is worth what it newly carries: its salience from the learned sentence scorer
 (`score.py`), plus the concrete items it brings that no chosen fact carries yet — numbers and
-amounts ("$5 billion", "76%", "2016") and names of two or more capitalised words ("Chris
-Coleman", "Wall Street Journal"). An item weighs more when the article mentions it early and
-often. Facts are chosen greedily by worth per character, so a short sentence dense with
-figures and names beats a long one, and a sentence that mostly repeats a chosen fact is skipped.
-They are returned in article order, each with its paragraph number.
+amounts ("$5 billion", "76%", "2016") and names: runs of two or more capitalised words ("Chris
+Coleman", "Wall Street Journal"; leading function words are not part of a name, so "For
+Anthropic" is not one), and, at a fifth of the weight, a lone capitalised word inside a
+sentence ("Trainium"). An item weighs more when the article mentions it early and often.
+
+Facts are chosen greedily by worth per character, so a short sentence dense with figures and
+names beats a long one, and a sentence that mostly repeats a chosen fact is skipped. Only a
+sentence that brings a new item makes a further fact, so the list ends early rather than fill
+up with vague sentences ("None paid enough."); an article with no items at all gets its most
+salient sentence (brevity is a virtue of a dense fact, not of a vague one). Candidates are the
+sentences `summarize.eligible` allows (no captions, no unattributed quotation fragments). Facts
+are returned in article order, each with its paragraph number.
 
 `exclude` names sentences the reader already sees next to the facts (`analyze` passes the
 TL;DR, so the digest never shows a sentence twice). None of them is returned, the numbers and
@@ -22,6 +29,7 @@ import math
 import re
 from collections.abc import Collection
 
+from .lexicon import STOP_WORDS
 from .model import Article, Fact
 from .score import Unit, analysis, overlap
 from .summarize import eligible
@@ -29,8 +37,9 @@ from .summarize import eligible
 __all__ = ["key_facts"]
 
 _NUMBER = re.compile(r"(?<![\w.])\d+(?:[.,]\d+)*")
-_NAME = re.compile(r"[A-Z][\w'’-]*(?:[ \t]+[A-Z][\w'’-]*)+")
-_NAME_LEAD = re.compile(r"^(?:The|A|An|This|That|In|On|At|But|And|His|Her|Their|Its)\s+")
+_CAPS = re.compile(r"(?<![\w'’-])[A-Z][\w'’-]*(?:[ \t]+[A-Z][\w'’-]*)*")
+_OPENERS = " \t\"'“‘(["
+_SINGLE_WEIGHT = 0.2  # a lone capitalised word is weaker evidence of a name than a run
 _POSSESSIVE = re.compile(r"['’]s?$")
 
 _SALIENCE = 1.0  # weight of the scorer's probability against one new early item
@@ -41,12 +50,20 @@ _REDUNDANT = 0.5
 
 
 def items(text: str) -> set[str]:
-    """The numbers and multi-word names in `text`."""
+    """The numbers and names in `text`: runs of capitalised words, without leading function
+    words ("For Anthropic" is "Anthropic"). A lone capitalised word is a name only inside the
+    sentence (its first word is capitalised anyway); it is marked with a leading "~"."""
     found = {m.group().rstrip(".,") for m in _NUMBER.finditer(text)}
-    for m in _NAME.finditer(text):
-        name = _POSSESSIVE.sub("", _NAME_LEAD.sub("", m.group()))
-        if " " in name:
-            found.add(name)
+    for m in _CAPS.finditer(text):
+        words = m.group().split()
+        at_start = m.start() == 0 or not text[: m.start()].strip(_OPENERS)
+        while words and words[0].lower() in STOP_WORDS:
+            words.pop(0)
+            at_start = False
+        if len(words) > 1:
+            found.add(_POSSESSIVE.sub("", " ".join(words)))
+        elif words and not at_start:
+            found.add("~" + _POSSESSIVE.sub("", words[0]))
     return found
 
 
@@ -66,7 +83,8 @@ def key_facts(article: Article, *, limit: int = 5, exclude: Collection[str] = ()
             first.setdefault(item, position)
             mentions[item] = mentions.get(item, 0) + 1
     weight = {
-        item: 1.0 / (1.0 + first[item] / _EARLY) + _OFTEN * math.log(mentions[item])
+        item: (1.0 / (1.0 + first[item] / _EARLY) + _OFTEN * math.log(mentions[item]))
+        * (_SINGLE_WEIGHT if item[0] == "~" else 1.0)
         for item in first
     }
     salience = [1.0 / (1.0 + math.exp(-max(min(u.score, 30.0), -30.0))) for u in units]
@@ -82,8 +100,14 @@ def key_facts(article: Article, *, limit: int = 5, exclude: Collection[str] = ()
         for j, u in enumerate(units):
             if j in taken:
                 continue
-            gain = _SALIENCE * salience[j] + sum(weight[i] for i in carried[j] - covered)
-            value = gain * _CHARS / max(len(u.text), 1)
+            new = carried[j] - covered
+            if new:
+                gain = _SALIENCE * salience[j] + sum(weight[i] for i in new)
+                value = gain * _CHARS / max(len(u.text), 1)
+            elif chosen:
+                continue  # once there are facts, only a new item makes another
+            else:  # an article without items: its most salient sentence, not its shortest
+                value = _SALIENCE * salience[j] * _CHARS / max(len(u.text), _CHARS)
             if value > best_value:
                 best, best_value = j, value
         if best < 0:

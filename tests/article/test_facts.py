@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from bot.article import Fact, analyze, key_facts, parse, summarize
+from bot.article.facts import items
 
 from .test_summarize import NO_HEADINGS
 
@@ -76,3 +77,18 @@ def test_a_short_article_told_by_its_tldr_gets_no_repeated_facts() -> None:
     assert digest.summary.tldr == [article.paragraphs[0].text]
     assert digest.facts == []
     assert key_facts(article) == [Fact(article.paragraphs[0].text, 1)]  # alone, it is a fact
+
+
+def test_items_are_numbers_and_names() -> None:
+    found = items("For Anthropic, The Wall Street Journal said Amazon makes Trainium for $5.5 bn.")
+    assert found == {"5.5", "Wall Street Journal", "~Anthropic", "~Amazon", "~Trainium"}
+
+
+def test_facts_end_rather_than_pad_with_vague_sentences() -> None:
+    text = (
+        "Acme Corp paid $4.2 million for the Widget Works factory in 2021. "
+        "It was a big moment. Nobody expected it. Everyone was pleased. Then it rained. "
+        "The factory employs 340 people in the town of Little Hinton."
+    )
+    facts = key_facts(parse(text), limit=5)
+    assert [f.text[:9] for f in facts] == ["Acme Corp", "The facto"]
