@@ -189,6 +189,7 @@ def _block_items(lines: list[str]) -> list[_Item]:
             and lines[i - 1] == body[-1]
             and len(body[-1]) <= 80
             and not body[-1].endswith((".", "!", "?", "…"))
+            and _heading_text(body[-1])
         ):
             heading = body.pop()
             flush()
