@@ -45,7 +45,7 @@ from dataclasses import dataclass
 from .model import Article, Paragraph, Section
 from .text import split_sentences
 
-__all__ = ["is_furniture", "parse"]
+__all__ = ["is_furniture", "is_list", "parse"]
 
 _ATX = re.compile(r"^(#{1,6})[ \t]+(.*?)(?:[ \t]+#+)?[ \t]*$")
 _SETEXT = re.compile(r"^(?:=+|-+)[ \t]*$")
@@ -101,6 +101,11 @@ def is_furniture(line: str) -> bool:
     if "cookie" in line.lower():
         return bool(_COOKIE_ASK.search(line))
     return True
+
+
+def is_list(text: str) -> bool:
+    """Whether a paragraph's text is a list (its lines are "- item" or "1. item")."""
+    return bool(_BULLET.match(text))
 
 
 def _heading_text(line: str) -> str:

@@ -27,6 +27,7 @@ from dataclasses import dataclass
 
 from .lexicon import terms, tokens
 from .model import Article
+from .parse import is_list
 
 __all__ = ["FEATURES", "Analysis", "Unit", "analysis", "overlap"]
 
@@ -170,6 +171,7 @@ class Unit:
     words: int
     features: list[float]
     score: float = 0.0
+    listed: bool = False  # an item of a list paragraph ("- item" lines)
 
 
 @dataclass(slots=True)
@@ -189,6 +191,7 @@ def overlap(a: frozenset[str], b: frozenset[str]) -> float:
 def _units(article: Article) -> list[Unit]:
     units: list[Unit] = []
     for pi, para in enumerate(article.paragraphs):
+        listed = is_list(para.text)
         for si, sentence in enumerate(para.sentences):
             found = terms(sentence)
             units.append(
@@ -202,6 +205,7 @@ def _units(article: Article) -> list[Unit]:
                     bag=frozenset(found),
                     words=len(tokens(sentence)),
                     features=[],
+                    listed=listed,
                 )
             )
     return units

@@ -17,6 +17,11 @@ points on BBC (still well above LexRank; see `benchmarks/train_scorer.py`). Sing
 keep their scorer's own judgement: it picks the lead of 85% of CNN/DailyMail articles, and
 those it leaves out are mostly teasers ("Living under ISIS.").
 
+What a summary quotes must read whole on its own (`eligible`): no page furniture, photo
+captions or bylines, no line that leads into what follows (": "), no piece of a quotation whose
+speaker is named in another sentence; and a sentence that opens with a pronoun pointing back
+("They now run...") or an item of a list is taken only when better ones run out (`pick`).
+
 Sections: each headed section of the article is one summary section. Paragraphs that have no
 heading (a whole article without headings, or the run before the first heading) are cut into
 coherent runs of at least two paragraphs: first at topic shifts, where neighbouring paragraphs
@@ -38,7 +43,15 @@ from .model import Article, Paragraph, SectionSummary, Summary
 from .parse import is_furniture
 from .score import FEATURES, Unit, analysis, overlap
 
-__all__ = ["eligible", "lede", "pick", "quote_fragment", "stands_alone", "summarize"]
+__all__ = [
+    "eligible",
+    "leans_back",
+    "lede",
+    "pick",
+    "quote_fragment",
+    "stands_alone",
+    "summarize",
+]
 
 _REDUNDANT = 0.6  # a sentence sharing this share of its terms with a chosen one is skipped
 _WORDS_PER_SENTENCE = 120
@@ -52,6 +65,11 @@ _SINGLE_OPEN = "'‘"
 _SINGLE_CLOSE = "'’"
 _SINGLE_OPENING = re.compile(r"(?:^|(?<=[\s(\[—–-]))['‘](?=\w)")
 _UTTERANCE_END = ".,!?…—-"
+# Openers that point back to the sentence before; "he"/"she" usually name the article's subject,
+# whom the TL;DR's lead introduces, so they are left to the scorer.
+_POINTS_BACK = re.compile(
+    r"""(?:["'“‘(]\s*)?(?:they|it|this|these|those|such|both)\b(?!['’])""", re.I
+)
 _TERM_WORDS = 6  # a single-quoted stretch this short without end punctuation is a term
 _ATTRIBUTION = re.compile(
     r"\b(?:said|says|say|told|tells|according to|added|adds|explained|explains|asked|asks|"
@@ -133,6 +151,11 @@ def eligible(units: Sequence[Unit]) -> list[Unit]:
     return whole or good or [u for u in units if u.words] or list(units)
 
 
+def leans_back(u: Unit) -> bool:
+    """Whether the sentence opens with a pronoun that needs the sentence before it."""
+    return u.index > 0 and bool(_POINTS_BACK.match(u.text))
+
+
 def lede(units: Sequence[Unit], structured: bool) -> Unit | None:
     """The article's lead sentence when the lead prior applies to it (see the module docstring)."""
     if not structured or not units:
@@ -162,13 +185,17 @@ def pick(
 ) -> list[Unit]:
     """The `k` best units by score (default: their own), without near-repeats, in text order.
 
-    `first`, when given (and among `units`), is taken before any other.
+    `first`, when given (and among `units`), is taken before any other. A sentence that opens
+    with a pronoun pointing back ("They now run...", "This means...") and an item of a list are
+    taken only after all others: quoted alone they do not say what they are about.
     """
     if k <= 0 or not units:
         return []
     values = [u.score for u in units] if scores is None else list(scores)
+    back = [u.listed or leans_back(u) for u in units]
     order = sorted(
-        range(len(units)), key=lambda j: (units[j] is not first, -values[j], units[j].index)
+        range(len(units)),
+        key=lambda j: (units[j] is not first, back[j], -values[j], units[j].index),
     )
     chosen: list[Unit] = []
     seen: set[str] = set()

@@ -6,7 +6,7 @@ import pytest
 
 from bot.article import Article, analyze, key_facts, parse, summarize
 from bot.article.score import analysis
-from bot.article.summarize import eligible, lede, quote_fragment
+from bot.article.summarize import eligible, leans_back, lede, quote_fragment
 from bot.article.text import squash
 
 NO_HEADINGS = "\n\n".join(
@@ -201,3 +201,31 @@ def test_summaries_quote_only_sentences_that_stand_alone() -> None:
             assert "gallery" not in sentence  # a photo caption
             assert not sentence.endswith(":")  # a lead-in
             assert "detour." not in sentence and "choice" not in sentence  # speaker unknown
+
+
+def test_a_sentence_pointing_back_comes_last() -> None:
+    text = (
+        "Our build took fourteen minutes for every pull request last year.\n\n"
+        "About 60 tests talk to a real database. They now run in a separate job that starts "
+        "with the fast suite, so the wall-clock time is the longer of the two, not the sum.\n\n"
+        "Keying a cache on the hash of the lock file cut installation to twenty seconds.\n\n"
+        "We should have measured the pipeline first, before buying a bigger runner."
+    )
+    article = parse(text)
+    units = analysis(article).units
+    assert [leans_back(u) for u in units] == [False, False, True, False, False]
+    assert not any(s.startswith("They") for s in summarize(article, max_sentences=2).tldr)
+
+
+def test_a_list_item_comes_after_prose() -> None:
+    text = (
+        "# Release\n\n## Split the slow tests out\n\n"
+        "About 60 tests talk to a real database, so they run in a job of their own.\n\n"
+        "1. Tag the slow tests with a marker that the test runner understands well.\n"
+        "2. Run the fast suite with that marker excluded from the whole test run.\n"
+        "3. Run the slow suite in its own job, in parallel with the fast suite."
+    )
+    article = parse(text)
+    assert [u.listed for u in analysis(article).units] == [False, True, True, True]
+    (section,) = summarize(article).sections
+    assert section.sentences[0].startswith("About 60 tests")
