@@ -8,10 +8,16 @@ How it works (pure Python, no model files):
    apart: "religious"/"religions"), each sentence's words for phrase matching, and per sentence
    the cues an answer shows: numbers, dates, names. It is a fixed handful of flat arrays and
    strings per article (about 30 objects the garbage collector tracks, whatever the length).
-2. The question becomes slots, one per content term. A term the article lacks may stand for a
-   term one edit away (a typo: "seige"/"siege") or an everyday synonym (`retrieve_words`), at a
-   discount. Question words pick the expected answer type ("how many" → a number, "when" → a
-   date, "who"/"where"/"which city" → a name not in the question).
+2. The question becomes slots, one per content term. A term the article lacks may be another
+   form of the same word ("paid" for "pay", at full weight), or stand for a term one edit away
+   (a typo: "seige"/"siege") or an everyday synonym (`retrieve_words`), at a discount. Question
+   words pick the expected answer type ("how many" → a number, "when" → a date, "who"/"where"/
+   "which city" → a name not in the question, "how is it paid for" → an amount of money).
+   Headings and the title are evidence too (BM25F-like): a term in a section's heading counts
+   as an occurrence of weight `HEADING` in each of its paragraphs and their sentences, a term in
+   the title as one of weight `TITLE` in every paragraph; document frequencies count them the
+   same way, and the title's terms, which say what the whole article is about, count as held
+   `TITLE_DF` by every paragraph, so they tell paragraphs apart less.
 3. Every paragraph that shares a term gets cheap scores (BM25 over stems and over prefixes); the
    best `_POOL` of them get the full features: BM25 of the paragraph and of its best sentence,
    idf-weighted coverage (sentence, window of two sentences, paragraph), term pairs and
@@ -38,12 +44,12 @@ import itertools
 import math
 import operator
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 
 from .lexicon import STOP_WORDS, stem, stems, terms, tokens
 from .model import Article, Passage
-from .retrieve_index import CAP, DATE, FIRST, FUZZY_MIN, MONEY, TRUNC, Index
-from .retrieve_words import COMMON_STEMS, SYNONYM_STEMS
+from .retrieve_index import CAP, DATE, FIRST, FUZZY_MIN, HEADING, MONEY, TITLE, TRUNC, Index
+from .retrieve_words import COMMON_STEMS, FORM_STEMS, SYNONYM_STEMS
 
 __all__ = ["find_passages", "rank_passages"]
 
@@ -61,6 +67,11 @@ _MONEY_Q = re.compile(
 _NUM_Q = re.compile(
     r"\b(?:how (?:many|much|long|far|old|large|big|tall|high|often|fast|deep|wide|heavy)|"
     r"what (?:percentage|percent|proportion|number|amount|fraction|share|size))\b"
+)
+_FUND_Q = re.compile(
+    r"\bhow (?:is|was|are|were|will|would|does|do|did|can|could) (?:\w+ ){1,6}?"
+    r"(?:paid|funded|financed|afforded|pay|fund|finance|afford)\b"
+    r"|\bwho (?:pays|paid|will pay|funds|funded|finances|financed)\b"
 )
 _DATE_Q = re.compile(
     r"\b(?:when|(?:what|which) (?:year|years|century|date|decade|month|day|era|time period))\b"
@@ -117,17 +128,22 @@ class _Query:
     def __init__(self, idx: Index, question: str) -> None:
         question = question[:_MAX_QUESTION]
         own = list(dict.fromkeys(terms(question)))
-        vocab, df, pidf = idx.vocab, idx.df, idx.pidf
-
-        def held(term: str) -> bool:
-            tid = vocab.get(term)
-            return tid is not None and df(tid) > 0
-
+        vocab, pidf, held = idx.vocab, idx.pidf, idx.held
         # one slot per question term: (term, weight) alternatives that the article holds
         self.slots: list[list[tuple[str, float]]] = []
+        self.held: list[str] = []  # question terms the article holds (or another form of)
+        loose: list[str] = []  # what the 6-letter prefix match reads for each term
         for t in own:
+            loose.append(t)
             if held(t):
                 self.slots.append([(t, 1.0)])
+                self.held.append(t)
+                continue
+            forms = sorted(a for a in FORM_STEMS.get(t, ()) if held(a))
+            if forms:  # the same word ("paid" for "pay"): as good as the term itself
+                self.slots.append([(a, 1.0) for a in forms])
+                self.held.append(t)
+                loose[-1] = forms[0]
                 continue
             alts = [a for a in _NUMBER_FORMS.get(t, ()) if held(a)]
             alts += [a for a in SYNONYM_STEMS.get(t, ()) if held(a)]
@@ -137,13 +153,14 @@ class _Query:
             ranked = sorted(set(alts), key=lambda a: (-pidf[vocab[a]], a))
             self.slots.append([(a, _ALT) for a in ranked])
         self.own = own
-        self.held = [t for t in own if held(t)]
         self.rare = [t for t in own if t not in COMMON_STEMS]
         words = tokens(question)
         self.words = frozenset(words)
         text = " ".join(words)
         self.want_num = bool(_NUM_Q.search(text))
         self.want_money = self.want_num and bool(_MONEY_Q.search(text))
+        # "how is it paid for", "how was the war funded": money answers, not a count
+        self.want_fund = not self.want_num and bool(_FUND_Q.search(text))
         self.want_date = bool(_DATE_Q.search(text))
         self.want_name = bool(_NAME_Q.search(text))
         first = [alts[0][0] if alts else t for t, alts in zip(own, self.slots, strict=True)]
@@ -164,7 +181,7 @@ class _Query:
             if m.start() > 0:
                 ents.update(terms(m.group()))
         self.ents = [t for t in own if t in ents]
-        self.trunc = list(dict.fromkeys(t[:TRUNC] for t in own))
+        self.trunc = list(dict.fromkeys(t[:TRUNC] for t in loose))
         lead = _HEAD.match(" ".join(words[:3]))
         head = stem(lead.group(1)) if lead else ""
         self.head = head if head in own else ""
@@ -268,6 +285,7 @@ def _analyse(idx: Index, q: _Query) -> list[tuple[int, list[float], list[tuple[i
     scov: dict[int, float] = {}
     scnt: dict[int, float] = {}
     firsts_in: dict[int, int] = {}  # slots whose representative term the paragraph holds
+    context = idx.context
     total = stotal = 0.0
     for own_term, alts in zip(q.own, slots, strict=True):
         if not alts:
@@ -285,21 +303,31 @@ def _analyse(idx: Index, q: _Query) -> list[tuple[int, list[float], list[tuple[i
         stotal += max(best_sw, 1e-9)
         pslot: dict[int, tuple[float, float, float, float]] = {}
         sslot: dict[int, tuple[float, float, float]] = {}
-        for a, f in ids:
+        for name, f in alts:
+            a = vocab[name]
             w = pidf[a] * f
             sw = sidf[a] * f
             o, e = p_off[a], p_off[a + 1]
-            for i, c in zip(p_doc[o:e], p_cnt[o:e], strict=True):
+            ptf: Iterable[tuple[int, float]] = zip(p_doc[o:e], p_cnt[o:e], strict=True)
+            o, e = s_off[a], s_off[a + 1]
+            stf: Iterable[tuple[int, float]] = zip(s_doc[o:e], s_cnt[o:e], strict=True)
+            pm = sm = None
+            if context:
+                heads = idx.h_doc[idx.h_off[a] : idx.h_off[a + 1]]
+                in_title = bool(idx.title) and f" {name} " in idx.title
+                ptf, pm, stf, sm = _with_context(idx, heads, in_title, ptf, stf)
+            for i, c in ptf:
                 sat = c * (_K1 + 1) / (c + _K1 * (1 - _B + _B * plen[i] / avg))
                 old = pslot.get(i)
                 if old is None or w * sat > old[0]:
-                    pslot[i] = (w * sat, sw * sat, w, f)
-            o, e = s_off[a], s_off[a + 1]
-            for sid, c in zip(s_doc[o:e], s_cnt[o:e], strict=True):
+                    m = 1.0 if pm is None else pm[i]
+                    pslot[i] = (w * sat, sw * sat, w * m, f * m)
+            for sid, c in stf:
                 v = sw * c * (_SK1 + 1) / (c + _SK1 * (1 - _SB + _SB * slen[sid] / savg))
                 olds = sslot.get(sid)
                 if olds is None or v > olds[0]:
-                    sslot[sid] = (v, sw, f)
+                    m = 1.0 if sm is None else sm[sid]
+                    sslot[sid] = (v, sw * m, f * m)
         first = ids[0][0]
         for i in p_doc[p_off[first] : p_off[first + 1]]:
             firsts_in[i] = firsts_in.get(i, 0) + 1
@@ -328,21 +356,27 @@ def _analyse(idx: Index, q: _Query) -> list[tuple[int, list[float], list[tuple[i
     tp_off, tp_doc, tp_cnt = idx.tp_off, idx.tp_doc, idx.tp_cnt
     ts_off, ts_doc, ts_cnt = idx.ts_off, idx.ts_doc, idx.ts_cnt
     for t in q.trunc:
-        tid = idx.tvocab.get(t)
-        if tid is None or tp_off[tid] == tp_off[tid + 1]:
+        tid = idx.held_prefix(t)
+        if tid is None:
             ttotal += idx.maxidf
             continue
         tw = idx.tpidf[tid]
         ttotal += tw
         o, e = tp_off[tid], tp_off[tid + 1]
-        for i, c in zip(tp_doc[o:e], tp_cnt[o:e], strict=True):
+        tptf: Iterable[tuple[int, float]] = zip(tp_doc[o:e], tp_cnt[o:e], strict=True)
+        o, e = ts_off[tid], ts_off[tid + 1]
+        tstf: Iterable[tuple[int, float]] = zip(ts_doc[o:e], ts_cnt[o:e], strict=True)
+        pm = None
+        if context:
+            heads = idx.th_doc[idx.th_off[tid] : idx.th_off[tid + 1]]
+            tptf, pm, tstf, _ = _with_context(idx, heads, f" {t} " in idx.ttitle, tptf, tstf)
+        for i, c in tptf:
             tbm[i] = tbm.get(i, 0.0) + tw * c * (_K1 + 1) / (
                 c + _K1 * (1 - _B + _B * plen[i] / avg)
             )
-            tcov[i] = tcov.get(i, 0.0) + tw
+            tcov[i] = tcov.get(i, 0.0) + tw * (1.0 if pm is None else pm[i])
         sw = idx.tsidf[tid]
-        o, e = ts_off[tid], ts_off[tid + 1]
-        for sid, c in zip(ts_doc[o:e], ts_cnt[o:e], strict=True):
+        for sid, c in tstf:
             tsbm[sid] = tsbm.get(sid, 0.0) + sw * c * (_SK1 + 1) / (
                 c + _SK1 * (1 - _SB + _SB * slen[sid] / savg)
             )
@@ -358,7 +392,7 @@ def _analyse(idx: Index, q: _Query) -> list[tuple[int, list[float], list[tuple[i
     stotal = stotal or 1.0
     ttotal = ttotal or 1.0
     want_num, want_date, want_name = q.want_num, q.want_date, q.want_name
-    want_money = q.want_money
+    want_money, want_fund = q.want_money, q.want_fund
     qwords = q.words
     big_all, tri_all, qbig = q.big_all, q.tri_all, q.big
     nbig, ntri = len(big_all), len(tri_all)
@@ -415,6 +449,7 @@ def _analyse(idx: Index, q: _Query) -> list[tuple[int, list[float], list[tuple[i
                     and (flag & MONEY or not want_money)
                     and any(w not in qwords for w in nums_of[sid].split())
                 )
+                or (want_fund and flag & MONEY)
                 or (want_date and flag & DATE)
                 or (want_name and any(w not in qwords for w in caps_of[sid].split()))
             )
@@ -504,6 +539,44 @@ def _analyse(idx: Index, q: _Query) -> list[tuple[int, list[float], list[tuple[i
             )
         )
     return out
+
+
+def _with_context(
+    idx: Index,
+    heads: Sequence[int],
+    in_title: bool,
+    ptf: Iterable[tuple[int, float]],
+    stf: Iterable[tuple[int, float]],
+) -> tuple[
+    Iterable[tuple[int, float]],
+    dict[int, float] | None,
+    Iterable[tuple[int, float]],
+    dict[int, float] | None,
+]:
+    """Term counts with a heading's and the title's occurrences added at their weights, and each
+    paragraph's (sentence's) strength of match: 1 in its own text, else the heading's or title's.
+
+    A heading holding the term counts for every paragraph under it and their sentences; the
+    title counts for every paragraph (not sentence), more weakly.
+    """
+    if not heads and not in_title:
+        return ptf, None, stf, None
+    pc: dict[int, float] = dict(ptf)
+    sc: dict[int, float] = dict(stf)
+    pm = dict.fromkeys(pc, 1.0)
+    sm = dict.fromkeys(sc, 1.0)
+    psent = idx.psent
+    for i in heads:
+        pc[i] = pc.get(i, 0.0) + HEADING
+        pm.setdefault(i, HEADING)
+        for sid in range(psent[i], psent[i + 1]):
+            sc[sid] = sc.get(sid, 0.0) + HEADING
+            sm.setdefault(sid, HEADING)
+    if in_title:
+        for i in range(idx.n):
+            pc[i] = pc.get(i, 0.0) + TITLE
+            pm.setdefault(i, TITLE)
+    return pc.items(), pm, sc.items(), sm
 
 
 def _near_pairs(idx: Index, i: int, firsts: list[str]) -> int:

@@ -55,9 +55,16 @@ _YEAR = re.compile(r"^(?:1[0-9]{3}|20[0-9]{2})s?$")
 CAP = re.compile(r"\b[A-Z][\w'’-]*")
 
 FIRST, MONEY, DATE = 1, 2, 4  # sentence flags
+# A term in a section's heading counts for its paragraphs (and their sentences) as an occurrence
+# of this weight; in the article's title, for every paragraph, more weakly.
+HEADING = 0.7
+TITLE = 0.3
+# ... and the title says what the whole article is about: its terms tell paragraphs apart less
+# (for idf, a paragraph without the term counts as holding it this much)
+TITLE_DF = 0.5
 
 
-def idf(n: int, df: int) -> float:
+def idf(n: int, df: float) -> float:
     return math.log(1.0 + (n - df + 0.5) / (df + 0.5))
 
 
@@ -65,6 +72,46 @@ def _idfs(n: int, off: array[int]) -> array[float]:
     """idf of every row of a compressed-row posting table."""
     log = math.log
     return array("d", [log(1.0 + (n - d + 0.5) / (d + 0.5)) for d in map(sub, off[1:], off)])
+
+
+Postings = tuple["array[int]", "array[int]"]  # offsets, paragraphs (sentences)
+
+
+def _context_idf(
+    idx: Index,
+    para: Postings,
+    sent: Postings,
+    head: Postings,
+    in_title: set[int],
+    pidf: array[float],
+    sidf: array[float],
+) -> tuple[array[float], array[float]]:
+    """idf of terms in headings or the title, over occurrences weighted as find_passages weighs
+    them (BM25F-like): a paragraph (sentence) holding the term in its own text counts 1, one
+    under a heading holding it HEADING, any other TITLE_DF when the title holds it."""
+    (p_off, p_doc), (s_off, s_doc), (h_off, h_doc) = para, sent, head
+    n, ns, psent = idx.n, idx.ns, idx.psent
+    pidf, sidf = array("d", pidf), array("d", sidf)
+    for tid in range(len(p_off) - 1):
+        if h_off[tid] == h_off[tid + 1] and tid not in in_title:
+            continue
+        paras = set(p_doc[p_off[tid] : p_off[tid + 1]])
+        sents = set(s_doc[s_off[tid] : s_off[tid + 1]])
+        pdf, sdf = float(len(paras)), float(len(sents))
+        for i in h_doc[h_off[tid] : h_off[tid + 1]]:
+            if i not in paras:
+                paras.add(i)
+                pdf += HEADING
+            for sid in range(psent[i], psent[i + 1]):
+                if sid not in sents:
+                    sents.add(sid)
+                    sdf += HEADING
+        if tid in in_title:
+            pdf += TITLE_DF * (n - len(paras))
+            sdf += TITLE_DF * (ns - len(sents))
+        pidf[tid] = idf(n, pdf)
+        sidf[tid] = idf(ns, sdf)
+    return pidf, sidf
 
 
 def _deletes(word: str) -> list[str]:
@@ -84,8 +131,10 @@ class Index:
     __slots__ = (
         "avg",
         "caps",
+        "context",
         "flags",
-        "heads",
+        "h_doc",
+        "h_off",
         "maxidf",
         "n",
         "nearby",
@@ -109,16 +158,18 @@ class Index:
         "smaxidf",
         "sterms",
         "texts",
+        "th_doc",
+        "th_off",
         "title",
         "tp_cnt",
         "tp_doc",
         "tp_off",
         "tpidf",
-        "trunc_of",
         "ts_cnt",
         "ts_doc",
         "ts_off",
         "tsidf",
+        "ttitle",
         "tvocab",
         "vocab",
         "words",
@@ -178,12 +229,17 @@ class Index:
         names = list(vocab)
         sterms = [" ".join([names[t] for t in ids]) for ids in sent_ids]
         pterms = [f" {' '.join([names[t] for t in ids])} " for ids in para_ids]
-        heads = [_heading_terms(p.heading) for p in paras]
-        for terms_of_head in heads:
-            for t in terms_of_head.split():
-                vocab.setdefault(t, len(vocab))
-        title = _heading_terms(article.title)
-        for t in title.split():
+        # headings and the title: their terms count (weakly) for the paragraphs under them
+        by_heading: dict[str, list[int]] = {}
+        head_ids: list[list[int]] = []
+        for p in paras:
+            hids = by_heading.get(p.heading or "")
+            if hids is None:
+                hids = [vocab.setdefault(t, len(vocab)) for t in _head(p.heading)]
+                by_heading[p.heading or ""] = hids
+            head_ids.append(hids)
+        title = _head(article.title)
+        for t in title:
             vocab.setdefault(t, len(vocab))
         names = list(vocab)
         nv = len(names)
@@ -199,18 +255,19 @@ class Index:
         self.plen = plen
         self.psent = psent
         self.pterms = pterms
-        self.heads = heads
-        self.title = title
+        self.title = f" {' '.join(title)} " if title else ""
+        self.context = bool(title or any(head_ids))
         self.p_off, self.p_doc, self.p_cnt = _csr(
             Counter(t * n + i for i, ids in enumerate(para_ids) for t in ids), n, nv
         )
         self.s_off, self.s_doc, self.s_cnt = _csr(
             Counter(t * ns + s for s, ids in enumerate(sent_ids) for t in ids), ns, nv
         )
-        tvocab: dict[str, int] = {}
-        self.trunc_of = trunc_of = array(
-            "I", [tvocab.setdefault(t[:TRUNC], len(tvocab)) for t in names]
+        self.h_off, self.h_doc, _ = _csr(
+            Counter(t * n + i for i, ids in enumerate(head_ids) for t in ids), n, nv
         )
+        tvocab: dict[str, int] = {}
+        trunc_of = array("I", [tvocab.setdefault(t[:TRUNC], len(tvocab)) for t in names])
         self.tvocab = tvocab
         nt = len(tvocab)
         self.tp_off, self.tp_doc, self.tp_cnt = _csr(
@@ -219,6 +276,10 @@ class Index:
         self.ts_off, self.ts_doc, self.ts_cnt = _csr(
             Counter(trunc_of[t] * ns + s for s, ids in enumerate(sent_ids) for t in ids), ns, nt
         )
+        self.th_off, self.th_doc, _ = _csr(
+            Counter(trunc_of[t] * n + i for i, ids in enumerate(head_ids) for t in ids), n, nt
+        )
+        self.ttitle = " ".join(dict.fromkeys(t[:TRUNC] for t in title)).join("  ") if title else ""
         self.avg = (sum(plen) / n if n else 0.0) or 1.0
         self.savg = (sum(slen) / ns if ns else 0.0) or 1.0
         p_off, s_off, tp_off, ts_off = self.p_off, self.s_off, self.tp_off, self.ts_off
@@ -226,9 +287,52 @@ class Index:
         self.sidf = _idfs(ns, s_off)
         self.tpidf = _idfs(n, tp_off)
         self.tsidf = _idfs(ns, ts_off)
+        if self.context:
+            self.pidf, self.sidf = _context_idf(
+                self,
+                (p_off, self.p_doc),
+                (s_off, self.s_doc),
+                (self.h_off, self.h_doc),
+                {vocab[t] for t in title},
+                self.pidf,
+                self.sidf,
+            )
+            self.tpidf, self.tsidf = _context_idf(
+                self,
+                (tp_off, self.tp_doc),
+                (ts_off, self.ts_doc),
+                (self.th_off, self.th_doc),
+                {tvocab[t[:TRUNC]] for t in title},
+                self.tpidf,
+                self.tsidf,
+            )
         self.maxidf = idf(n, 0)
         self.smaxidf = idf(ns, 0)
         self.nearby: dict[str, str] | None = None
+
+    def held(self, term: str) -> bool:
+        """The article holds `term`: in a paragraph, a heading or the title."""
+        tid = self.vocab.get(term)
+        if tid is None:
+            return False
+        return (
+            self.p_off[tid] < self.p_off[tid + 1]
+            or self.h_off[tid] < self.h_off[tid + 1]
+            or f" {term} " in self.title
+        )
+
+    def held_prefix(self, prefix: str) -> int | None:
+        """The id of a term prefix the article holds (paragraph, heading or title), or None."""
+        tid = self.tvocab.get(prefix)
+        if tid is None:
+            return None
+        if (
+            self.tp_off[tid] < self.tp_off[tid + 1]
+            or self.th_off[tid] < self.th_off[tid + 1]
+            or f" {prefix} " in self.ttitle
+        ):
+            return tid
+        return None
 
     def df(self, term: int) -> int:
         """Paragraphs holding term id `term`."""
@@ -269,8 +373,6 @@ def _words(text: str) -> list[str]:
     return _TOKEN.findall(fold(text))
 
 
-def _heading_terms(heading: str | None) -> str:
-    """A heading's distinct terms, space-separated ("" without one)."""
-    if not heading:
-        return ""
-    return " ".join(dict.fromkeys(terms(heading)))
+def _head(heading: str | None) -> list[str]:
+    """A heading's (or title's) distinct terms."""
+    return list(dict.fromkeys(terms(heading))) if heading else []

@@ -5,6 +5,10 @@ fills a question in any subject: "what *kind* of", "what *happened*", "how did t
 A question term from this list that an article lacks says little about whether the article
 covers the question; a rare, specific term that it lacks says a lot.
 
+`FORMS` groups the forms of irregular English verbs (and a few nouns) that the stemmer keeps
+apart ("pay"/"paid", "write"/"wrote"/"written"): the same word, so one stands in for another at
+full weight.
+
 `SYNONYMS` groups everyday near-synonyms; a question word the article lacks is looked up here
 and its partners that the article has stand in for it, at a discount.
 """
@@ -13,7 +17,7 @@ from __future__ import annotations
 
 from .lexicon import stem
 
-__all__ = ["COMMON_STEMS", "SYNONYM_STEMS"]
+__all__ = ["COMMON_STEMS", "FORM_STEMS", "SYNONYM_STEMS"]
 
 _COMMON = """
 able accept according account achieve act action active activity actual add addition affect
@@ -64,6 +68,145 @@ shown significant simply slightly somewhat soon specific stand strongly successf
 suffer sufficient suggest suitable taken tend thing third thousand thus told took tried turn
 ultimately unable unique upon useful usually variety vary view wanted whatever widely willing
 within without wish worth yet
+"""
+
+_FORMS = """
+arise arose arisen
+awake awoke awoken
+be was were been
+bear bore borne born
+beat beaten
+become became
+begin began begun
+bend bent
+bind bound
+bite bit bitten
+bleed bled
+blow blew blown
+break broke broken
+breed bred
+bring brought
+build built
+burn burnt
+buy bought
+catch caught
+choose chose chosen
+cling clung
+come came
+creep crept
+deal dealt
+dig dug
+do did done
+draw drew drawn
+dream dreamt
+drink drank drunk
+drive drove driven
+eat ate eaten
+fall fell fallen
+feed fed
+feel felt
+fight fought
+find found
+flee fled
+fling flung
+fly flew flown
+forbid forbade forbidden
+forget forgot forgotten
+forgive forgave forgiven
+freeze froze frozen
+get got gotten
+give gave given
+go went gone
+grow grew grown
+hang hung
+have had
+hear heard
+hide hid hidden
+hold held
+keep kept
+kneel knelt
+know knew known
+lay laid
+lead led
+lean leant
+leap leapt
+learn learnt
+leave left
+lend lent
+lie lay lain
+light lit
+lose lost
+make made
+mean meant
+meet met
+mistake mistook mistaken
+overcome overcame
+overtake overtook overtaken
+pay paid
+prove proven
+ride rode ridden
+ring rang rung
+rise rose risen
+run ran
+say said
+see saw seen
+seek sought
+sell sold
+send sent
+shake shook shaken
+shine shone
+shoot shot
+show shown
+shrink shrank shrunk
+sing sang sung
+sink sank sunk
+sit sat
+slay slew slain
+sleep slept
+slide slid
+speak spoke spoken
+speed sped
+spend spent
+spin spun
+spring sprang sprung
+stand stood
+steal stole stolen
+stick stuck
+sting stung
+stride strode stridden
+strike struck stricken
+string strung
+strive strove striven
+swear swore sworn
+sweep swept
+swim swam swum
+swing swung
+take took taken
+teach taught
+tear tore torn
+tell told
+think thought
+throw threw thrown
+tread trod trodden
+undergo underwent undergone
+understand understood
+undertake undertook undertaken
+uphold upheld
+wake woke woken awaken awoke
+wear wore worn
+weave wove woven
+weep wept
+win won
+withdraw withdrew withdrawn
+write wrote written
+child children
+man men
+woman women
+person people
+mouse mice
+foot feet
+tooth teeth
+goose geese
 """
 
 _SYNONYMS = """
@@ -121,13 +264,17 @@ def _stems(words: str) -> frozenset[str]:
 COMMON_STEMS: frozenset[str] = _stems(_COMMON)
 
 
-def _synonyms() -> dict[str, frozenset[str]]:
+def _groups(text: str) -> dict[str, frozenset[str]]:
+    """Each stem of a line → the other stems of its line (a stem on several lines: all of them)."""
     groups: dict[str, set[str]] = {}
-    for line in _SYNONYMS.strip().splitlines():
+    for line in text.strip().splitlines():
         stems = {stem(w) for w in line.split()}
         for s in stems:
             groups.setdefault(s, set()).update(stems - {s})
-    return {s: frozenset(v) for s, v in groups.items()}
+    return {s: frozenset(v) for s, v in groups.items() if v}
 
 
-SYNONYM_STEMS: dict[str, frozenset[str]] = _synonyms()
+FORM_STEMS: dict[str, frozenset[str]] = _groups(_FORMS)
+
+
+SYNONYM_STEMS: dict[str, frozenset[str]] = _groups(_SYNONYMS)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import gc
+
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -183,3 +185,103 @@ def test_property_questions_on_the_sample(sample_text: str, question: str) -> No
     for p in find_passages(article, question, k=4):
         assert p.text in sample_text
         assert p.sentence in p.text
+
+
+_BRIDGE = """\
+The Riverton city council voted 7 to 2 on Tuesday night to spend $48 million repairing the \
+Harbor Street bridge, ending a two-year argument over whether the 1962 span should be fixed.
+
+The bridge carries about 31,000 vehicles a day between the east side and downtown.
+
+## What the work involves
+
+Crews will replace the concrete deck and repaint the steel girders. The contract also pays for \
+a protected bike lane on the north side.
+
+The main items in the budget are deck replacement, $29 million, and steel repairs, $11 million.
+
+## Detours and traffic
+
+Buses on routes 4 and 12 will detour over the Mill Road crossing for the whole project.
+
+## Who pays for it
+
+Federal grants cover $30 million of the cost. The remaining $18 million comes from a bond the \
+council approved in the same vote.
+
+Council member Luis Ferreira said the city should have waited for a second federal grant round.
+"""
+
+
+@pytest.fixture(scope="module")
+def bridge() -> Article:
+    article = parse(_BRIDGE, title="City council approves $48 million bridge repair plan")
+    assert [p.heading for p in article.paragraphs][-2:] == ["Who pays for it"] * 2
+    return article
+
+
+def test_a_heading_is_evidence_for_its_paragraphs(bridge: Article) -> None:
+    found = find_passages(bridge, "how is the repair paid for")
+    assert found
+    assert found[0].paragraph == 6
+    assert found[0].text.startswith("Federal grants cover $30 million")
+    assert "million" in found[0].sentence  # the money answers "how is it paid for"
+
+
+def test_without_its_heading_the_paragraph_loses_that_evidence() -> None:
+    plain = parse(_BRIDGE.replace("## ", ""))  # the headings become paragraphs of their own
+    headless = next(p for p in plain.paragraphs if "Federal grants" in p.text)
+    found = find_passages(plain, "how is the repair paid for")
+    assert not found or found[0].paragraph != headless.number
+
+
+def test_a_term_only_in_a_heading_still_finds_its_section(bridge: Article) -> None:
+    found = find_passages(bridge, "what about traffic")
+    assert found, "a term the article holds only in a heading counts as covered"
+    assert found[0].paragraph == 5
+
+
+def test_heading_and_title_terms_do_not_outweigh_the_text(bridge: Article) -> None:
+    # "bridge" is in the title and the text; the paragraph that says it answers
+    assert find_passages(bridge, "how many vehicles cross the bridge")[0].paragraph == 2
+    assert find_passages(bridge, "which buses will detour")[0].paragraph == 5
+    assert find_passages(bridge, "what is the recipe for banana bread") == []
+
+
+def test_the_title_is_weak_evidence_for_every_paragraph() -> None:
+    body = "The vote was 7 to 2.\n\nCrews start in June and finish in May."
+    with_title = parse(body, title="Riverton council approves bridge repair")
+    assert find_passages(parse(body), "when does the riverton repair start") == []
+    found = find_passages(with_title, "when does the riverton repair start")
+    assert found and found[0].paragraph == 2
+
+
+def test_irregular_forms_are_the_same_word() -> None:
+    article = parse(
+        "The novel was written by Mary Shelley in 1817.\n\n"
+        "The city paid for the new library with a bond.\n\n"
+        "Children under twelve travel free on the ferry."
+    )
+    assert find_passages(article, "who wrote the novel")[0].paragraph == 1
+    assert find_passages(article, "how did the city pay for the library")[0].paragraph == 2
+    assert find_passages(article, "does a child travel free")[0].paragraph == 3
+
+
+def test_the_index_is_a_few_objects_for_the_garbage_collector() -> None:
+    article = parse(
+        "\n\n".join(
+            f"Station {i} measured {i * 3} millimetres of rain in week {i % 52}. "
+            f"Observer {i % 17} read the gauge at site {i * 7}."
+            for i in range(600)
+        )
+    )
+    assert len(article.paragraphs) == 600
+    gc.collect()
+    gc.disable()
+    try:
+        before = len(gc.get_objects())
+        assert find_passages(article, "how much rain did station 7 measure")[0].paragraph == 8
+        after = len(gc.get_objects())
+    finally:
+        gc.enable()
+    assert after - before < 60  # a fixed handful per article, whatever its length
