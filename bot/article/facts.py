@@ -12,8 +12,11 @@ names beats a long one, and a sentence that mostly repeats a chosen fact is skip
 sentence that brings a new item makes a further fact, so the list ends early rather than fill
 up with vague sentences ("None paid enough."); an article with no items at all gets its most
 salient sentence (brevity is a virtue of a dense fact, not of a vague one). Candidates are the
-sentences `summarize.eligible` allows (no captions, no unattributed quotation fragments). Facts
-are returned in article order, each with its paragraph number.
+sentences `summarize.eligible` allows (no captions, no unattributed quotation fragments), and
+one that opens with a pronoun pointing back ("They then took charge...") is taken only when the
+sentence before it is a fact too (or shown in the TL;DR), or when nothing else is left. Facts
+are returned in article order, each with its paragraph number, so such a fact follows the one
+it leans on.
 
 `exclude` names sentences the reader already sees next to the facts (`analyze` passes the
 TL;DR, so the digest never shows a sentence twice). None of them is returned, the numbers and
@@ -32,7 +35,7 @@ from collections.abc import Collection
 from .lexicon import STOP_WORDS
 from .model import Article, Fact
 from .score import Unit, analysis, overlap
-from .summarize import eligible
+from .summarize import eligible, leans_back
 
 __all__ = ["key_facts"]
 
@@ -89,6 +92,9 @@ def key_facts(article: Article, *, limit: int = 5, exclude: Collection[str] = ()
     }
     salience = [1.0 / (1.0 + math.exp(-max(min(u.score, 30.0), -30.0))) for u in units]
 
+    back = [leans_back(u) for u in units]
+    position = {u.index: j for j, u in enumerate(units)}
+    before = [position.get(u.index - 1, -1) for u in units]
     chosen: list[int] = []
     taken: set[int] = set(known)
     covered: set[str] = set().union(*(carried[j] for j in known))
@@ -108,6 +114,8 @@ def key_facts(article: Article, *, limit: int = 5, exclude: Collection[str] = ()
                 continue  # once there are facts, only a new item makes another
             else:  # an article without items: its most salient sentence, not its shortest
                 value = _SALIENCE * salience[j] * _CHARS / max(len(u.text), _CHARS)
+            if back[j] and before[j] not in chosen and before[j] not in known:
+                value = 0.0  # "They then took charge...": only after its antecedent, or last
             if value > best_value:
                 best, best_value = j, value
         if best < 0:

@@ -18,8 +18,9 @@ keep their scorer's own judgement: it picks the lead of 85% of CNN/DailyMail art
 those it leaves out are mostly teasers ("Living under ISIS.").
 
 What a summary quotes must read whole on its own (`eligible`): no page furniture, photo
-captions or bylines, no line that leads into what follows (": "), no piece of a quotation whose
-speaker is named in another sentence; and a sentence that opens with a pronoun pointing back
+captions or bylines, no line that leads into what follows (": "), no piece of a sentence (one
+that starts in lower case or stops on "as"), no piece of a quotation whose speaker is named in
+another sentence; and a sentence that opens with a pronoun pointing back
 ("They now run...") or an item of a list is taken only when better ones run out (`pick`).
 
 Sections: each headed section of the article is one summary section. Paragraphs that have no
@@ -39,6 +40,7 @@ import math
 import re
 from collections.abc import Sequence
 
+from .lexicon import STOP_WORDS
 from .model import Article, Paragraph, SectionSummary, Summary
 from .parse import is_furniture
 from .score import FEATURES, Unit, analysis, overlap
@@ -136,11 +138,26 @@ def _caption(text: str) -> bool:
     return not body.endswith((".", "!", "?", "…"))
 
 
+def _cut(u: Unit) -> bool:
+    """A piece of a sentence: it starts in lower case ("delivered a powerful performance...",
+    where a scraper dropped the name before it) or stops on a function word without end
+    punctuation ("...went to form in Sheffield as"). List items are exempt."""
+    if u.listed:
+        return False
+    text = u.text
+    first = text.split(None, 1)[0]
+    if first[0].islower() and first.islower():
+        return True
+    last = text.rsplit(None, 1)[-1]
+    return last.isalpha() and last.lower() in STOP_WORDS
+
+
 def stands_alone(u: Unit) -> bool:
     """Whether a sentence reads whole when quoted alone: not a photo caption or byline, not a
-    line that leads into what follows (ends with ":" or ","), not a quotation fragment."""
+    line that leads into what follows (ends with ":" or ","), not a piece of a sentence, not a
+    quotation fragment."""
     text = u.text.rstrip()
-    return not (_caption(text) or text.endswith((":", ",", ";")) or quote_fragment(text))
+    return not (_caption(text) or text.endswith((":", ",", ";")) or _cut(u) or quote_fragment(text))
 
 
 def eligible(units: Sequence[Unit]) -> list[Unit]:

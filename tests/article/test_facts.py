@@ -92,3 +92,17 @@ def test_facts_end_rather_than_pad_with_vague_sentences() -> None:
     )
     facts = key_facts(parse(text), limit=5)
     assert [f.text[:9] for f in facts] == ["Acme Corp", "The facto"]
+
+
+def test_a_fact_pointing_back_follows_the_one_it_leans_on() -> None:
+    text = (
+        "England beat Fiji 26-21 in the final in Dubai to win the first IRB Sevens event.\n\n"
+        "Scotland were beaten 33-15 by Samoa in the plate semi-final on Saturday.\n\n"
+        "Having started slowly, the side fell behind to an early try in the final. "
+        "They then took charge with scores from Pat Sanderson and Kai Horstman.\n\n"
+        "Portugal beat France in the bowl final after a sudden-death period of 4 minutes."
+    )
+    article = parse(text)
+    assert not any(f.text.startswith("They") for f in key_facts(article, limit=3))
+    facts = [f.text for f in key_facts(article, limit=10)]
+    assert "They then took charge" in facts[-2]  # only when nothing else is left

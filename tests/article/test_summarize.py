@@ -6,7 +6,7 @@ import pytest
 
 from bot.article import Article, analyze, key_facts, parse, summarize
 from bot.article.score import analysis
-from bot.article.summarize import eligible, leans_back, lede, quote_fragment
+from bot.article.summarize import eligible, leans_back, lede, quote_fragment, stands_alone
 from bot.article.text import squash
 
 NO_HEADINGS = "\n\n".join(
@@ -229,3 +229,20 @@ def test_a_list_item_comes_after_prose() -> None:
     assert [u.listed for u in analysis(article).units] == [False, True, True, True]
     (section,) = summarize(article).sections
     assert section.sentences[0].startswith("About 60 tests")
+
+
+def test_pieces_of_sentences_are_not_summaries() -> None:
+    # Scraped text where links (athletes' names) were dropped.
+    text = (
+        "Jason Gardener won the men's 60m title at the AAAs Championships in Sheffield.\n\n"
+        "delivered a powerful performance to take the women's 60m title in 7.27 seconds.\n\n"
+        "The men's 800m went to form in Sheffield as\n\n"
+        "dominated the race from start to finish in one minute, 47.96 seconds.\n\n"
+        "Both athletes had already booked their places for the European Championships."
+    )
+    article = parse(text)
+    assert [stands_alone(u) for u in analysis(article).units] == [True, False, False, False, True]
+    digest = analyze(article)
+    shown = digest.summary.tldr + [f.text for f in digest.facts]
+    shown += [s for section in digest.summary.sections for s in section.sentences]
+    assert all(s[0].isupper() and not s.endswith(" as") for s in shown)
