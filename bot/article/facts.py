@@ -93,8 +93,8 @@ def key_facts(article: Article, *, limit: int = 5, exclude: Collection[str] = ()
     salience = [1.0 / (1.0 + math.exp(-max(min(u.score, 30.0), -30.0))) for u in units]
 
     back = [leans_back(u) for u in units]
-    position = {u.index: j for j, u in enumerate(units)}
-    before = [position.get(u.index - 1, -1) for u in units]
+    place = {u.index: j for j, u in enumerate(units)}
+    before = [place.get(u.index - 1, -1) for u in units]
     chosen: list[int] = []
     taken: set[int] = set(known)
     covered: set[str] = set().union(*(carried[j] for j in known))
