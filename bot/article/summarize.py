@@ -28,8 +28,10 @@ heading (a whole article without headings, or the run before the first heading) 
 coherent runs of at least two paragraphs: first at topic shifts, where neighbouring paragraphs
 share few content words (cosine of their stemmed word sets under 0.06, about one news
 paragraph break in ten) and both sides keep 80 words; then any run over 500 words is halved
-at its weakest link, away from its ends. Each section gets 1 to 3 sentences, about one per
-120 words and at most half its sentences (rounded up).
+at its weakest link, away from its ends. No run starts with a paragraph that leans on the one
+before it (`tied`: after a lead-in ending in ":", or opening with "They", in lower case, or with
+the rest of a quotation). Each section gets 1 to 3 sentences, about one per 120 words and at
+most half its sentences (rounded up).
 """
 
 from __future__ import annotations
@@ -51,8 +53,10 @@ __all__ = [
     "lede",
     "pick",
     "quote_fragment",
+    "runs",
     "stands_alone",
     "summarize",
+    "tied",
 ]
 
 _REDUNDANT = 0.6  # a sentence sharing this share of its terms with a chosen one is skipped
@@ -239,14 +243,47 @@ def _similarity(a: Paragraph, b: Paragraph, bags: dict[int, frozenset[str]]) -> 
     return len(x & y) / math.sqrt(len(x) * len(y))
 
 
-def runs(paragraphs: list[Paragraph], bags: dict[int, frozenset[str]]) -> list[list[Paragraph]]:
-    """Cut heading-less paragraphs into coherent runs (see the module docstring)."""
+def tied(units: Sequence[Unit]) -> frozenset[int]:
+    """Numbers of the paragraphs that lean on the paragraph before them, so that no run may
+    start with them: the one before ends with a lead-in (":"), or they open with a pronoun
+    pointing back, in lower case, or with a quotation whose speaker came before."""
+    first: dict[int, Unit] = {}
+    last: dict[int, Unit] = {}
+    for u in units:
+        first.setdefault(u.paragraph, u)
+        last[u.paragraph] = u
+    out = set()
+    for number, u in first.items():
+        before = last.get(number - 1)
+        if before is None:
+            continue
+        if (
+            before.text.rstrip().endswith(":")
+            or leans_back(u)
+            or (u.text[:1].islower() and not u.listed)
+            or (u.text[:1] in _DOUBLE_OPEN + _SINGLE_OPEN and quote_fragment(u.text))
+        ):
+            out.add(number)
+    return frozenset(out)
+
+
+def runs(
+    paragraphs: list[Paragraph],
+    bags: dict[int, frozenset[str]],
+    ties: frozenset[int] = frozenset(),
+) -> list[list[Paragraph]]:
+    """Cut heading-less paragraphs into coherent runs (see the module docstring); never
+    before a paragraph in `ties` (see `tied`)."""
     m = len(paragraphs)
     if m < 4:
         return [paragraphs]
     sizes = [len(p.text.split()) for p in paragraphs]
     before = list(itertools.accumulate(sizes, initial=0))  # words before paragraph i
-    similarity = {g: _similarity(paragraphs[g - 1], paragraphs[g], bags) for g in range(1, m)}
+    similarity = {
+        g: _similarity(paragraphs[g - 1], paragraphs[g], bags)
+        for g in range(1, m)
+        if paragraphs[g].number not in ties
+    }
 
     def words(a: int, b: int) -> int:
         return before[b] - before[a]
@@ -268,7 +305,11 @@ def runs(paragraphs: list[Paragraph], bags: dict[int, frozenset[str]]) -> list[l
     while pending:
         a, b = pending.pop()
         total = words(a, b)
-        inner = [g for g in range(a + 2, b - 1) if min(words(a, g), words(g, b)) >= total / 4]
+        inner = [
+            g
+            for g in range(a + 2, b - 1)
+            if g in similarity and min(words(a, g), words(g, b)) >= total / 4
+        ]
         if total <= 2 * _RUN_WORDS or not inner:
             out.append((a, b))
             continue
@@ -297,9 +338,10 @@ def summarize(article: Article, *, max_sentences: int = 3) -> Summary:
         vocab.setdefault(u.paragraph, set()).update(u.bag)
     bags = {number: frozenset(found) for number, found in vocab.items()}
 
+    ties = tied(units)
     sections: list[SectionSummary] = []
     for section in article.sections:
-        groups = [section.paragraphs] if section.heading else runs(section.paragraphs, bags)
+        groups = [section.paragraphs] if section.heading else runs(section.paragraphs, bags, ties)
         for group in groups:
             pool = [u for p in group for u in by_paragraph.get(p.number, [])]
             pool = pool or [u for p in group for u in everything.get(p.number, [])]

@@ -6,7 +6,14 @@ import pytest
 
 from bot.article import Article, analyze, key_facts, parse, summarize
 from bot.article.score import analysis
-from bot.article.summarize import eligible, leans_back, lede, quote_fragment, stands_alone
+from bot.article.summarize import (
+    eligible,
+    leans_back,
+    lede,
+    quote_fragment,
+    stands_alone,
+    tied,
+)
 from bot.article.text import squash
 
 NO_HEADINGS = "\n\n".join(
@@ -246,3 +253,17 @@ def test_pieces_of_sentences_are_not_summaries() -> None:
     shown = digest.summary.tldr + [f.text for f in digest.facts]
     shown += [s for section in digest.summary.sections for s in section.sentences]
     assert all(s[0].isupper() and not s.endswith(" as") for s in shown)
+
+
+def test_a_run_never_starts_with_a_paragraph_that_leans_on_the_one_before() -> None:
+    paragraphs = NO_HEADINGS.split("\n\n")
+    # The flood story's first paragraph now carries on a quotation from the one before it.
+    paragraphs[3] = (
+        '"The river flooded the lower town for the third time this year. '
+        + (paragraphs[3].split(". ", 1)[1])
+    )
+    paragraphs[2] = 'School leaders said: "Smaller classes would need more teachers and rooms.'
+    article = parse("\n\n".join(paragraphs))
+    assert 4 in tied(analysis(article).units)
+    runs = [s.paragraphs for s in summarize(article).sections]
+    assert all(run[0] != 4 for run in runs)
