@@ -80,6 +80,10 @@ _FURNITURE = re.compile(
       | more\ (?:on|from|about)\ (?:this|the)\ (?:story|topic|author|series)
       | follow\ (?:us|me|@?\w+)\ on\ {_SOCIAL}(?:[ ,&]+(?:and\ )?{_SOCIAL})*
       | (?:image|media|photo|picture|video)\ (?:copyright|caption|source|credit)s?\b.{{0,120}}
+      | (?:photo(?:graph)?|image|picture|illustration|video|credit)s?(?:\ credit)?
+          \s*:\s*[^.!?]{{0,80}}
+      | (?:[\w .&-]{{0,40}}/\s*)?(?:getty\ images|reuters|afp|ap\ photo|pa\ media|pa\ wire
+          |shutterstock|alamy|epa)(?:\s*/[\w .&-]{{0,40}})?
       | media\ playback\ is\ (?:not\ )?unsupported\ on\ your\ device
       | (?:©|copyright\s*(?:©|\(c\))?\s*\d{{4}}).{{0,80}}|.{{0,80}}\ball\ rights\ reserved
       | back\ to\ top|skip\ to\ (?:main\ )?content|(?:main\ )?menu|home|search|close
@@ -89,6 +93,13 @@ _FURNITURE = re.compile(
     )\s*[→»›>…:.!|]*""",
     re.IGNORECASE | re.VERBOSE,
 )
+# A byline: "By" and one or more names of two or more capitalised words, then perhaps a role
+# or an outlet; no digits and no end punctuation, so "By Monday, 200 schools had closed." is not.
+_NAME_WORDS = r"[A-Z][\w.'’-]*(?:[ \t]+(?:[A-Z][\w.'’-]*|de|van|von|da|di|la|le|bin|al))+"
+_BYLINE = re.compile(
+    rf"[Bb]y[ \t]+{_NAME_WORDS}(?:[ \t]*(?:,|and|&)[ \t]*{_NAME_WORDS})*"
+    r"(?:[ \t]*[,|·—–-][ \t]*[^\W\d][^\d.!?]{0,40}(?<![.!?]))?"
+)
 # A cookie notice is furniture only when it asks for something (accept, agree, settings...).
 _COOKIE_ASK = re.compile(
     r"accept|agree|consent|settings|preferences|cookie policy|continu|manage", re.IGNORECASE
@@ -96,6 +107,8 @@ _COOKIE_ASK = re.compile(
 
 
 def is_furniture(line: str) -> bool:
+    if len(line) <= 100 and _BYLINE.fullmatch(line):
+        return True
     if len(line) > 240 or not _FURNITURE.fullmatch(line):
         return False
     if "cookie" in line.lower():

@@ -125,9 +125,16 @@ FURNITURE = [
     "Updated 5 March 2024, 10:32 GMT",
     "Back to top",
     "5 min read",
+    "By Jane Smith and Tom Jones, BBC News",
+    "By Jane Smith, Political Correspondent",
+    "Photo: Getty Images",
+    "Photograph: Sam Smith/The Guardian",
+    "AFP/Getty Images",
 ]
 REAL = [
     "Published in 2004, the book sold well.",
+    "By Monday, 200 schools had closed.",
+    "By the time the police arrived, the crowd had gone.",
     "Share prices fell 5% on Monday.",
     "Subscribers rose 5% last year.",
     "Follow the money on this one.",
