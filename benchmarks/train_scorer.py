@@ -3,13 +3,16 @@
     .venv/bin/python benchmarks/train_scorer.py [--data ../shared/eval] [--lam 3]
 
 For each kind of text (single-block CNN/DailyMail articles for `WEIGHTS_BLOCK`, BBC articles
-with paragraphs for `WEIGHTS_PARAGRAPHS`), every sentence is labelled 1 when a greedy oracle
-picks it (up to three sentences, maximising ROUGE-1 + ROUGE-2 F1 against the reference), and an
-L2-regularised logistic regression is fitted on the engine's own features. The script prints
-5-fold cross-validated ROUGE of the TL;DR built exactly as `summarize` builds it (so the figures
-are for articles the weights did not see), with and without the lead prior (`summarize.lede`:
-texts with paragraphs always open their TL;DR with a lead sentence that reads as a lede), then
-the weights to paste into score.py.
+with paragraphs for `WEIGHTS_PARAGRAPHS`), every sentence with content (`summarize.candidates`)
+is labelled 1 when a greedy oracle picks it (up to three sentences, maximising ROUGE-1 + ROUGE-2
+F1 against the reference), and an L2-regularised logistic regression is fitted on the engine's
+own features. The scorer learns salience from all of them; which sentences may be quoted
+(`summarize.eligible`: no captions, no quotation fragments...) is decided apart, at selection.
+
+The script prints 5-fold cross-validated ROUGE of the TL;DR built exactly as `summarize` builds
+it (so the figures are for articles the weights did not see), with and without the lead prior
+(`summarize.lede`: texts with paragraphs always open their TL;DR with a lead sentence that reads
+as a lede), then the weights to paste into score.py.
 
 Needs the `bench` extra (rouge-score brings numpy). Nothing from the data is written anywhere.
 """
@@ -27,7 +30,7 @@ from rouge_score import tokenizers
 
 from bot.article import parse
 from bot.article.score import FEATURES, Unit, analysis
-from bot.article.summarize import eligible, lede, pick, tldr_length
+from bot.article.summarize import candidates, eligible, lede, pick, tldr_length
 
 _TOKENIZER = tokenizers.DefaultTokenizer(use_stemmer=True)
 
@@ -76,15 +79,21 @@ def examples(data: Any, source: str) -> list[dict[str, Any]]:
     for item in load_articles(data, source):
         article = parse(item["article"], title=item.get("title"))
         found = analysis(article)
-        units = eligible(found.units)
-        if not units:
+        pool = candidates(found.units)  # what the scorer learns from
+        units = eligible(found.units)  # what summarize may quote
+        if not pool:
             continue
-        y = np.zeros(len(units))
-        y[oracle(units, item["reference"])] = 1.0
-        x = np.array([u.features for u in units])
-        lead = lede(units, found.structured)
+        y = np.zeros(len(pool))
+        y[oracle(pool, item["reference"])] = 1.0
         out.append(
-            {"units": units, "x": x, "y": y, "reference": reference_lines(item), "lead": lead}
+            {
+                "x": np.array([u.features for u in pool]),
+                "y": y,
+                "units": units,
+                "x_units": np.array([u.features for u in units]),
+                "reference": reference_lines(item),
+                "lead": lede(units, found.structured),
+            }
         )
     return out
 
@@ -113,7 +122,8 @@ def evaluate(
     scores = []
     for r in rows:
         k = tldr_length(len(r["units"]), 3)
-        chosen = pick(r["units"], k, list(r["x"] @ w), first=r["lead"] if lead_prior else None)
+        values = list(r["x_units"] @ w)
+        chosen = pick(r["units"], k, values, first=r["lead"] if lead_prior else None)
         scores.append(rouge([u.text for u in chosen], r["reference"]))
     return scores
 

@@ -48,6 +48,7 @@ from .parse import is_furniture
 from .score import FEATURES, Unit, analysis, overlap
 
 __all__ = [
+    "candidates",
     "eligible",
     "leans_back",
     "lede",
@@ -164,12 +165,18 @@ def stands_alone(u: Unit) -> bool:
     return not (_caption(text) or text.endswith((":", ",", ";")) or _cut(u) or quote_fragment(text))
 
 
-def eligible(units: Sequence[Unit]) -> list[Unit]:
-    """Sentences that may be quoted as a summary or a fact: not page furniture, not bare
-    fragments, and standing alone (`stands_alone`) unless no sentence of the article does."""
+def candidates(units: Sequence[Unit]) -> list[Unit]:
+    """Sentences with content: not page furniture, not bare fragments (what the scorer is
+    trained on; see `benchmarks/train_scorer.py`)."""
     good = [u for u in units if u.words >= 3 and not is_furniture(u.text.rstrip(" ."))]
-    whole = [u for u in good if stands_alone(u)]
-    return whole or good or [u for u in units if u.words] or list(units)
+    return good or [u for u in units if u.words] or list(units)
+
+
+def eligible(units: Sequence[Unit]) -> list[Unit]:
+    """Sentences that may be quoted as a summary or a fact: `candidates` that stand alone
+    (`stands_alone`), unless none of the article's does."""
+    good = candidates(units)
+    return [u for u in good if stands_alone(u)] or good
 
 
 def leans_back(u: Unit) -> bool:
