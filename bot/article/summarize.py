@@ -72,6 +72,13 @@ _SINGLE_OPEN = "'‘"
 _SINGLE_CLOSE = "'’"
 _SINGLE_OPENING = re.compile(r"(?:^|(?<=[\s(\[—–-]))['‘](?=\w)")
 _UTTERANCE_END = ".,!?…—-"
+_PICTURE = re.compile(
+    r"\((?:(?:far |second |top |bottom |centre |center )?"
+    r"(?:left|right|above|below|centre|center|top|bottom|inset|front|back|l|r)"
+    r"|[^()]{0,40}\b(?:pictured|picture|photo|photographed|image)\b[^()]{0,40})\)"
+    r"|^(?:pictured|above|below|inset|left|right|top|bottom)\b\s*:",
+    re.IGNORECASE,
+)
 # Openers that point back to the sentence before; "he"/"she" usually name the article's subject,
 # whom the TL;DR's lead introduces, so they are left to the scorer.
 _POINTS_BACK = re.compile(
@@ -136,7 +143,11 @@ def quote_fragment(text: str) -> bool:
 
 
 def _caption(text: str) -> bool:
-    """A photo caption or byline: it ends in a detached " ." and has no full stop of its own."""
+    """A photo caption or byline: it ends in a detached " ." and has no full stop of its own,
+    or it points at a picture the reader of a digest does not see ("Falcao (right)",
+    "Pictured: ...")."""
+    if _PICTURE.search(text):
+        return True
     if not text.endswith(" ."):
         return False
     body = text[:-2].rstrip().rstrip("\"'”’)]")

@@ -190,6 +190,8 @@ def test_summaries_quote_only_sentences_that_stand_alone() -> None:
     block = (
         "The council voted to repair the Harbor Street bridge for $48 million on Tuesday. "
         "Mayor Denise Albright watches the vote from the public gallery at city hall . "
+        "Council members Ann Lee (left) and Bo Park (right) cast the last votes in the gallery. "
+        "Pictured: the Harbor Street bridge seen from the gallery of the east bank at dawn. "
         '"Nobody likes a detour. But the bridge could have failed without any warning. '
         'We had no choice at all." '
         "The bridge carries 31,000 vehicles a day between the east side and downtown. "
