@@ -1,10 +1,13 @@
 """Fit the weights that bot/article/retrieve.py ships, on the SQuAD development split.
 
-    .venv/bin/python benchmarks/_qa_train.py [--data ../shared/eval] [--answered 0.99]
+    .venv/bin/python benchmarks/_qa_train.py [--data ../shared/eval] [--answered A | --abstained P]
 
 Prints the cross-validated figures (6 folds by article: the weights are fitted on the other
-folds' articles, so an article is never scored by weights that saw it), then the weight tuples
-fitted on every article, ready to paste over those in retrieve.py. Needs numpy (the bench
+folds' articles, so an article is never scored by weights that saw it) at several operating
+points (the share of the training folds' own questions the abstention threshold answers), picks
+the one that answers the most own questions while the cross-validated abstention stays at or
+above P% (default 94.5) -- or takes --answered A -- then prints the weight tuples fitted on
+every article at that point, ready to paste over those in retrieve.py. Needs numpy (the bench
 extra brings it). Nothing from the data is written anywhere.
 
 Three linear models, all over the features retrieve.py computes (`_analyse`):
@@ -109,6 +112,15 @@ def logistic_fit(x: np.ndarray, y: np.ndarray, iters: int = 1500) -> np.ndarray:
 
 
 def fit(data: list[Item], arts: set[int], answered: float) -> tuple[np.ndarray, ...]:
+    """The three models fitted on `arts`, and the threshold answering `answered` of their own
+    questions."""
+    wr, ws, wa, own_scores, n_own = fit_models(data, arts)
+    return wr, ws, wa, np.array(threshold_at(own_scores, n_own, answered))
+
+
+def fit_models(data: list[Item], arts: set[int]) -> tuple[Any, ...]:
+    """Sentence model, ranker, abstention model; the abstention scores of the own questions
+    (best first) and how many own questions there are (those without a candidate count)."""
     own = [d for d in data if d[1] and d[0] in arts]
     sent_groups = []
     for _, _, _, paras, gold, sf, label, _ in own:
@@ -128,9 +140,13 @@ def fit(data: list[Item], arts: set[int], answered: float) -> tuple[np.ndarray, 
     ya = np.array([float(o) for _, o in rows])
     wa = logistic_fit(xa, ya)
     scores = np.sort(xa[ya == 1] @ wa)[::-1]
-    n_own = sum(1 for d in with_sm if d[1])  # own questions without a candidate count as missed
-    threshold = scores[min(int(np.ceil(answered * n_own)) - 1, len(scores) - 1)]
-    return wr, ws, wa, np.array(threshold)
+    n_own = sum(1 for d in with_sm if d[1])
+    return wr, ws, wa, scores, n_own
+
+
+def threshold_at(scores: np.ndarray, n_own: int, answered: float) -> float:
+    """The abstention score that answers `answered` of `n_own` own questions."""
+    return float(scores[min(int(np.ceil(answered * n_own)) - 1, len(scores) - 1)])
 
 
 def _with_sentence_model(d: Item, ws: np.ndarray) -> Item:
@@ -181,30 +197,55 @@ def tuple_code(name: str, names: list[str] | tuple[str, ...], w: np.ndarray) -> 
     return "\n".join([*lines, ")"])
 
 
+LEVELS = (0.985, 0.99, 0.991, 0.992, 0.993, 0.994, 0.995, 0.996, 0.997)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--data", type=Path, default=DEFAULT_DATA, help="folder or qa.jsonl")
-    parser.add_argument("--answered", type=float, default=0.99, help="own questions answered")
+    parser.add_argument(
+        "--answered",
+        type=float,
+        default=None,
+        help="own questions answered (default: chosen by cross-validation, see --abstained)",
+    )
+    parser.add_argument(
+        "--abstained",
+        type=float,
+        default=94.5,
+        help="the cross-validated abstention (%%) the chosen operating point must keep",
+    )
     args = parser.parse_args(argv)
     items = load(args.data)
     data = featurize(items)
     arts = list(range(len(items)))
-    total: dict[str, int] = {}
+    levels = LEVELS if args.answered is None else (args.answered,)
+    totals: dict[float, dict[str, int]] = {level: {} for level in levels}
     for f in range(6):
         test = set(arts[f::6])
-        for key, n in evaluate(data, test, fit(data, set(arts) - test, args.answered)).items():
-            total[key] = total.get(key, 0) + n
+        wr, ws, wa, scores, n_own = fit_models(data, set(arts) - test)
+        for level in levels:
+            model = (wr, ws, wa, np.array(threshold_at(scores, n_own, level)))
+            for key, n in evaluate(data, test, model).items():
+                totals[level][key] = totals[level].get(key, 0) + n
 
-    def pct(a: str, b: str) -> str:
-        return f"{100 * total[a] / max(total[b], 1):.2f}%"
+    def pct(total: dict[str, int], a: str, b: str) -> float:
+        return 100 * total[a] / max(total[b], 1)
 
-    print(
-        f"cross-validated: top-1 {pct('top1', 'q')} top-3 {pct('top3', 'q')}; through "
-        f"find_passages {pct('eff1', 'q')} / {pct('eff3', 'q')}; answer sentence "
-        f"{pct('sent', 's')}; abstained {pct('abst', 'f')} at {pct('ans', 'q')} answered",
-        file=sys.stderr,
-    )
-    wr, ws, wa, threshold = fit(data, set(arts), args.answered)
+    chosen = levels[0]
+    for level in levels:
+        t = totals[level]
+        print(
+            f"cross-validated at {level:.3f}: top-1 {pct(t, 'top1', 'q'):.2f}% top-3 "
+            f"{pct(t, 'top3', 'q'):.2f}%; through find_passages {pct(t, 'eff1', 'q'):.2f}% / "
+            f"{pct(t, 'eff3', 'q'):.2f}%; answer sentence {pct(t, 'sent', 's'):.2f}%; "
+            f"abstained {pct(t, 'abst', 'f'):.2f}% at {pct(t, 'ans', 'q'):.2f}% answered",
+            file=sys.stderr,
+        )
+        if pct(t, "abst", "f") >= args.abstained and pct(t, "ans", "q") >= 97.5:
+            chosen = max(chosen, level)  # the most own questions answered (top-3 follows)
+    print(f"operating point: answer {chosen:.3f} of the own questions", file=sys.stderr)
+    wr, ws, wa, threshold = fit(data, set(arts), chosen)
     print(tuple_code("_RANK_W", R.PARA_FEATURES, wr))
     print(tuple_code("_SENT_W", R.SENT_FEATURES, ws))
     print(tuple_code("_ABSTAIN_W", [*R.ABSTAIN_FEATURES, "bias"], wa))

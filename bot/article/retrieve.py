@@ -48,7 +48,19 @@ from collections.abc import Iterable, Sequence
 
 from .lexicon import STOP_WORDS, stem, stems, terms, tokens
 from .model import Article, Passage
-from .retrieve_index import CAP, DATE, FIRST, FUZZY_MIN, HEADING, MONEY, TITLE, TRUNC, Index
+from .retrieve_index import (
+    CALLED,
+    CAP,
+    DATE,
+    FIRST,
+    FUZZY_MIN,
+    HEADING,
+    MONEY,
+    REASON,
+    TITLE,
+    TRUNC,
+    Index,
+)
 from .retrieve_words import COMMON_STEMS, FORM_STEMS, SYNONYM_STEMS
 
 __all__ = ["find_passages", "rank_passages"]
@@ -73,6 +85,10 @@ _FUND_Q = re.compile(
     r"(?:paid|funded|financed|afforded|pay|fund|finance|afford)\b"
     r"|\bwho (?:pays|paid|will pay|funds|funded|finances|financed)\b"
 )
+_CALLED_Q = re.compile(
+    r"\b(?:called|known as|named|termed|referred to as|what (?:term|name|word|title|nickname))\b"
+)
+_WHY_Q = re.compile(r"\b(?:why|what (?:caused|causes|led|leads|was the reason|is the reason))\b")
 _DATE_Q = re.compile(
     r"\b(?:when|(?:what|which) (?:year|years|century|date|decade|month|day|era|time period))\b"
 )
@@ -132,6 +148,7 @@ class _Query:
         # one slot per question term: (term, weight) alternatives that the article holds
         self.slots: list[list[tuple[str, float]]] = []
         self.held: list[str] = []  # question terms the article holds (or another form of)
+        self.typos = 0
         loose: list[str] = []  # what the 6-letter prefix match reads for each term
         for t in own:
             loose.append(t)
@@ -148,7 +165,10 @@ class _Query:
             alts = [a for a in _NUMBER_FORMS.get(t, ()) if held(a)]
             alts += [a for a in SYNONYM_STEMS.get(t, ()) if held(a)]
             if len(t) >= FUZZY_MIN:
-                alts += idx.near(t)
+                near = idx.near(t)
+                alts += near
+                if near and len(t) > FUZZY_MIN and t not in COMMON_STEMS:
+                    self.typos += 1  # a specific word one edit from the article's: a typo?
             # most specific first (the slot's representative), then by name: stable across runs
             ranked = sorted(set(alts), key=lambda a: (-pidf[vocab[a]], a))
             self.slots.append([(a, _ALT) for a in ranked])
@@ -161,6 +181,8 @@ class _Query:
         self.want_money = self.want_num and bool(_MONEY_Q.search(text))
         # "how is it paid for", "how was the war funded": money answers, not a count
         self.want_fund = not self.want_num and bool(_FUND_Q.search(text))
+        self.want_why = bool(_WHY_Q.search(text))
+        self.want_called = bool(_CALLED_Q.search(text))
         self.want_date = bool(_DATE_Q.search(text))
         self.want_name = bool(_NAME_Q.search(text))
         first = [alts[0][0] if alts else t for t, alts in zip(own, self.slots, strict=True)]
@@ -217,6 +239,8 @@ PARA_FEATURES = (
     "bm25_rare",  # paragraph BM25 over the question's terms outside everyday words / best
     "numbers",  # share of the question's numbers (years, amounts) in the paragraph
     "rare_cov",  # idf share of the question's terms outside everyday words in the paragraph
+    "prev_cov",  # the previous paragraph's "cov" (a question may name what it introduced)
+    "next_cov",  # the next paragraph's "cov"
 )
 SENT_FEATURES = (
     "bm25",  # sentence BM25 / best in the article
@@ -237,22 +261,13 @@ SENT_FEATURES = (
 _PREV = SENT_FEATURES.index("prev_cov")
 _NEXT = SENT_FEATURES.index("next_cov")
 # the best paragraph's features that abstention reads, then evidence about the question
-ABSTAIN_ROW = (
-    "cov",
-    "sent_cov",
-    "count",
-    "sent_count",
-    "bm25_abs",
-    "ents",
-    "phrase",
-    "prefix_cov",
-    "rare_cov",
-)
+ABSTAIN_ROW = PARA_FEATURES
 ABSTAIN_FEATURES = (
     *ABSTAIN_ROW,
     "in_article",  # share of the question's terms found anywhere in the article
     "rare_in_article",  # ... of its terms outside everyday vocabulary
     "rare_missing",  # how many such terms the article lacks (0..4)/4
+    "rare_typo",  # share of those it lacks but holds one edit away
     "names_missing",  # share of the question's names the article lacks
     "has_names",
     "topical_max",  # largest share of paragraphs holding one of the question's terms
@@ -392,7 +407,8 @@ def _analyse(idx: Index, q: _Query) -> list[tuple[int, list[float], list[tuple[i
     stotal = stotal or 1.0
     ttotal = ttotal or 1.0
     want_num, want_date, want_name = q.want_num, q.want_date, q.want_name
-    want_money, want_fund = q.want_money, q.want_fund
+    want_money, want_fund, want_why = q.want_money, q.want_fund, q.want_why
+    want_called = q.want_called
     qwords = q.words
     big_all, tri_all, qbig = q.big_all, q.tri_all, q.big
     nbig, ntri = len(big_all), len(tri_all)
@@ -450,6 +466,8 @@ def _analyse(idx: Index, q: _Query) -> list[tuple[int, list[float], list[tuple[i
                     and any(w not in qwords for w in nums_of[sid].split())
                 )
                 or (want_fund and flag & MONEY)
+                or (want_why and flag & REASON)
+                or (want_called and flag & CALLED)
                 or (want_date and flag & DATE)
                 or (want_name and any(w not in qwords for w in caps_of[sid].split()))
             )
@@ -534,6 +552,8 @@ def _analyse(idx: Index, q: _Query) -> list[tuple[int, list[float], list[tuple[i
                     rare_bm.get(i, 0.0) / maxbm,
                     num_p.get(i, 0) / len(qnums) if qnums else 0.0,
                     rare_cov.get(i, 0.0) / rare_total,
+                    cov.get(i - 1, 0.0) / total,
+                    cov.get(i + 1, 0.0) / total,
                 ],
                 sfeats,
             )
@@ -612,6 +632,7 @@ def _abstain_features(idx: Index, q: _Query, best: Sequence[float]) -> list[floa
         len(present) / n,
         len(rare_present) / len(q.rare) if q.rare else 1.0,
         min(4, len(q.rare) - len(rare_present)) / 4,
+        q.typos / (len(q.rare) - len(rare_present)) if len(q.rare) > len(rare_present) else 0.0,
         len(names_missing) / len(q.ents) if q.ents else 0.0,
         1.0 if q.ents else 0.0,
         max(share, default=0.0),
@@ -623,72 +644,96 @@ def _abstain_features(idx: Index, q: _Query, best: Sequence[float]) -> list[floa
 # Weights fitted offline (see the module docstring); the last abstention weight is the bias.
 # The threshold answers 99% of the development split's own questions.
 _RANK_W = (
-    -0.3716,  # bm25
-    -0.0153,  # sent_bm25
-    -0.0533,  # sent_cov
-    0.1258,  # win_cov
-    1.2173,  # pair
-    0.0436,  # type_sent
-    0.5112,  # type_para
-    0.0630,  # count
-    0.1674,  # sent_count
-    0.2521,  # near_pairs
-    -0.3887,  # bm25_abs
-    1.1394,  # phrase
-    0.9565,  # ents
-    -0.3227,  # bm25_sidf
-    0.2526,  # phrase3
-    1.4241,  # phrase_para
-    -0.6164,  # length
-    0.8232,  # prefix_bm25
-    0.8151,  # prefix_sent
-    0.5831,  # prefix_cov
-    -0.4600,  # cov
-    0.2593,  # bm25_nohead
-    0.0010,  # pair_bm25
-    0.1504,  # span
-    0.5927,  # sent_model
-    1.0503,  # bm25_rare
-    0.8743,  # numbers
-    1.1165,  # rare_cov
+    -0.3783,  # bm25
+    -0.0929,  # sent_bm25
+    -0.0883,  # sent_cov
+    0.0937,  # win_cov
+    1.2210,  # pair
+    0.0084,  # type_sent
+    0.3740,  # type_para
+    0.0439,  # count
+    0.1888,  # sent_count
+    0.2853,  # near_pairs
+    -0.4158,  # bm25_abs
+    1.1290,  # phrase
+    0.9416,  # ents
+    -0.3423,  # bm25_sidf
+    0.2532,  # phrase3
+    1.4053,  # phrase_para
+    -0.6036,  # length
+    0.8493,  # prefix_bm25
+    0.8462,  # prefix_sent
+    0.6169,  # prefix_cov
+    -0.4537,  # cov
+    0.2291,  # bm25_nohead
+    -0.0403,  # pair_bm25
+    0.1545,  # span
+    0.6096,  # sent_model
+    1.0546,  # bm25_rare
+    0.9205,  # numbers
+    1.1252,  # rare_cov
+    0.2824,  # prev_cov
+    0.4436,  # next_cov
 )
 _SENT_W = (
-    0.9203,  # bm25
-    1.7695,  # cov
-    1.2175,  # count
-    2.2755,  # phrase
-    -0.0095,  # phrase3
-    1.9216,  # type
-    1.4503,  # prefix_bm25
-    0.2140,  # first
-    0.0532,  # length
-    -0.3683,  # ents
-    1.5290,  # prev_cov
-    0.5408,  # next_cov
-    3.7432,  # para_bm25
-    1.0845,  # rare_bm25
+    0.8628,  # bm25
+    1.7179,  # cov
+    1.1798,  # count
+    2.2898,  # phrase
+    -0.0142,  # phrase3
+    1.8215,  # type
+    1.5242,  # prefix_bm25
+    0.2184,  # first
+    0.0540,  # length
+    -0.3588,  # ents
+    1.5284,  # prev_cov
+    0.5433,  # next_cov
+    3.7330,  # para_bm25
+    1.1254,  # rare_bm25
 )
 _ABSTAIN_W = (
-    0.0863,  # cov
-    0.5554,  # sent_cov
-    0.9529,  # count
-    1.4353,  # sent_count
-    1.5940,  # bm25_abs
-    1.5052,  # ents
-    1.6522,  # phrase
-    1.0391,  # prefix_cov
-    0.7220,  # rare_cov
-    0.2353,  # in_article
-    1.2441,  # rare_in_article
-    -2.1741,  # rare_missing
-    -1.5690,  # names_missing
-    -0.3258,  # has_names
-    2.7674,  # topical_max
-    0.7016,  # topical_mean
-    0.0054,  # length
-    -4.0866,  # bias
+    -0.7567,  # bm25
+    -0.9543,  # sent_bm25
+    0.5016,  # sent_cov
+    1.0891,  # win_cov
+    0.9017,  # pair
+    0.1488,  # type_sent
+    -0.3574,  # type_para
+    0.9601,  # count
+    1.0402,  # sent_count
+    1.4362,  # near_pairs
+    1.0588,  # bm25_abs
+    0.8455,  # phrase
+    1.3951,  # ents
+    -0.6818,  # bm25_sidf
+    0.3610,  # phrase3
+    0.9467,  # phrase_para
+    -1.4477,  # length
+    -0.2910,  # prefix_bm25
+    -0.3050,  # prefix_sent
+    1.0631,  # prefix_cov
+    0.3398,  # cov
+    -0.4490,  # bm25_nohead
+    0.1729,  # pair_bm25
+    -1.0120,  # span
+    0.0120,  # sent_model
+    0.3329,  # bm25_rare
+    0.1863,  # numbers
+    0.7224,  # rare_cov
+    0.4846,  # prev_cov
+    0.4858,  # next_cov
+    0.8781,  # in_article
+    1.4432,  # rare_in_article
+    -1.3495,  # rare_missing
+    0.0245,  # rare_typo
+    -1.4762,  # names_missing
+    -0.2070,  # has_names
+    2.3805,  # topical_max
+    0.5558,  # topical_mean
+    0.2409,  # length
+    -1.0682,  # bias
 )
-_ABSTAIN_AT = -0.7105
+_ABSTAIN_AT = -1.2193
 
 
 def _dot(w: Sequence[float], x: Sequence[float]) -> float:

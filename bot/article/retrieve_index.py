@@ -51,10 +51,19 @@ _MONEY = re.compile(
     r"|\d\s?(?:million|billion|trillion|bn|m)\s(?:dollars?|euros?|pounds?)",
     re.IGNORECASE,
 )
+_REASON = re.compile(
+    r"\b(?:because|due to|owing to|as a result|result of|in order to|so that|caused by|"
+    r"reason|led to|leading to|since)\b",
+    re.IGNORECASE,
+)
+_CALLED = re.compile(
+    r"\b(?:called|known as|named|termed|referred to as|nicknamed|dubbed|term|name)\b|[\"“«]",
+    re.IGNORECASE,
+)
 _YEAR = re.compile(r"^(?:1[0-9]{3}|20[0-9]{2})s?$")
 CAP = re.compile(r"\b[A-Z][\w'’-]*")
 
-FIRST, MONEY, DATE = 1, 2, 4  # sentence flags
+FIRST, MONEY, DATE, REASON, CALLED = 1, 2, 4, 8, 16  # sentence flags
 # A term in a section's heading counts for its paragraphs (and their sentences) as an occurrence
 # of this weight; in the article's title, for every paragraph, more weakly.
 HEADING = 0.7
@@ -197,7 +206,7 @@ class Index:
             p_words: list[str] = []
             p_ids: list[int] = []
             for j, text in enumerate(p.sentences or [p.text]):
-                words = _TOKEN.findall(fold(text))
+                words = _TOKEN.findall(_fold(text))
                 st = stems(words)
                 ids = [
                     vocab.setdefault(t, len(vocab))
@@ -215,14 +224,16 @@ class Index:
                 flags.append(
                     (FIRST if j == 0 else 0)
                     | (MONEY if _MONEY.search(text) else 0)
+                    | (REASON if _REASON.search(text) else 0)
+                    | (CALLED if _CALLED.search(text) else 0)
                     | (
                         DATE
                         if not _DATE_WORDS.isdisjoint(words) or any(map(_YEAR.match, words))
                         else 0
                     )
                 )
-            if p.sentences and _TOKEN.findall(fold(p.text)) != p_words:
-                p_ids = [vocab.setdefault(t, len(vocab)) for t in terms(p.text)]
+            if p.sentences and _TOKEN.findall(_fold(p.text)) != p_words:
+                p_ids = [vocab.setdefault(t, len(vocab)) for t in terms(_fold(p.text))]
             para_ids.append(p_ids)
             plen.append(len(p_ids))
             psent.append(len(sents))
@@ -367,6 +378,12 @@ class Index:
             out.append(text.count(" ", 0, at))
             at = text.find(pat, at + 1)
         return out
+
+
+def _fold(text: str) -> str:
+    """`lexicon.fold`, and "%" read as the word it stands for ("25%" → "25 percent")."""
+    text = fold(text)
+    return text.replace("%", " percent ") if "%" in text else text
 
 
 def _words(text: str) -> list[str]:
