@@ -129,6 +129,8 @@ def _deletes(word: str) -> list[str]:
 
 def _csr(pairs: Counter[int], width: int, size: int) -> tuple[array[int], array[int], array[int]]:
     """Compressed rows from counts keyed `row * width + column`: offsets, columns, counts."""
+    if not pairs:  # no headings, say
+        return array("I", bytes(4 * (size + 1))), array("I"), array("I")
     keys = sorted(pairs)
     off = array("I", [bisect_left(keys, r * width) for r in range(size + 1)])
     return off, array("I", [k % width for k in keys]), array("I", map(pairs.__getitem__, keys))
