@@ -27,15 +27,15 @@ How it works (pure Python, no model files):
    candidate sentences). A linear model over the paragraph features ranks paragraphs; the
    sentence model names each returned paragraph's best sentence. Weights were fitted offline on
    the SQuAD development split (listwise logistic loss; cross-validated by article: top-1 88.1%,
-   top-3 95.7%, answer sentence 84.0%); only the weights ship.
+   top-3 95.8%, answer sentence 84.0%); only the weights ship.
 4. Abstention: a logistic model over every feature of the best paragraph and question-level
    evidence (how many of the question's own specific terms and names the article has at all --
    stand-ins do not count here, other forms of the word do -- and how topical they are) decides
    whether the article covers the question; below the threshold the answer is `[]`. The
    operating point is chosen by cross-validation (`benchmarks/_qa_train.py`): the threshold
-   answers 99.3% of the development questions asked of their own article, the most it can
-   while 94.5% of the next article's questions are still abstained on (cross-validated: 95.0%
-   abstained at 99.3% answered; top-1/top-3 through `find_passages` 87.7% / 95.2%).
+   answers 99.4% of the development questions asked of their own article, the most it can
+   while 94% of the next article's questions are still abstained on (cross-validated: 94.4%
+   abstained at 99.4% answered; top-1/top-3 through `find_passages` 87.8% / 95.3%).
 
 `rank_passages` is the same ranking without abstention.
 """
@@ -243,6 +243,8 @@ PARA_FEATURES = (
     "rare_cov",  # idf share of the question's terms outside everyday words in the paragraph
     "prev_cov",  # the previous paragraph's "cov" (a question may name what it introduced)
     "next_cov",  # the next paragraph's "cov"
+    "lead",  # the article's first paragraph
+    "position",  # paragraph index / paragraphs
 )
 SENT_FEATURES = (
     "bm25",  # sentence BM25 / best in the article
@@ -556,6 +558,8 @@ def _analyse(idx: Index, q: _Query) -> list[tuple[int, list[float], list[tuple[i
                     rare_cov.get(i, 0.0) / rare_total,
                     cov.get(i - 1, 0.0) / total,
                     cov.get(i + 1, 0.0) / total,
+                    1.0 if i == 0 else 0.0,
+                    i / idx.n,
                 ],
                 sfeats,
             )
@@ -644,38 +648,40 @@ def _abstain_features(idx: Index, q: _Query, best: Sequence[float]) -> list[floa
 
 
 # Weights fitted offline (see the module docstring); the last abstention weight is the bias.
-# The threshold answers 99.3% of the development split's own questions (chosen by CV).
+# The threshold answers 99.4% of the development split's own questions (chosen by CV).
 _RANK_W = (
-    -0.3783,  # bm25
-    -0.0929,  # sent_bm25
-    -0.0883,  # sent_cov
-    0.0937,  # win_cov
-    1.2210,  # pair
-    0.0084,  # type_sent
-    0.3740,  # type_para
-    0.0439,  # count
-    0.1888,  # sent_count
-    0.2853,  # near_pairs
-    -0.4158,  # bm25_abs
-    1.1290,  # phrase
-    0.9416,  # ents
-    -0.3423,  # bm25_sidf
-    0.2532,  # phrase3
-    1.4053,  # phrase_para
-    -0.6036,  # length
-    0.8493,  # prefix_bm25
-    0.8462,  # prefix_sent
-    0.6169,  # prefix_cov
-    -0.4537,  # cov
-    0.2291,  # bm25_nohead
-    -0.0403,  # pair_bm25
-    0.1545,  # span
-    0.6096,  # sent_model
-    1.0546,  # bm25_rare
-    0.9205,  # numbers
-    1.1252,  # rare_cov
-    0.2824,  # prev_cov
-    0.4436,  # next_cov
+    -0.3732,  # bm25
+    -0.0908,  # sent_bm25
+    -0.0942,  # sent_cov
+    0.0842,  # win_cov
+    1.1973,  # pair
+    0.0062,  # type_sent
+    0.3632,  # type_para
+    0.0349,  # count
+    0.1876,  # sent_count
+    0.2923,  # near_pairs
+    -0.4081,  # bm25_abs
+    1.1264,  # phrase
+    0.9510,  # ents
+    -0.3548,  # bm25_sidf
+    0.2543,  # phrase3
+    1.4070,  # phrase_para
+    -0.5864,  # length
+    0.8514,  # prefix_bm25
+    0.8420,  # prefix_sent
+    0.6166,  # prefix_cov
+    -0.4502,  # cov
+    0.2264,  # bm25_nohead
+    -0.0420,  # pair_bm25
+    0.1672,  # span
+    0.6129,  # sent_model
+    1.0573,  # bm25_rare
+    0.9363,  # numbers
+    1.1158,  # rare_cov
+    0.3415,  # prev_cov
+    0.4369,  # next_cov
+    0.2836,  # lead
+    -0.2677,  # position
 )
 _SENT_W = (
     0.8628,  # bm25
@@ -694,48 +700,50 @@ _SENT_W = (
     1.1254,  # rare_bm25
 )
 _ABSTAIN_W = (
-    -0.7567,  # bm25
-    -0.9543,  # sent_bm25
-    0.5016,  # sent_cov
-    1.0891,  # win_cov
-    0.9017,  # pair
-    0.1488,  # type_sent
-    -0.3574,  # type_para
-    0.9601,  # count
-    1.0402,  # sent_count
-    1.4362,  # near_pairs
-    1.0588,  # bm25_abs
-    0.8455,  # phrase
-    1.3951,  # ents
-    -0.6818,  # bm25_sidf
-    0.3610,  # phrase3
-    0.9467,  # phrase_para
-    -1.4477,  # length
-    -0.2910,  # prefix_bm25
-    -0.3050,  # prefix_sent
-    1.0631,  # prefix_cov
-    0.3398,  # cov
-    -0.4490,  # bm25_nohead
-    0.1729,  # pair_bm25
-    -1.0120,  # span
-    0.0120,  # sent_model
-    0.3329,  # bm25_rare
-    0.1863,  # numbers
-    0.7224,  # rare_cov
-    0.4846,  # prev_cov
-    0.4858,  # next_cov
-    0.8781,  # in_article
-    1.4432,  # rare_in_article
-    -1.3495,  # rare_missing
-    0.0245,  # rare_typo
-    -1.4762,  # names_missing
-    -0.2070,  # has_names
-    2.3805,  # topical_max
-    0.5558,  # topical_mean
-    0.2409,  # length
-    -1.0682,  # bias
+    -0.7471,  # bm25
+    -0.9326,  # sent_bm25
+    0.4943,  # sent_cov
+    1.0852,  # win_cov
+    0.8880,  # pair
+    0.1276,  # type_sent
+    -0.3552,  # type_para
+    0.9567,  # count
+    1.0361,  # sent_count
+    1.4203,  # near_pairs
+    1.0509,  # bm25_abs
+    0.8351,  # phrase
+    1.3960,  # ents
+    -0.6681,  # bm25_sidf
+    0.3566,  # phrase3
+    0.9375,  # phrase_para
+    -1.4000,  # length
+    -0.2635,  # prefix_bm25
+    -0.3138,  # prefix_sent
+    1.0821,  # prefix_cov
+    0.3310,  # cov
+    -0.4505,  # bm25_nohead
+    0.1288,  # pair_bm25
+    -1.0504,  # span
+    0.0297,  # sent_model
+    0.3460,  # bm25_rare
+    0.2040,  # numbers
+    0.6937,  # rare_cov
+    0.4876,  # prev_cov
+    0.4844,  # next_cov
+    -0.3229,  # lead
+    -0.3325,  # position
+    0.8828,  # in_article
+    1.4524,  # rare_in_article
+    -1.3361,  # rare_missing
+    0.0295,  # rare_typo
+    -1.4814,  # names_missing
+    -0.2019,  # has_names
+    2.3699,  # topical_max
+    0.5456,  # topical_mean
+    0.2508,  # length
+    -1.0604,  # bias
 )
-_ABSTAIN_AT = -1.2193
+_ABSTAIN_AT = -1.4495
 
 
 def _dot(w: Sequence[float], x: Sequence[float]) -> float:
