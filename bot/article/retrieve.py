@@ -27,15 +27,15 @@ How it works (pure Python, no model files):
    candidate sentences). A linear model over the paragraph features ranks paragraphs; the
    sentence model names each returned paragraph's best sentence. Weights were fitted offline on
    the SQuAD development split (listwise logistic loss; cross-validated by article: top-1 88.1%,
-   top-3 95.8%, answer sentence 84.0%); only the weights ship.
+   top-3 95.8%, answer sentence 84.1%); only the weights ship.
 4. Abstention: a logistic model over every feature of the best paragraph and question-level
    evidence (how many of the question's own specific terms and names the article has at all --
    stand-ins do not count here, other forms of the word do -- and how topical they are) decides
    whether the article covers the question; below the threshold the answer is `[]`. The
    operating point is chosen by cross-validation (`benchmarks/_qa_train.py`): the threshold
    answers 99.4% of the development questions asked of their own article, the most it can
-   while 94% of the next article's questions are still abstained on (cross-validated: 94.4%
-   abstained at 99.4% answered; top-1/top-3 through `find_passages` 87.8% / 95.3%).
+   while 94% of the next article's questions are still abstained on (cross-validated: 94.5%
+   abstained at 99.4% answered; top-1/top-3 through `find_passages` 87.7% / 95.3%).
 
 `rank_passages` is the same ranking without abstention.
 """
@@ -256,6 +256,7 @@ SENT_FEATURES = (
     "prefix_bm25",  # prefix BM25 / best in the article
     "first",  # first sentence of its paragraph
     "length",  # log(1 + terms)
+    "last",  # last sentence of its paragraph (not its only one)
     "ents",  # idf share of the question's names
     "prev_cov",  # the previous sentence's "cov"
     "next_cov",  # the next sentence's "cov"
@@ -450,7 +451,8 @@ def _analyse(idx: Index, q: _Query) -> list[tuple[int, list[float], list[tuple[i
         win = prev = type_s = type_p = 0.0
         pair_best = prev_b = span = 0.0
         seen_big: set[str] = set()
-        for sid in range(idx.psent[i], idx.psent[i + 1]):
+        first_sid, last_sid = idx.psent[i], idx.psent[i + 1] - 1
+        for sid in range(first_sid, last_sid + 1):
             v = sbm.get(sid, 0.0) / maxsbm
             sc = scov.get(sid, 0.0) / stotal
             sn = scnt.get(sid, 0.0) / nslots
@@ -504,6 +506,7 @@ def _analyse(idx: Index, q: _Query) -> list[tuple[int, list[float], list[tuple[i
                         tv,
                         1.0 if flag & FIRST else 0.0,
                         math.log1p(slen[sid]),
+                        1.0 if sid == last_sid and sid != first_sid else 0.0,
                         ent_s.get(sid, 0.0) / etotal if etotal else 0.0,
                         0.0,  # prev_cov, filled in below
                         0.0,  # next_cov
@@ -650,100 +653,101 @@ def _abstain_features(idx: Index, q: _Query, best: Sequence[float]) -> list[floa
 # Weights fitted offline (see the module docstring); the last abstention weight is the bias.
 # The threshold answers 99.4% of the development split's own questions (chosen by CV).
 _RANK_W = (
-    -0.3732,  # bm25
-    -0.0908,  # sent_bm25
-    -0.0942,  # sent_cov
-    0.0842,  # win_cov
-    1.1973,  # pair
-    0.0062,  # type_sent
-    0.3632,  # type_para
-    0.0349,  # count
-    0.1876,  # sent_count
-    0.2923,  # near_pairs
-    -0.4081,  # bm25_abs
-    1.1264,  # phrase
-    0.9510,  # ents
-    -0.3548,  # bm25_sidf
-    0.2543,  # phrase3
-    1.4070,  # phrase_para
-    -0.5864,  # length
-    0.8514,  # prefix_bm25
-    0.8420,  # prefix_sent
-    0.6166,  # prefix_cov
-    -0.4502,  # cov
-    0.2264,  # bm25_nohead
-    -0.0420,  # pair_bm25
-    0.1672,  # span
-    0.6129,  # sent_model
-    1.0573,  # bm25_rare
-    0.9363,  # numbers
-    1.1158,  # rare_cov
-    0.3415,  # prev_cov
-    0.4369,  # next_cov
-    0.2836,  # lead
-    -0.2677,  # position
+    -0.3778,  # bm25
+    -0.0985,  # sent_bm25
+    -0.0974,  # sent_cov
+    0.0823,  # win_cov
+    1.1953,  # pair
+    -0.0010,  # type_sent
+    0.3611,  # type_para
+    0.0307,  # count
+    0.1843,  # sent_count
+    0.2912,  # near_pairs
+    -0.4074,  # bm25_abs
+    1.1227,  # phrase
+    0.9531,  # ents
+    -0.3582,  # bm25_sidf
+    0.2544,  # phrase3
+    1.4055,  # phrase_para
+    -0.5975,  # length
+    0.8475,  # prefix_bm25
+    0.8349,  # prefix_sent
+    0.6136,  # prefix_cov
+    -0.4531,  # cov
+    0.2210,  # bm25_nohead
+    -0.0445,  # pair_bm25
+    0.1656,  # span
+    0.6190,  # sent_model
+    1.0546,  # bm25_rare
+    0.9358,  # numbers
+    1.1132,  # rare_cov
+    0.3413,  # prev_cov
+    0.4356,  # next_cov
+    0.2819,  # lead
+    -0.2689,  # position
 )
 _SENT_W = (
-    0.8628,  # bm25
-    1.7179,  # cov
-    1.1798,  # count
-    2.2898,  # phrase
-    -0.0142,  # phrase3
-    1.8215,  # type
-    1.5242,  # prefix_bm25
-    0.2184,  # first
-    0.0540,  # length
-    -0.3588,  # ents
-    1.5284,  # prev_cov
-    0.5433,  # next_cov
-    3.7330,  # para_bm25
-    1.1254,  # rare_bm25
+    0.8612,  # bm25
+    1.7150,  # cov
+    1.1784,  # count
+    2.2917,  # phrase
+    -0.0159,  # phrase3
+    1.8226,  # type
+    1.5227,  # prefix_bm25
+    0.2031,  # first
+    0.0559,  # length
+    -0.0727,  # last
+    -0.3575,  # ents
+    1.5211,  # prev_cov
+    0.4938,  # next_cov
+    3.7426,  # para_bm25
+    1.1248,  # rare_bm25
 )
 _ABSTAIN_W = (
-    -0.7471,  # bm25
-    -0.9326,  # sent_bm25
-    0.4943,  # sent_cov
-    1.0852,  # win_cov
-    0.8880,  # pair
-    0.1276,  # type_sent
-    -0.3552,  # type_para
-    0.9567,  # count
-    1.0361,  # sent_count
-    1.4203,  # near_pairs
-    1.0509,  # bm25_abs
-    0.8351,  # phrase
-    1.3960,  # ents
-    -0.6681,  # bm25_sidf
-    0.3566,  # phrase3
-    0.9375,  # phrase_para
-    -1.4000,  # length
-    -0.2635,  # prefix_bm25
-    -0.3138,  # prefix_sent
-    1.0821,  # prefix_cov
-    0.3310,  # cov
-    -0.4505,  # bm25_nohead
-    0.1288,  # pair_bm25
-    -1.0504,  # span
-    0.0297,  # sent_model
-    0.3460,  # bm25_rare
-    0.2040,  # numbers
-    0.6937,  # rare_cov
-    0.4876,  # prev_cov
-    0.4844,  # next_cov
-    -0.3229,  # lead
-    -0.3325,  # position
-    0.8828,  # in_article
-    1.4524,  # rare_in_article
-    -1.3361,  # rare_missing
-    0.0295,  # rare_typo
-    -1.4814,  # names_missing
-    -0.2019,  # has_names
-    2.3699,  # topical_max
-    0.5456,  # topical_mean
-    0.2508,  # length
-    -1.0604,  # bias
+    -0.7389,  # bm25
+    -0.9276,  # sent_bm25
+    0.4978,  # sent_cov
+    1.0863,  # win_cov
+    0.8854,  # pair
+    0.1242,  # type_sent
+    -0.3502,  # type_para
+    0.9670,  # count
+    1.0350,  # sent_count
+    1.4201,  # near_pairs
+    1.0495,  # bm25_abs
+    0.8369,  # phrase
+    1.3958,  # ents
+    -0.6572,  # bm25_sidf
+    0.3539,  # phrase3
+    0.9393,  # phrase_para
+    -1.4019,  # length
+    -0.2596,  # prefix_bm25
+    -0.3139,  # prefix_sent
+    1.0880,  # prefix_cov
+    0.3378,  # cov
+    -0.4542,  # bm25_nohead
+    0.1295,  # pair_bm25
+    -1.0494,  # span
+    0.0265,  # sent_model
+    0.3440,  # bm25_rare
+    0.2061,  # numbers
+    0.6893,  # rare_cov
+    0.4947,  # prev_cov
+    0.4841,  # next_cov
+    -0.3221,  # lead
+    -0.3251,  # position
+    0.8796,  # in_article
+    1.4525,  # rare_in_article
+    -1.3366,  # rare_missing
+    0.0306,  # rare_typo
+    -1.4810,  # names_missing
+    -0.2013,  # has_names
+    2.3722,  # topical_max
+    0.5466,  # topical_mean
+    0.2509,  # length
+    -1.0671,  # bias
 )
-_ABSTAIN_AT = -1.4495
+_ABSTAIN_AT = -1.4471
 
 
 def _dot(w: Sequence[float], x: Sequence[float]) -> float:
