@@ -48,17 +48,14 @@ century centuries decade decades bc ad bce ce
 _DATE_WORDS = frozenset(_DATE_TEXT.split())
 _MONEY = re.compile(
     r"[$€£¥]\s?\d|\d\s?(?:dollars?|euros?|pounds?|yen|yuan|rupees?|francs?|marks?|usd|eur|gbp)\b"
-    r"|\d\s?(?:million|billion|trillion|bn|m)\s(?:dollars?|euros?|pounds?)",
-    re.IGNORECASE,
+    r"|\d\s?(?:million|billion|trillion|bn|m)\s(?:dollars?|euros?|pounds?)"
 )
 _REASON = re.compile(
     r"\b(?:because|due to|owing to|as a result|result of|in order to|so that|caused by|"
-    r"reason|led to|leading to|since)\b",
-    re.IGNORECASE,
+    r"reason|led to|leading to|since)\b"
 )
 _CALLED = re.compile(
-    r"\b(?:called|known as|named|termed|referred to as|nicknamed|dubbed|term|name)\b|[\"“«]",
-    re.IGNORECASE,
+    r"\b(?:called|known as|named|termed|referred to as|nicknamed|dubbed|term|name)\b|[\"“«]"
 )
 _YEAR = re.compile(r"^(?:1[0-9]{3}|20[0-9]{2})s?$")
 CAP = re.compile(r"\b[A-Z][\w'’-]*")
@@ -208,7 +205,8 @@ class Index:
             p_words: list[str] = []
             p_ids: list[int] = []
             for j, text in enumerate(p.sentences or [p.text]):
-                words = _TOKEN.findall(_fold(text))
+                low = _fold(text)  # the cues below are matched on lower-case text
+                words = _TOKEN.findall(low)
                 st = stems(words)
                 ids = [
                     vocab.setdefault(t, len(vocab))
@@ -225,9 +223,9 @@ class Index:
                 caps.append(" ".join({w: 0 for m in CAP.findall(text) for w in _words(m)}))
                 flags.append(
                     (FIRST if j == 0 else 0)
-                    | (MONEY if _MONEY.search(text) else 0)
-                    | (REASON if _REASON.search(text) else 0)
-                    | (CALLED if _CALLED.search(text) else 0)
+                    | (MONEY if _MONEY.search(low) else 0)
+                    | (REASON if _REASON.search(low) else 0)
+                    | (CALLED if _CALLED.search(low) else 0)
                     | (
                         DATE
                         if not _DATE_WORDS.isdisjoint(words) or any(map(_YEAR.match, words))
