@@ -480,18 +480,27 @@ def _analyse(idx: Index, q: _Query) -> list[tuple[int, list[float], list[tuple[i
             tv = tsbm.get(sid, 0.0) / maxtsbm
             if hit:
                 type_p = 1.0
-                type_s = max(type_s, v)
-            best_v = max(best_v, v)
-            best_c = max(best_c, sc)
-            best_n = max(best_n, sn)
-            best_p = max(best_p, p)
-            best_p3 = max(best_p3, p3)
-            best_t = max(best_t, tv)
-            win = max(win, sc + prev)
-            pair_best = max(pair_best, sbm.get(sid, 0.0) + prev_b)
-            prev_b = sbm.get(sid, 0.0)
-            if v >= best_v and v > 0:
+                if v > type_s:
+                    type_s = v
+            if v > 0 and v >= best_v:
+                best_v = v
                 span = _span(sterms[sid].split(), matched)
+            if sc > best_c:
+                best_c = sc
+            if sn > best_n:
+                best_n = sn
+            if p > best_p:
+                best_p = p
+            if p3 > best_p3:
+                best_p3 = p3
+            if tv > best_t:
+                best_t = tv
+            if sc + prev > win:
+                win = sc + prev
+            raw = sbm.get(sid, 0.0)
+            if raw + prev_b > pair_best:
+                pair_best = raw + prev_b
+            prev_b = raw
             prev = sc
             sfeats.append(
                 (
