@@ -151,19 +151,24 @@ def _prefix_within(text: str, limit: int) -> str:
 # --- splitting ------------------------------------------------------------------------------
 
 
+_WORD_WITH_SPACE = re.compile(r"\s*\S+")
+
+
 def _split_line(line: str, limit: int) -> list[str]:
-    """Split one over-long line at spaces, marking each cut with "…" on both sides."""
+    """Split one over-long line at white space (spaces, tabs), marking each cut with "…" on
+    both sides; a word longer than a piece is cut inside, marked the same way."""
     budget = limit - 2  # room for " …" or "… "
     pieces: list[str] = []
     current = ""
-    for word in line.split(" "):
-        candidate = f"{current} {word}" if current else word
+    for token in _WORD_WITH_SPACE.findall(line):  # each word with the white space before it
+        candidate = current + token if current else token.lstrip()
         if dlen(candidate) + 2 <= budget:
             current = candidate
             continue
         if current:
             pieces.append(current)
             current = ""
+        word = token.lstrip()
         while dlen(word) + 2 > budget:
             head = _prefix_within(word, budget - 2)
             if not head:  # pathological: a lone escape pair longer than the limit
@@ -420,6 +425,9 @@ def _sentence_lines(
     return lines
 
 
+IN_TLDR = "*Summarised in the TL;DR above.*"
+
+
 def digest_pages(
     digest: Digest,
     *,
@@ -451,13 +459,17 @@ def digest_pages(
         description.append("**TL;DR**")
         description.extend(_sentence_lines(digest.summary.tldr, paragraphs))
     fields: list[tuple[str, str]] = []
+    shown = set(digest.summary.tldr)  # a sentence is shown once: the TL;DR has it already
     for i, section in enumerate(digest.summary.sections, 1):
         ref = para_ref(section.paragraphs)
         label = inline(section.heading) if section.heading else f"Part {i}"
         field_name = f"{label} · {ref}" if ref else label
-        lines = _sentence_lines(section.sentences, paragraphs, section.paragraphs)
+        fresh = [s for s in section.sentences if s not in shown]
+        lines = _sentence_lines(fresh, paragraphs, section.paragraphs)
         if lines:
             fields.append((field_name, "\n".join(lines)))
+        elif section.sentences:
+            fields.append((field_name, IN_TLDR))
     if digest.facts:
         facts = [f"• {inline(f.text)} (¶{f.paragraph})" for f in digest.facts]
         fields.append(("Key facts", "\n".join(facts)))

@@ -6,7 +6,7 @@ import re
 from pathlib import Path
 
 import discord
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from bot.article import Digest, Fact, SectionSummary, Summary, analyze, parse
@@ -153,6 +153,22 @@ def test_sample_digest_shows_paragraph_numbers() -> None:
     assert "Article #12" in (embed.footer.text or "") and "/ask" in (embed.footer.text or "")
 
 
+def test_digest_shows_each_sentence_once() -> None:
+    """A section summary repeats no TL;DR sentence; a section the TL;DR covers says so."""
+    article = parse(SAMPLE)
+    digest = analyze(article)
+    assert set(digest.summary.sections[0].sentences) <= set(digest.summary.tldr)
+    (page,) = digest_pages(
+        digest, number=1, paragraphs=[(p.number, p.text) for p in article.paragraphs]
+    )
+    text = unescape(
+        (page.embeds[0].description or "") + "".join(f.value or "" for f in page.embeds[0].fields)
+    )
+    for sentence in digest.summary.tldr:
+        assert text.count(sentence) == 1
+    assert page.embeds[0].fields[0].value == "*Summarised in the TL;DR above.*"
+
+
 @given(st.text(max_size=300))
 def test_escape_roundtrips(text: str) -> None:
     assert unescape(escape(text)) == text
@@ -171,6 +187,7 @@ def test_escape_neutralises_markdown_and_mentions() -> None:
 
 
 @given(st.text(_alphabet, max_size=3000), st.integers(16, 1200))
+@example("000 00000000000000\t01", 20)  # a tab separates words too: "01" must stay whole
 def test_split_text_respects_the_limit(text: str, limit: int) -> None:
     chunks = split_text(text, limit)
     assert all(0 < dlen(c) <= limit for c in chunks)
