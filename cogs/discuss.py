@@ -30,25 +30,28 @@ searching; a per-channel cap on follow-up answers, whose "slow down" notice is s
 wait. Checks that can fail (article, range, cooldown) run before a reply is deferred, so
 their message stays ephemeral; a reply is deferred only when the work has not finished
 within `Discuss.defer_after` seconds (an error after that point replaces the public "thinking"
-message). Every answer message is linked to its article (`Store.link_message`), so replying
-to an answer asks again; a button on an answer to a deleted article says so.
+message). Every answer message is linked to its article (`Store.link_message`, written once
+no answer is being computed: `PendingLinks`), so replying to an answer asks again; a button
+on an answer to a deleted article says so.
 
-Parsed articles are cached per (guild, number) in `ArticleCache`: parsing and building
-`find_passages`' index run once, in the bot's executor; later questions take about a
-millisecond on the event loop. Article numbers are never reused, so an entry never goes stale.
-Cached articles are kept out of the garbage collector's full passes, which would otherwise
-stall the loop for hundreds of milliseconds (`ArticleCache.settle`; undone when the cog
-unloads).
+Fast paths (`benchmarks/bot.py` measures /ask with 1 and 50 askers at once):
+- What the store said about an article number or "the latest article here" is kept
+  (`StoredCache`, invalidated exactly by the bot's `article_stored` / `article_deleted`
+  events), so asking about a known article reads nothing from the store.
+- Answers are computed by the answer process (`bot.answers`, on another core) when there is
+  one; otherwise here, one per turn of the event loop (`TurnQueue`), on articles parsed once
+  in the bot's executor and cached per (guild, number) (`ArticleCache`). Article numbers are
+  never reused, so an entry never goes stale.
 """
 
 from __future__ import annotations
 
 import asyncio
-import gc
 import logging
+import os
 import re
 import time
-from collections import OrderedDict
+from collections import OrderedDict, deque
 from collections.abc import Awaitable, Callable
 from concurrent.futures import Executor
 from typing import TYPE_CHECKING, Any, Literal, TypeVar, cast
@@ -57,25 +60,29 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.article import Article, find_passages, key_facts, parse, summarize
-from bot.article_option import article_autocomplete, resolve_article
+from bot.answers import (
+    AnswerProcess,
+    AnswerProcessGone,
+    answer_pages_for,
+    parse_title,
+    prepare_article,
+)
+from bot.article import Article, key_facts, summarize
+from bot.article_option import article_autocomplete, parse_article_number, resolve_article
 from bot.client import user_message
 from bot.errors import ArticleNotFound, GuildOnly, NoArticle, UserError
 from bot.render import (
     NO_MENTIONS,
     Page,
     Quoted,
-    answer_pages,
     article_label,
     clip,
     facts_pages,
     inline,
-    not_covered_text,
     para_ref,
     quote_pages,
     search_pages,
     summary_pages,
-    text_pages,
 )
 from bot.views import PAGINATOR_TIMEOUT, ListPageSource, OwnedView, Paginator, send_page
 from storage import Store, StoredArticle
@@ -89,7 +96,6 @@ T = TypeVar("T")
 Target = commands.Context[Any] | discord.Interaction[Any]
 Length = Literal["short", "medium", "long"]
 
-MAX_PASSAGES = 9  # an answer's passages: the first message and two "More"
 MAX_QUOTE = 5  # paragraphs `/quote` shows at once
 SEARCH_HITS = 25
 SUMMARY_TLDR: dict[str, int] = {"short": 2, "medium": 3, "long": 6}
@@ -103,6 +109,25 @@ NO_ARTICLES = (
 
 _PREFIX_ARTICLE = re.compile(r"^\s*(#\d{1,9})\s+(\S.*)$", re.DOTALL)
 _RANGE = re.compile(r"^(\d{1,6})(?:-(\d{1,6}))?$")
+
+
+class Cooldowns(commands.DynamicCooldownMapping[Any]):
+    """discord.py's cooldown mapping, sweeping out idle buckets at most every `sweep_every`
+    seconds instead of on every lookup: that sweep walks every bucket (everyone who asked in
+    the last minute), measured 0.18 ms per ask with 2,000 recent askers. A bucket not swept
+    yet behaves as a fresh one (its window has passed), so only memory waits for the sweep."""
+
+    sweep_every = 10.0
+
+    def __init__(self, rate: Callable[[], tuple[int, float]], kind: commands.BucketType) -> None:
+        super().__init__(lambda _: commands.Cooldown(*rate()), kind)
+        self._swept = 0.0
+
+    def _verify_cache_integrity(self, current: float | None = None) -> None:
+        now = current or time.time()
+        if now - self._swept >= self.sweep_every:
+            self._swept = now
+            super()._verify_cache_integrity(now)
 
 
 def _search_bucket(ctx: commands.Context[Any]) -> commands.Cooldown:
@@ -152,44 +177,26 @@ def asks(text: str, mentioned: bool) -> bool:
     return mentioned or text.rstrip().endswith(("?", "？"))
 
 
-def parse_title(stored: StoredArticle) -> str | None:
-    """The title to re-parse `stored` with so that it parses as when it was posted: none when
-    the title was taken from the article's first heading (given as a title, that heading
-    would be dropped and the first section would lose its name)."""
-    first = stored.paragraphs[0].heading if stored.paragraphs else None
-    if first and stored.title and first.split() == stored.title.split():
-        return None
-    return stored.title
-
-
-def prepare_article(text: str, title: str | None) -> Article:
-    """Parse a stored article and build `find_passages`' index (cached on the Article: the
-    first call builds it). Blocking: run it in an executor."""
-    article = parse(text, title=title)
-    if article.paragraphs:
-        find_passages(article, article.paragraphs[0].text, k=1)
-    return article
+def _answer_pages(stored: StoredArticle, article: Article, question: str) -> list[Page]:
+    headings = {p.number: p.heading for p in stored.paragraphs}
+    return answer_pages_for(
+        article, question, number=stored.number, title=stored.title, headings=headings
+    )
 
 
 class ArticleCache:
     """Parsed articles per (guild, number), least recently used dropped first, bounded by
     count and by total text length. A miss parses (once, however many ask at the same time)
-    in `executor`. With `freeze`, cached articles are kept out of the garbage collector's
-    full passes (see `settle`)."""
+    in `executor`.
+
+    (A parsed article is a few hundred objects for the garbage collector, its index ~30
+    since the index is compact, so holding many does not lengthen the collector's passes:
+    no `gc.freeze` here; `bot.runner.settle_memory` freezes the start-up objects.)"""
 
     def __init__(
-        self,
-        executor: Executor,
-        *,
-        max_articles: int = 64,
-        max_chars: int = 8_000_000,
-        freeze: bool = True,
-        refreeze_every: float = 600.0,
+        self, executor: Executor, *, max_articles: int = 64, max_chars: int = 8_000_000
     ) -> None:
         self.executor = executor
-        self.freeze = freeze
-        self.refreeze_every = refreeze_every
-        self._refrozen = time.monotonic()
         self.max_articles = max_articles
         self.max_chars = max_chars
         self._items: OrderedDict[tuple[int, int], tuple[Article, int]] = OrderedDict()
@@ -198,6 +205,20 @@ class ArticleCache:
 
     def __contains__(self, stored: StoredArticle) -> bool:
         return (stored.guild_id, stored.number) in self._items
+
+    def peek(self, stored: StoredArticle) -> Article | None:
+        """The parsed article if it is cached (as `get`, without waiting), else None."""
+        key = (stored.guild_id, stored.number)
+        hit = self._items.get(key)
+        if hit is None:
+            return None
+        self._items.move_to_end(key)
+        return hit[0]
+
+    def discard(self, guild_id: int, number: int) -> None:
+        hit = self._items.pop((guild_id, number), None)
+        if hit is not None:
+            self._chars -= hit[1]
 
     async def get(self, stored: StoredArticle) -> Article:
         key = (stored.guild_id, stored.number)
@@ -229,7 +250,6 @@ class ArticleCache:
         size = len(stored.text)
         self._items[key] = (article, size)
         self._chars += size
-        self.settle()
         while len(self._items) > 1 and (
             len(self._items) > self.max_articles or self._chars > self.max_chars
         ):
@@ -237,43 +257,233 @@ class ArticleCache:
             self._chars -= dropped
         return article
 
-    def settle(self) -> None:
-        """Keep what exists now out of the garbage collector's full passes (with `freeze`).
-
-        A parsed article and its index are thousands of small containers that live as long
-        as they are cached, and every full pass of the cyclic collector walks them all,
-        stalling the event loop: measured ~9 ms per SQuAD-sized article, 200+ ms pauses with
-        26 cached. They hold no reference cycles (refcounting frees an evicted one), so after
-        caching one: collect (which walks only what is not frozen yet, so no cyclic garbage
-        is frozen), then `gc.freeze()`. What is alive and cyclic at that moment (an open
-        view, say) and dies later can only be reclaimed by a full pass, so every
-        `refreeze_every` seconds one settle unfreezes first: one full pass, one pause."""
-        if not self.freeze:
-            return
-        now = time.monotonic()
-        if now - self._refrozen >= self.refreeze_every:
-            gc.unfreeze()
-            self._refrozen = now
-        gc.collect()
-        gc.freeze()
-
     def clear(self) -> None:
-        """Drop every article and, with `freeze`, hand everything back to the collector."""
         self._items.clear()
         self._chars = 0
-        if self.freeze:
-            gc.unfreeze()
+
+
+class StoredCache:
+    """What the store answered for "article #n" and for "the latest article" of a channel or a
+    server, so that asking about a known article reads nothing from the store (each read is a
+    hop to the store's thread and back, which under load costs more than the read itself).
+
+    Exact, not timed: an article number is never reused and a stored article never changes
+    (except its analysis, which this cog does not read), so only a new article (the latest
+    changes) and a deleted one invalidate, through the bot's `article_stored` and
+    `article_deleted` events (`added`, `deleted`). A read that was under way while one of
+    them happened is not cached (`generation`)."""
+
+    def __init__(self, *, max_articles: int = 256, max_chars: int = 16_000_000) -> None:
+        self.max_articles = max_articles
+        self.max_chars = max_chars
+        self.generation = 0
+        self._articles: OrderedDict[tuple[int, int], StoredArticle] = OrderedDict()
+        self._chars = 0
+        # (guild, channel or None for the server) → the latest article's number, 0 for none
+        self._latest: dict[tuple[int, int | None], int] = {}
+
+    def get(self, guild_id: int, number: int) -> StoredArticle | None:
+        stored = self._articles.get((guild_id, number))
+        if stored is not None:
+            self._articles.move_to_end((guild_id, number))
+        return stored
+
+    def latest(self, guild_id: int, channel_id: int | None) -> tuple[bool, StoredArticle | None]:
+        """(known, the latest article of the channel, or of the server for None); known and
+        None when the store said there is none."""
+        number = self._latest.get((guild_id, channel_id))
+        if number is None:
+            return False, None
+        if number == 0:
+            return True, None
+        stored = self.get(guild_id, number)
+        return stored is not None, stored
+
+    def put_latest(
+        self, guild_id: int, channel_id: int | None, stored: StoredArticle | None, generation: int
+    ) -> None:
+        """Remember what `Store.latest_article` answered (read at `generation`)."""
+        if generation != self.generation:
+            return
+        self._latest[(guild_id, channel_id)] = 0 if stored is None else stored.number
+        if stored is not None:
+            self.put(stored, generation)
+
+    def put(self, stored: StoredArticle, generation: int) -> None:
+        """Remember `stored`, read when `self.generation` was `generation`."""
+        if generation != self.generation:
+            return
+        key = (stored.guild_id, stored.number)
+        if key not in self._articles:
+            self._articles[key] = stored
+            self._chars += len(stored.text)
+        while len(self._articles) > 1 and (
+            len(self._articles) > self.max_articles or self._chars > self.max_chars
+        ):
+            (guild_id, number), dropped = self._articles.popitem(last=False)
+            self._chars -= len(dropped.text)
+            self._forget_latest(guild_id, number)
+
+    def added(self, stored: StoredArticle) -> None:
+        self.generation += 1
+        self._latest.pop((stored.guild_id, stored.channel_id), None)
+        self._latest.pop((stored.guild_id, None), None)
+
+    def deleted(self, guild_id: int, number: int) -> None:
+        self.generation += 1
+        dropped = self._articles.pop((guild_id, number), None)
+        if dropped is not None:
+            self._chars -= len(dropped.text)
+        self._forget_latest(guild_id, number)
+
+    def _forget_latest(self, guild_id: int, number: int) -> None:
+        for key in [k for k, n in self._latest.items() if k[0] == guild_id and n == number]:
+            del self._latest[key]
+
+    def clear(self) -> None:
+        self.generation += 1
+        self._articles.clear()
+        self._latest.clear()
+        self._chars = 0
+
+
+class TurnQueue:
+    """Short blocking jobs (answering a question about a parsed article: ~1 ms) run on the
+    event loop one per turn of the loop, in the order they came.
+
+    Fifty asks that arrive together would otherwise compute their answers back to back in a
+    single turn: no reply leaves before all fifty are computed (aiohttp writes a request's
+    body from a task of its own, a turn later), and the loop does nothing else meanwhile
+    (heartbeats, timers) for 50 × the job. One job a turn lets each reply go out as soon as
+    its answer is ready and keeps every turn short."""
+
+    def __init__(self) -> None:
+        self._jobs: deque[tuple[asyncio.Future[Any], Callable[[], Any]]] = deque()
+        self._worker: asyncio.Task[None] | None = None
+
+    def submit(self, job: Callable[[], T]) -> asyncio.Future[T]:
+        future: asyncio.Future[T] = asyncio.get_running_loop().create_future()
+        self._jobs.append((future, job))
+        if self._worker is None:
+            self._worker = asyncio.create_task(self._work())
+        return future
+
+    async def _work(self) -> None:
+        try:
+            while self._jobs:
+                future, job = self._jobs.popleft()
+                if not future.done():  # not cancelled
+                    try:
+                        future.set_result(job())
+                    except Exception as exc:
+                        future.set_exception(exc)
+                await asyncio.sleep(0)  # the caller goes on (sends its reply) before the next
+        finally:
+            self._worker = None
+            while self._jobs:  # only when cancelled (the loop is closing)
+                self._jobs.popleft()[0].cancel()
+
+
+class Busy:
+    """How many questions are being answered (`with busy:` around each); `quiet()` returns
+    when none is."""
+
+    def __init__(self) -> None:
+        self.count = 0
+        self._quiet = asyncio.Event()
+        self._quiet.set()
+
+    def __enter__(self) -> None:
+        self.count += 1
+        self._quiet.clear()
+
+    def __exit__(self, *_: object) -> None:
+        self.count -= 1
+        if not self.count:
+            self._quiet.set()
+
+    async def quiet(self) -> None:
+        await self._quiet.wait()
+
+
+class PendingLinks:
+    """Links from answer messages to their article (`Store.link_message`), readable at once
+    and written to the store once `quiet()` returns (no question is being answered): each
+    write is a transaction of three hops to the store's writer thread, which in a burst of
+    questions would delay the next replies. `close` writes what is pending (the cog's unload
+    does)."""
+
+    def __init__(
+        self, store: Store, quiet: Callable[[], Awaitable[None]], *, pause: float = 0.05
+    ) -> None:
+        self.store = store
+        self.quiet = quiet
+        self.pause = pause
+        self._pending: dict[tuple[int, int], int] = {}  # (guild, message) → article number
+        self._writer: asyncio.Task[None] | None = None
+
+    def add(self, guild_id: int, message_id: int, number: int) -> None:
+        self._pending[(guild_id, message_id)] = number
+        if self._writer is None:
+            self._writer = asyncio.create_task(self._write_when_quiet())
+
+    async def article_for_message(self, guild_id: int, message_id: int) -> int | None:
+        number = self._pending.get((guild_id, message_id))
+        if number is not None:
+            return number
+        return await self.store.article_for_message(guild_id, message_id)
+
+    async def _write_when_quiet(self) -> None:
+        try:
+            await asyncio.sleep(self.pause)
+            await self.quiet()
+            await self.flush()
+        finally:
+            self._writer = None
+
+    async def flush(self) -> None:
+        while self._pending:
+            (guild_id, message_id), number = next(iter(self._pending.items()))
+            try:
+                await self.store.link_message(guild_id, message_id, number)
+            except Exception:
+                log.exception("could not link message %s to article #%d", message_id, number)
+            # A new link of the same message may have come meanwhile: keep that one.
+            if self._pending.get((guild_id, message_id)) == number:
+                del self._pending[(guild_id, message_id)]
+
+    async def close(self) -> None:
+        if self._writer is not None:
+            self._writer.cancel()
+            self._writer = None
+        await self.flush()
 
 
 async def in_time(target: Target, work: Awaitable[T], *, defer_after: float) -> T:
-    """Await `work`; defer a slash reply ("thinking") if it takes more than `defer_after` s."""
+    """Await `work`; defer a slash reply ("thinking") if it takes more than `defer_after` s
+    (a timer, not a task: this runs for every answer). When it returns, a deferral it started
+    has completed, so the reply can be sent as a follow-up."""
     interaction = target.interaction if isinstance(target, commands.Context) else target
-    task = asyncio.ensure_future(work)
-    if interaction is not None and not interaction.response.is_done():
-        done, _ = await asyncio.wait({task}, timeout=defer_after)
-        if not done:
-            await interaction.response.defer(thinking=True)
-    return await task
+    future = asyncio.ensure_future(work)
+    if interaction is None or interaction.response.is_done() or future.done():
+        return await future
+    deferring: list[asyncio.Task[Any]] = []
+
+    def defer() -> None:
+        assert interaction is not None
+        if not future.done() and not interaction.response.is_done():
+            deferring.append(asyncio.ensure_future(interaction.response.defer(thinking=True)))
+
+    timer = asyncio.get_running_loop().call_later(defer_after, defer)
+    try:
+        result = await future
+    finally:
+        timer.cancel()
+        if deferring:
+            await asyncio.wait(deferring)
+    if deferring:
+        deferring[0].result()  # a failed deferral fails the reply too
+    return result
 
 
 def _guild_id(target: Target) -> int:
@@ -321,7 +531,7 @@ class MoreView(OwnedView):
         nxt = self.index + 1
         view = self.cog.more_view(self.guild_id, self.number, self.pages, nxt, self.owner_id)
         message = await send_page(interaction, self.pages[nxt], view=view)
-        await self.cog.link(self.guild_id, message, self.number)
+        self.cog.link(self.guild_id, message, self.number)
 
 
 # --- the cog --------------------------------------------------------------------------------
@@ -336,23 +546,43 @@ class Discuss(commands.Cog):
     search_rate = (5, 60.0)  # per user
     channel_followup_rate = (12, 60.0)  # follow-up answers per channel or thread
     defer_after = 1.0  # seconds of work before a slash reply is deferred
+    # Answer /ask and follow-ups in a child process (`bot.answers`) when there is a core
+    # for it; else (or until it is up, or if it dies) in this one.
+    use_answer_process = (
+        len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+    ) > 1
 
     def __init__(self, bot: DigestBot) -> None:
         self.bot = bot
         self.cache = ArticleCache(bot.executor)
-        self.ask_cooldown = commands.DynamicCooldownMapping(
-            lambda _: commands.Cooldown(*self.ask_rate), commands.BucketType.user
+        self.stored = StoredCache()
+        self.turns = TurnQueue()
+        self.busy = Busy()
+        self.answers = AnswerProcess(
+            max_articles=self.cache.max_articles, max_chars=self.cache.max_chars
         )
-        self.channel_cooldown = commands.DynamicCooldownMapping(
-            lambda _: commands.Cooldown(*self.channel_followup_rate), commands.BucketType.channel
+        self.links = PendingLinks(bot.store, self.busy.quiet)
+        self.ask_cooldown = Cooldowns(lambda: self.ask_rate, commands.BucketType.user)
+        self.channel_cooldown = Cooldowns(
+            lambda: self.channel_followup_rate, commands.BucketType.channel
         )
         self._warned: dict[tuple[str, str], float] = {}
 
-    async def cog_load(self) -> None:
-        self.cache.settle()  # the start-up objects too, before the bot serves anyone
-
     async def cog_unload(self) -> None:
+        await self.links.close()
+        await self.answers.close()
         self.cache.clear()
+        self.stored.clear()
+
+    @commands.Cog.listener()
+    async def on_article_stored(self, stored: StoredArticle) -> None:
+        self.stored.added(stored)
+
+    @commands.Cog.listener()
+    async def on_article_deleted(self, guild_id: int, number: int) -> None:
+        self.stored.deleted(guild_id, number)
+        self.cache.discard(guild_id, number)
+        self.answers.forget(guild_id, number)
 
     # --- shared pieces -------------------------------------------------------------------
 
@@ -369,10 +599,10 @@ class Discuss(commands.Cog):
         if isinstance(channel, discord.Thread):
             candidates.append(await store.article_for_thread(guild_id, channel.id))
         if reply_to is not None:
-            candidates.append(await store.article_for_message(guild_id, reply_to))
+            candidates.append(await self.links.article_for_message(guild_id, reply_to))
         for number in candidates:
             if number is not None:
-                stored = await store.get_article(guild_id, number)
+                stored = await self.get_article(guild_id, number)
                 if stored is not None:
                     return stored
         channel_ids = [getattr(channel, "id", None)]
@@ -380,26 +610,58 @@ class Discuss(commands.Cog):
             channel_ids.append(channel.parent_id)
         for channel_id in channel_ids:
             if channel_id is not None:
-                stored = await store.latest_article(guild_id, channel_id=channel_id)
+                stored = await self.latest_article(guild_id, channel_id)
                 if stored is not None:
                     return stored
-        stored = await store.latest_article(guild_id)
+        stored = await self.latest_article(guild_id, None)
         if stored is None:
             raise NoArticle(NO_ARTICLES)
+        return stored
+
+    async def get_article(self, guild_id: int, number: int) -> StoredArticle | None:
+        """`Store.get_article`, through `self.stored`."""
+        stored = self.stored.get(guild_id, number)
+        if stored is None:
+            generation = self.stored.generation
+            stored = await self.bot.store.get_article(guild_id, number)
+            if stored is not None:
+                self.stored.put(stored, generation)
+        return stored
+
+    async def latest_article(self, guild_id: int, channel_id: int | None) -> StoredArticle | None:
+        """`Store.latest_article` of a channel (None: of the server), through `self.stored`."""
+        known, stored = self.stored.latest(guild_id, channel_id)
+        if not known:
+            generation = self.stored.generation
+            stored = await self.bot.store.latest_article(guild_id, channel_id=channel_id)
+            self.stored.put_latest(guild_id, channel_id, stored, generation)
+        return stored
+
+    async def resolve(self, guild_id: int, value: str) -> StoredArticle:
+        """`resolve_article` (a number or a title), through `self.stored`."""
+        number = parse_article_number(value)
+        if number is not None:
+            cached = self.stored.get(guild_id, number)
+            if cached is not None:
+                return cached
+        generation = self.stored.generation
+        stored = await resolve_article(self.bot.store, guild_id, value)
+        self.stored.put(stored, generation)
         return stored
 
     async def article_for(self, ctx: commands.Context[Any], value: str | None) -> StoredArticle:
         """The article an `article` option names, or the default one."""
         guild_id = _guild_id(ctx)
         if value and value.strip():
-            return await resolve_article(self.bot.store, guild_id, value)
+            return await self.resolve(guild_id, value)
         reference = ctx.message.reference if ctx.interaction is None else None
         reply_to = reference.message_id if reference is not None else None
         return await self.default_article(guild_id, ctx.channel, reply_to=reply_to)
 
-    async def link(self, guild_id: int, message: discord.Message | None, number: int) -> None:
+    def link(self, guild_id: int, message: discord.Message | None, number: int) -> None:
+        """Link an answer message to its article (written soon: `PendingLinks`)."""
         if message is not None:
-            await self.bot.store.link_message(guild_id, message.id, number)
+            self.links.add(guild_id, message.id, number)
 
     def more_view(
         self, guild_id: int, number: int, pages: list[Page], index: int, owner: int
@@ -408,20 +670,32 @@ class Discuss(commands.Cog):
             return None
         return MoreView(self, guild_id, number, pages, index, owner)
 
-    async def answer(self, stored: StoredArticle, question: str) -> list[Page]:
-        """The pages answering `question` from `stored` (one plain page when not covered)."""
+    def answer(self, stored: StoredArticle, question: str) -> Awaitable[list[Page]]:
+        """The pages answering `question` from `stored` (one plain page when not covered):
+        from the answer process when it runs (`use_answer_process`), else here."""
+        if self.use_answer_process:
+            self.answers.start_soon()
+            if self.answers.ready:
+                return self._answer_elsewhere(stored, question)
+        return self._answer_here(stored, question)
+
+    async def _answer_elsewhere(self, stored: StoredArticle, question: str) -> list[Page]:
+        try:
+            return await self.answers.answer(stored, question)
+        except AnswerProcessGone:
+            return await self._answer_here(stored, question)
+
+    def _answer_here(self, stored: StoredArticle, question: str) -> Awaitable[list[Page]]:
+        """Computed in its turn (`TurnQueue`) once the article is parsed (in the executor).
+        For a parsed article this is the turn's future itself, not a task."""
+        article = self.cache.peek(stored)
+        if article is None:
+            return self._parse_then_answer(stored, question)
+        return self.turns.submit(lambda: _answer_pages(stored, article, question))
+
+    async def _parse_then_answer(self, stored: StoredArticle, question: str) -> list[Page]:
         article = await self.cache.get(stored)
-        passages = find_passages(article, question, k=MAX_PASSAGES)
-        if not passages:
-            return text_pages(not_covered_text(stored.number, stored.title))
-        headings = {p.number: p.heading for p in stored.paragraphs}
-        return answer_pages(
-            passages,
-            number=stored.number,
-            title=stored.title,
-            question=question,
-            headings=headings,
-        )
+        return await self.turns.submit(lambda: _answer_pages(stored, article, question))
 
     async def _run(self, stored: StoredArticle, blocking: Callable[[Article], T]) -> T:
         """`blocking(article)` on the parsed article, in the executor."""
@@ -457,14 +731,13 @@ class Discuss(commands.Cog):
             if m:
                 article, question = m.group(1), m.group(2)
         self._check_cooldown(self.ask_cooldown, ctx.message, commands.BucketType.user)
-        stored = await self.article_for(ctx, article)
-        if stored in self.cache:  # the answer is computed without waiting for anything
-            pages = await self.answer(stored, question)
-        else:
-            pages = await in_time(ctx, self.answer(stored, question), defer_after=self.defer_after)
-        view = self.more_view(stored.guild_id, stored.number, pages, 0, ctx.author.id)
-        message = await send_page(ctx, pages[0], view=view)
-        await self.link(stored.guild_id, message, stored.number)
+        with self.busy:
+            stored = await self.article_for(ctx, article)
+            answer = self.answer(stored, question)
+            pages = await in_time(ctx, answer, defer_after=self.defer_after)
+            view = self.more_view(stored.guild_id, stored.number, pages, 0, ctx.author.id)
+            message = await send_page(ctx, pages[0], view=view)
+        self.link(stored.guild_id, message, stored.number)
 
     @commands.hybrid_command(name="quote")  # type: ignore[arg-type]  # discord.py hybrid typing vs mypy
     @commands.guild_only()
@@ -476,8 +749,7 @@ class Discuss(commands.Cog):
         self, ctx: commands.Context[DigestBot], article: str, *, paragraphs: str
     ) -> None:
         """Quote paragraphs of an article word for word."""
-        guild_id = _guild_id(ctx)
-        stored = await resolve_article(self.bot.store, guild_id, article)
+        stored = await self.resolve(_guild_id(ctx), article)
         numbers = parse_paragraphs(paragraphs, len(stored.paragraphs))
         by_number = {p.number: p for p in stored.paragraphs}
         blocks = [
@@ -562,7 +834,7 @@ class Discuss(commands.Cog):
     ) -> None:
         source = ArticlePageSource(self.bot.store, stored.guild_id, stored.number, pages)
         message = await Paginator(ctx.author.id, source).start(ctx)
-        await self.link(stored.guild_id, message, stored.number)
+        self.link(stored.guild_id, message, stored.number)
 
     # --- discussion threads --------------------------------------------------------------
 
@@ -609,7 +881,7 @@ class Discuss(commands.Cog):
         except discord.HTTPException as exc:
             log.info("guild %s: could not post in the discussion thread: %s", guild.id, exc)
             return
-        await self.link(guild.id, sent, stored.number)
+        self.link(guild.id, sent, stored.number)
 
     # --- follow-ups in replies and threads -----------------------------------------------
 
@@ -630,7 +902,7 @@ class Discuss(commands.Cog):
         store = self.bot.store
         number: int | None = None
         if message.reference is not None and message.reference.message_id is not None:
-            number = await store.article_for_message(guild_id, message.reference.message_id)
+            number = await self.links.article_for_message(guild_id, message.reference.message_id)
         if number is None and isinstance(message.channel, discord.Thread):
             number = await store.article_for_thread(guild_id, message.channel.id)
         if number is None and not mentioned:
@@ -640,10 +912,11 @@ class Discuss(commands.Cog):
         try:
             self._check_cooldown(self.ask_cooldown, message, commands.BucketType.user)
             self._check_cooldown(self.channel_cooldown, message, commands.BucketType.channel)
-            stored = await store.get_article(guild_id, number) if number is not None else None
+            stored = await self.get_article(guild_id, number) if number is not None else None
             if stored is None:
                 stored = await self.default_article(guild_id, message.channel)
-            pages = await self.answer(stored, text)
+            with self.busy:
+                pages = await self.answer(stored, text)
         except (UserError, commands.CommandOnCooldown) as exc:
             await self._tell(message, exc)
             return
@@ -658,7 +931,7 @@ class Discuss(commands.Cog):
             return
         if view is not None:
             view.message = sent
-        await self.link(guild_id, sent, stored.number)
+        self.link(guild_id, sent, stored.number)
 
     async def _tell(self, message: discord.Message, error: Exception) -> None:
         """Reply with a user error; a cooldown notice at most once per wait and place."""

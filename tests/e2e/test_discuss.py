@@ -260,6 +260,47 @@ async def test_which_article_when_none_is_named(
     assert "no article #9" in (await missing.wait_response())["content"]
 
 
+async def test_known_articles_follow_new_posts_and_deletes(
+    fake: FakeDiscord, world: World, digestbot: DigestBot
+) -> None:
+    question = "How many meetings did Paris host?"
+    await post(fake, world.general, world.alice)  # #1
+    assert "#1" in (await ask(fake, world.general, world.bob, question))["content"]
+    assert "#1" in (await ask(fake, world.general, world.bob, question, article="#1"))["content"]
+    await post(fake, world.general, world.alice, OTHER)  # #2: now the latest here
+    reply = await ask(fake, world.general, world.bob, question)
+    assert "#2" in reply["content"] and "12 city council meetings" in quoted(reply)[1]
+    assert await digestbot.store.delete_article(world.guild.id, 2)
+    assert "#1" in (await ask(fake, world.general, world.bob, question))["content"]
+    missing = await fake.slash(world.general, world.bob, "ask", {"question": "?", "article": "#2"})
+    assert "no article #2" in (await missing.wait_response())["content"]
+    assert await digestbot.store.delete_article(world.guild.id, 1)
+    gone = await fake.slash(world.general, world.bob, "ask", {"question": question})
+    assert "no articles in this server yet" in (await gone.wait_response())["content"]
+
+
+async def test_answers_from_the_answer_process_and_without_it(
+    fake: FakeDiscord, world: World, digestbot: DigestBot
+) -> None:
+    discussing = cog(digestbot)
+    assert discussing.use_answer_process  # two or more CPUs here
+    await post(fake, world.general, world.alice)
+    question, paragraph, _ = QUESTIONS[0]
+    assert_answers(await ask(fake, world.general, world.bob, question), paragraph)
+    await eventually(lambda: discussing.answers.ready, "the answer process")
+    for question, paragraph, words in QUESTIONS[:4]:
+        reply = await ask(fake, world.general, world.bob, question)
+        assert_answers(reply, paragraph)
+        assert words in quoted(reply)[paragraph]
+    assert (world.guild.id, 1) in discussing.answers._known  # it answered them
+    process = discussing.answers._process
+    process.kill()
+    await process.wait()
+    for question, paragraph, _ in QUESTIONS[4:6]:  # answered here meanwhile
+        assert_answers(await ask(fake, world.general, world.bob, question), paragraph)
+    assert not discussing.answers.ready
+
+
 # --- /quote, /summary, /facts -------------------------------------------------------------------
 
 
