@@ -2,7 +2,8 @@
 
 - `OwnedView(owner_id)` — base: `interaction_check` admits only `owner_id` (others get a
   short ephemeral refusal); `on_timeout` disables every item and edits the message (set
-  `view.message` after sending, or use `send_page(..., view=view)` which does it).
+  `view.message = SentMessage(message, interaction)` after sending, or use
+  `send_page(..., view=view)` which does it).
 - `Paginator(owner_id, source)` — ⏮ ◀ n/N ▶ ⏭ over a `PageSource` (pages built on demand, so
   a listing can read one page of the store at a time). `await paginator.start(target)`.
 - `ListPageSource(pages)` — a `PageSource` over pages built in advance.
@@ -58,8 +59,40 @@ async def send_page(
     else:
         message = await target.followup.send(ephemeral=ephemeral, wait=True, **kwargs)
     if isinstance(view, OwnedView) and message is not None:
-        view.message = message
+        interaction = target.interaction if isinstance(target, commands.Context) else target
+        view.message = SentMessage(message, interaction)
     return message
+
+
+class SentMessage:
+    """What editing a sent message later needs (its id, and the interaction's webhook for an
+    interaction's reply or follow-up, else its channel), without holding the message: a view
+    holding an interaction's reply for its whole life holds the interaction too, with its
+    payload and the command's context, ~50 objects per answer that every full pass of the
+    garbage collector walks (`benchmarks/bot.py`: thousands of open views after a burst)."""
+
+    __slots__ = ("_channel", "_webhook", "id")
+
+    def __init__(
+        self, message: discord.Message, interaction: discord.Interaction[Any] | None = None
+    ) -> None:
+        self.id = message.id
+        self._webhook: tuple[int, str, discord.Client] | None = None
+        self._channel: Any = None
+        if interaction is not None and isinstance(
+            message, discord.InteractionMessage | discord.WebhookMessage
+        ):
+            self._webhook = (interaction.application_id, interaction.token, interaction.client)
+        else:
+            self._channel = message.channel
+
+    async def edit(self, **fields: Any) -> None:
+        if self._webhook is not None:
+            app_id, token, client = self._webhook
+            webhook = discord.Webhook.partial(app_id, token, client=client)
+            await webhook.edit_message(self.id, **fields)
+        else:
+            await discord.PartialMessage(channel=self._channel, id=self.id).edit(**fields)
 
 
 class OwnedView(discord.ui.View):
@@ -68,7 +101,7 @@ class OwnedView(discord.ui.View):
     def __init__(self, owner_id: int, *, timeout: float | None = 180.0) -> None:
         super().__init__(timeout=timeout)
         self.owner_id = owner_id
-        self.message: discord.Message | None = None
+        self.message: SentMessage | None = None
 
     async def interaction_check(self, interaction: discord.Interaction[Any], /) -> bool:
         if interaction.user.id == self.owner_id:

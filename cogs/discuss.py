@@ -84,7 +84,14 @@ from bot.render import (
     search_pages,
     summary_pages,
 )
-from bot.views import PAGINATOR_TIMEOUT, ListPageSource, OwnedView, Paginator, send_page
+from bot.views import (
+    PAGINATOR_TIMEOUT,
+    ListPageSource,
+    OwnedView,
+    Paginator,
+    SentMessage,
+    send_page,
+)
 from storage import Store, StoredArticle
 
 if TYPE_CHECKING:
@@ -930,7 +937,7 @@ class Discuss(commands.Cog):
             log.info("guild %s: could not answer a follow-up: %s", guild_id, exc)
             return
         if view is not None:
-            view.message = sent
+            view.message = SentMessage(sent)
         self.link(guild_id, sent, stored.number)
 
     async def _tell(self, message: discord.Message, error: Exception) -> None:

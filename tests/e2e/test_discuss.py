@@ -205,6 +205,36 @@ async def test_more_button_sends_the_next_passages_for_the_asker_only(
             assert text == _norm(PARAGRAPHS[number - 1])
 
 
+@pytest.mark.digestbot(message_content=True)
+async def test_more_buttons_are_disabled_when_they_time_out(
+    fake: FakeDiscord, world: World, digestbot: DigestBot
+) -> None:
+    discussing = cog(digestbot)
+    views: list[Any] = []
+    more_view = discussing.more_view
+
+    def keep(*args: Any) -> Any:
+        view = more_view(*args)
+        views.append(view)
+        return view
+
+    discussing.more_view = keep
+    await post(fake, world.general, world.alice)
+    # an interaction's reply (edited through the interaction's webhook) ...
+    answer = await ask(fake, world.general, world.bob, "How much did Amazon invest in Anthropic?")
+    # ... and a reply to a message (edited in its channel)
+    question = await fake.send_user_message(
+        world.general, world.bob, "Which chips does Anthropic use?", reply_to=answer
+    )
+    follow_up = await fake.wait_for_bot_message(world.general, after=question)
+    assert buttons(answer) == buttons(follow_up) == {"More": False}
+    assert len(views) == 2
+    for view in views:
+        await view.on_timeout()
+    for message in (answer, follow_up):
+        assert buttons(fake.message(message["id"])) == {"More": True}
+
+
 async def test_more_after_the_article_was_deleted(
     fake: FakeDiscord, world: World, digestbot: DigestBot
 ) -> None:
