@@ -3,11 +3,12 @@
     answers = AnswerProcess()
     answers.start_soon()                    # spawns `python -m bot.answers` in the background
     if answers.ready:
-        pages = await answers.answer(stored, question)   # as `answer_pages_for`
+        answer = await answers.answer(stored, question)   # Answer.of(answer_pages_for(...))
     await answers.close()
 
 `prepare_article` (parse and index) and `answer_pages_for` (`find_passages`, then the pages
-of `bot.render.answer_pages`) are what both sides run.
+of `bot.render.answer_pages`) are what both sides run; `Answer` is what an answer is once
+computed: its first page, and the pages "More" shows after it, pickled.
 
 Why a child process: an answer is ~1 ms of pure Python, and fifty questions at once are
 fifty such milliseconds in which the event loop does nothing else, so the burst's last
@@ -43,7 +44,7 @@ import signal
 import struct
 import sys
 from collections import OrderedDict
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
@@ -105,6 +106,27 @@ class AnswerSource:
         )
 
 
+@dataclass(frozen=True, slots=True)
+class Answer:
+    """An answer's first page, and the pages "More" shows after it, pickled (`more`): an
+    answer's "More" button stays for minutes, and thousands of answers' embeds held that long
+    would lengthen every full pass of the garbage collector (bytes are not walked)."""
+
+    first: Page
+    more: bytes
+    more_count: int
+
+    @classmethod
+    def of(cls, pages: Sequence[Page]) -> Answer:
+        rest = list(pages[1:])
+        more = pickle.dumps(rest, protocol=pickle.HIGHEST_PROTOCOL) if rest else b""
+        return cls(pages[0], more, len(rest))
+
+    def more_pages(self) -> list[Page]:
+        pages: list[Page] = pickle.loads(self.more) if self.more_count else []
+        return pages
+
+
 def answer_pages_for(
     article: Article,
     question: str,
@@ -147,7 +169,7 @@ class AnswerProcess:
         self._tried_at: float | None = None
         self._ids = itertools.count(1)
         # id → (future, article, source sent with it, question)
-        self._pending: dict[int, tuple[asyncio.Future[list[Page]], StoredArticle, bool, str]] = {}
+        self._pending: dict[int, tuple[asyncio.Future[Answer], StoredArticle, bool, str]] = {}
         self._known: OrderedDict[Key, None] = OrderedDict()  # sent to the child, as far as known
         self._closed = False
 
@@ -207,10 +229,10 @@ class AnswerProcess:
         log.info("answer process %s ready", hello[2])
         return True
 
-    def answer(self, stored: StoredArticle, question: str) -> asyncio.Future[list[Page]]:
-        """The pages answering `question` from `stored`, from the child (`AnswerProcessGone`
-        when it is not ready or stops first; `AnswerError` when it fails)."""
-        future: asyncio.Future[list[Page]] = asyncio.get_running_loop().create_future()
+    def answer(self, stored: StoredArticle, question: str) -> asyncio.Future[Answer]:
+        """The answer to `question` from `stored`, from the child (`AnswerProcessGone` when it
+        is not ready or stops first; `AnswerError` when it fails)."""
+        future: asyncio.Future[Answer] = asyncio.get_running_loop().create_future()
         if not self.ready:
             future.set_exception(AnswerProcessGone())
         else:
@@ -226,7 +248,7 @@ class AnswerProcess:
             self._write((0, key, None, None))
 
     def _send(
-        self, future: asyncio.Future[list[Page]], stored: StoredArticle, with_source: bool, q: str
+        self, future: asyncio.Future[Answer], stored: StoredArticle, with_source: bool, q: str
     ) -> None:
         key = (stored.guild_id, stored.number)
         request_id = next(self._ids)
@@ -386,7 +408,7 @@ def serve(argv: list[str]) -> int:
                     title=entry.source.title,
                     headings=entry.source.headings,
                 )
-                reply = (request_id, "ok", pages)
+                reply = (request_id, "ok", Answer.of(pages))
         except Exception as exc:
             log.exception("answering a question about article %s failed", key)
             reply = (request_id, "error", f"{type(exc).__name__}: {exc}")
@@ -395,4 +417,8 @@ def serve(argv: list[str]) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(serve(sys.argv[1:]))
+    # Run the module's `serve`, not this copy's (`__main__`): what it pickles must be
+    # importable by the parent as `bot.answers.Answer`.
+    from bot.answers import serve as serve_answers
+
+    sys.exit(serve_answers(sys.argv[1:]))

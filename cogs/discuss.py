@@ -49,6 +49,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
+import pickle
 import re
 import time
 from collections import OrderedDict, deque
@@ -61,6 +62,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.answers import (
+    Answer,
     AnswerProcess,
     AnswerProcessGone,
     answer_pages_for,
@@ -184,10 +186,12 @@ def asks(text: str, mentioned: bool) -> bool:
     return mentioned or text.rstrip().endswith(("?", "？"))
 
 
-def _answer_pages(stored: StoredArticle, article: Article, question: str) -> list[Page]:
+def _answer(stored: StoredArticle, article: Article, question: str) -> Answer:
     headings = {p.number: p.heading for p in stored.paragraphs}
-    return answer_pages_for(
-        article, question, number=stored.number, title=stored.title, headings=headings
+    return Answer.of(
+        answer_pages_for(
+            article, question, number=stored.number, title=stored.title, headings=headings
+        )
     )
 
 
@@ -519,14 +523,13 @@ class ArticlePageSource(ListPageSource):
 
 class MoreView(OwnedView):
     """An answer's "More" button (for the asker): sends the next group of passages as a new
-    message with its own "More" while any remain, and takes the button off this one."""
+    message with its own "More" while any remain, and takes the button off this one. It
+    keeps the pages still to show as `Answer` has them (pickled)."""
 
-    def __init__(
-        self, cog: Discuss, guild_id: int, number: int, pages: list[Page], index: int, owner: int
-    ) -> None:
+    def __init__(self, cog: Discuss, guild_id: int, number: int, more: bytes, owner: int) -> None:
         super().__init__(owner, timeout=PAGINATOR_TIMEOUT)
         self.cog, self.guild_id, self.number = cog, guild_id, number
-        self.pages, self.index = pages, index
+        self.more_pages = more
 
     @discord.ui.button(label="More", style=discord.ButtonStyle.primary)
     async def more(self, interaction: discord.Interaction[Any], _: discord.ui.Button[Any]) -> None:
@@ -535,9 +538,9 @@ class MoreView(OwnedView):
         if await self.cog.bot.store.get_article(self.guild_id, self.number) is None:
             await interaction.followup.send(DELETED, ephemeral=True, allowed_mentions=NO_MENTIONS)
             return
-        nxt = self.index + 1
-        view = self.cog.more_view(self.guild_id, self.number, self.pages, nxt, self.owner_id)
-        message = await send_page(interaction, self.pages[nxt], view=view)
+        nxt = Answer.of(pickle.loads(self.more_pages))
+        view = self.cog.more_view(self.guild_id, self.number, nxt, self.owner_id)
+        message = await send_page(interaction, nxt.first, view=view)
         self.cog.link(self.guild_id, message, self.number)
 
 
@@ -670,39 +673,37 @@ class Discuss(commands.Cog):
         if message is not None:
             self.links.add(guild_id, message.id, number)
 
-    def more_view(
-        self, guild_id: int, number: int, pages: list[Page], index: int, owner: int
-    ) -> MoreView | None:
-        if index + 1 >= len(pages):
+    def more_view(self, guild_id: int, number: int, answer: Answer, owner: int) -> MoreView | None:
+        if not answer.more_count:
             return None
-        return MoreView(self, guild_id, number, pages, index, owner)
+        return MoreView(self, guild_id, number, answer.more, owner)
 
-    def answer(self, stored: StoredArticle, question: str) -> Awaitable[list[Page]]:
-        """The pages answering `question` from `stored` (one plain page when not covered):
-        from the answer process when it runs (`use_answer_process`), else here."""
+    def answer(self, stored: StoredArticle, question: str) -> Awaitable[Answer]:
+        """The answer to `question` from `stored` (one plain page when not covered): from
+        the answer process when it runs (`use_answer_process`), else here."""
         if self.use_answer_process:
             self.answers.start_soon()
             if self.answers.ready:
                 return self._answer_elsewhere(stored, question)
         return self._answer_here(stored, question)
 
-    async def _answer_elsewhere(self, stored: StoredArticle, question: str) -> list[Page]:
+    async def _answer_elsewhere(self, stored: StoredArticle, question: str) -> Answer:
         try:
             return await self.answers.answer(stored, question)
         except AnswerProcessGone:
             return await self._answer_here(stored, question)
 
-    def _answer_here(self, stored: StoredArticle, question: str) -> Awaitable[list[Page]]:
+    def _answer_here(self, stored: StoredArticle, question: str) -> Awaitable[Answer]:
         """Computed in its turn (`TurnQueue`) once the article is parsed (in the executor).
         For a parsed article this is the turn's future itself, not a task."""
         article = self.cache.peek(stored)
         if article is None:
             return self._parse_then_answer(stored, question)
-        return self.turns.submit(lambda: _answer_pages(stored, article, question))
+        return self.turns.submit(lambda: _answer(stored, article, question))
 
-    async def _parse_then_answer(self, stored: StoredArticle, question: str) -> list[Page]:
+    async def _parse_then_answer(self, stored: StoredArticle, question: str) -> Answer:
         article = await self.cache.get(stored)
-        return await self.turns.submit(lambda: _answer_pages(stored, article, question))
+        return await self.turns.submit(lambda: _answer(stored, article, question))
 
     async def _run(self, stored: StoredArticle, blocking: Callable[[Article], T]) -> T:
         """`blocking(article)` on the parsed article, in the executor."""
@@ -740,10 +741,10 @@ class Discuss(commands.Cog):
         self._check_cooldown(self.ask_cooldown, ctx.message, commands.BucketType.user)
         with self.busy:
             stored = await self.article_for(ctx, article)
-            answer = self.answer(stored, question)
-            pages = await in_time(ctx, answer, defer_after=self.defer_after)
-            view = self.more_view(stored.guild_id, stored.number, pages, 0, ctx.author.id)
-            message = await send_page(ctx, pages[0], view=view)
+            work = self.answer(stored, question)
+            answer = await in_time(ctx, work, defer_after=self.defer_after)
+            view = self.more_view(stored.guild_id, stored.number, answer, ctx.author.id)
+            message = await send_page(ctx, answer.first, view=view)
         self.link(stored.guild_id, message, stored.number)
 
     @commands.hybrid_command(name="quote")  # type: ignore[arg-type]  # discord.py hybrid typing vs mypy
@@ -923,13 +924,13 @@ class Discuss(commands.Cog):
             if stored is None:
                 stored = await self.default_article(guild_id, message.channel)
             with self.busy:
-                pages = await self.answer(stored, text)
+                answer = await self.answer(stored, text)
         except (UserError, commands.CommandOnCooldown) as exc:
             await self._tell(message, exc)
             return
-        view = self.more_view(guild_id, stored.number, pages, 0, message.author.id)
+        view = self.more_view(guild_id, stored.number, answer, message.author.id)
         try:
-            kwargs = pages[0].send_kwargs()
+            kwargs = answer.first.send_kwargs()
             if view is not None:
                 kwargs["view"] = view
             sent = await message.reply(mention_author=False, **kwargs)

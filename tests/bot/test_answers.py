@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from bot.answers import (
+    Answer,
     AnswerProcess,
     AnswerProcessGone,
     AnswerSource,
@@ -60,8 +61,18 @@ def _here(stored: StoredArticle, question: str) -> list[Page]:
     )
 
 
-def _dicts(pages: list[Page]) -> list[tuple[str | None, list[object]]]:
+def _dicts(answer: Answer | list[Page]) -> list[tuple[str | None, list[object]]]:
+    pages = [answer.first, *answer.more_pages()] if isinstance(answer, Answer) else answer
     return [(p.content, [e.to_dict() for e in p.embeds]) for p in pages]
+
+
+def test_an_answer_keeps_the_pages_after_the_first_pickled() -> None:
+    pages = _here(_stored(1), QUESTIONS[0])
+    answer = Answer.of(pages)
+    assert len(pages) > 1 and answer.more_count == len(pages) - 1
+    assert isinstance(answer.more, bytes) and _dicts(answer) == _dicts(pages)
+    single = Answer.of(pages[:1])
+    assert single.more_count == 0 and single.more == b"" and single.more_pages() == []
 
 
 @pytest.fixture
@@ -81,7 +92,7 @@ async def test_the_child_answers_as_in_place(answers: AnswerProcess) -> None:
     together = await asyncio.gather(*(answers.answer(stored, q) for q in QUESTIONS))
     for question, pages in zip(QUESTIONS, together, strict=True):
         assert _dicts(pages) == _dicts(_here(stored, question))
-    assert "doesn't seem to cover that" in (together[-1][0].content or "")
+    assert "doesn't seem to cover that" in (together[-1].first.content or "")
     # the article went over once: later requests carry only the question
     assert list(answers._known) == [(1, 1)]
 
@@ -98,8 +109,8 @@ async def test_a_dropped_article_is_sent_again(answers: AnswerProcess) -> None:
     assert (1, 1) not in answers._known
     # guilds are separate keys: the same number in another guild is another article
     other = _stored(1, guild=2, text="Paris hosted 12 city council meetings in 2024.")
-    pages = await answers.answer(other, "How many meetings did Paris host?")
-    assert "12 city council meetings" in pages[0].embeds[0].description  # type: ignore[operator]
+    answer = await answers.answer(other, "How many meetings did Paris host?")
+    assert "12 city council meetings" in answer.first.embeds[0].description  # type: ignore[operator]
 
 
 async def test_a_dead_child_fails_what_is_pending(answers: AnswerProcess) -> None:
