@@ -26,6 +26,10 @@ ELLIPSIS = "…"
 _TOKEN = re.compile(r"[^\W_]+")
 _SPACE = re.compile(r"\s+")
 _STEMMER = snowballstemmer.stemmer("porter")
+# With PyStemmer installed, snowballstemmer hands back its C stemmer, whose own word cache keeps
+# a GC-tracked list per word; the memo here does that job, so turn it off.
+if hasattr(_STEMMER, "maxCacheSize"):
+    _STEMMER.maxCacheSize = 0
 _LOCK = threading.Lock()  # a Snowball stemmer keeps state while it works
 
 

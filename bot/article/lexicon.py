@@ -65,6 +65,10 @@ STOP_WORDS: frozenset[str] = frozenset(
 )
 
 _STEMMER = snowballstemmer.stemmer("english")
+# With PyStemmer installed, snowballstemmer hands back its C stemmer, whose own word cache keeps
+# a GC-tracked list per word; the memo here does that job, so turn it off.
+if hasattr(_STEMMER, "maxCacheSize"):
+    _STEMMER.maxCacheSize = 0
 _LOCK = threading.Lock()
 _CACHE: dict[str, str] = {}
 _CACHE_LIMIT = 200_000
