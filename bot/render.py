@@ -428,6 +428,30 @@ def _sentence_lines(
 IN_TLDR = "*Summarised in the TL;DR above.*"
 
 
+def _section_fields(
+    summary: Summary, paragraphs: Sequence[tuple[int, str]]
+) -> list[tuple[str, str]]:
+    """One field per section summary, "Heading · ¶2–4". A sentence is shown once: those the
+    TL;DR already shows are left out, and a section the TL;DR covers says so."""
+    shown = set(summary.tldr)
+    fields: list[tuple[str, str]] = []
+    for i, section in enumerate(summary.sections, 1):
+        ref = para_ref(section.paragraphs)
+        label = inline(section.heading) if section.heading else f"Part {i}"
+        name = f"{label} · {ref}" if ref else label
+        fresh = [s for s in section.sentences if s not in shown]
+        lines = _sentence_lines(fresh, paragraphs, section.paragraphs)
+        if lines:
+            fields.append((name, "\n".join(lines)))
+        elif section.sentences:
+            fields.append((name, IN_TLDR))
+    return fields
+
+
+def _fact_lines(facts: Sequence[Fact]) -> list[str]:
+    return [f"• {inline(f.text)} (¶{f.paragraph})" for f in facts]
+
+
 def digest_pages(
     digest: Digest,
     *,
@@ -458,21 +482,9 @@ def digest_pages(
     if digest.summary.tldr:
         description.append("**TL;DR**")
         description.extend(_sentence_lines(digest.summary.tldr, paragraphs))
-    fields: list[tuple[str, str]] = []
-    shown = set(digest.summary.tldr)  # a sentence is shown once: the TL;DR has it already
-    for i, section in enumerate(digest.summary.sections, 1):
-        ref = para_ref(section.paragraphs)
-        label = inline(section.heading) if section.heading else f"Part {i}"
-        field_name = f"{label} · {ref}" if ref else label
-        fresh = [s for s in section.sentences if s not in shown]
-        lines = _sentence_lines(fresh, paragraphs, section.paragraphs)
-        if lines:
-            fields.append((field_name, "\n".join(lines)))
-        elif section.sentences:
-            fields.append((field_name, IN_TLDR))
+    fields = _section_fields(digest.summary, paragraphs)
     if digest.facts:
-        facts = [f"• {inline(f.text)} (¶{f.paragraph})" for f in digest.facts]
-        fields.append(("Key facts", "\n".join(facts)))
+        fields.append(("Key facts", "\n".join(_fact_lines(digest.facts))))
     counts = f"{digest.paragraph_count} paragraphs"
     ask = hint or f"Ask: /ask <question> article:#{number} — or reply to this message"
     footer = f"Article #{number} · {counts} · {ask}"
@@ -736,17 +748,9 @@ def summary_pages(
     every sentence verbatim with the ¶ it comes from."""
     label = clip(article_label(number, title), TITLE_LIMIT - 20)
     description = _sentence_lines(summary.tldr, paragraphs)
-    fields: list[tuple[str, str]] = []
-    for i, section in enumerate(summary.sections if sections else (), 1):
-        ref = para_ref(section.paragraphs)
-        name = inline(section.heading) if section.heading else f"Part {i}"
-        lines = _sentence_lines(section.sentences, paragraphs, section.paragraphs)
-        if lines:
-            fields.append((f"{name} · {ref}" if ref else name, "\n".join(lines)))
+    fields = _section_fields(summary, paragraphs) if sections else []
     if facts:
-        fields.append(
-            ("Key facts", "\n".join(f"• {inline(f.text)} (¶{f.paragraph})" for f in facts))
-        )
+        fields.append(("Key facts", "\n".join(_fact_lines(facts))))
     if not description and not fields:
         description = ["(This article is too short to summarise: `/quote` shows it.)"]
     return build_pages(
@@ -760,7 +764,7 @@ def summary_pages(
 def facts_pages(facts: Sequence[Fact], *, number: int, title: str | None) -> list[Page]:
     """`/facts`: the key facts, each verbatim with its ¶ number."""
     label = clip(article_label(number, title), TITLE_LIMIT - 20)
-    lines = [f"• {inline(f.text)} (¶{f.paragraph})" for f in facts]
+    lines = _fact_lines(facts)
     return build_pages(
         title=f"Key facts · {label}",
         description="\n".join(lines)

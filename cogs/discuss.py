@@ -794,7 +794,10 @@ class Discuss(commands.Cog):
             result = await self._run(stored, lambda a: summarize(a, max_sentences=tldr))
             facts = []
             if length == "long":
-                facts = await self._run(stored, lambda a: key_facts(a, limit=FACTS_LIMIT))
+                shown = result.tldr  # the facts add to the TL;DR above them, never repeat it
+                facts = await self._run(
+                    stored, lambda a: key_facts(a, limit=FACTS_LIMIT, exclude=shown)
+                )
             return summary_pages(
                 result,
                 number=stored.number,
