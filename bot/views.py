@@ -22,11 +22,11 @@ from typing import Any, Protocol
 import discord
 from discord.ext import commands
 
+from .interactions import Target, interaction_of
 from .render import NO_MENTIONS, Page
 
 log = logging.getLogger(__name__)
 
-Target = commands.Context[Any] | discord.Interaction[Any]
 PAGINATOR_TIMEOUT = 180.0
 
 
@@ -59,8 +59,7 @@ async def send_page(
     else:
         message = await target.followup.send(ephemeral=ephemeral, wait=True, **kwargs)
     if isinstance(view, OwnedView) and message is not None:
-        interaction = target.interaction if isinstance(target, commands.Context) else target
-        view.message = SentMessage(message, interaction)
+        view.message = SentMessage(message, interaction_of(target))
     return message
 
 
