@@ -61,7 +61,7 @@ def current() -> dict[str, Any]:
 
 
 def write(updates: Mapping[str, Any], path: Path = PATH) -> None:
-    models = current() if path.exists() else {}
+    models = current()
     models.update(updates)
     names = [n for n in ORDER if n in models] + sorted(set(models) - set(ORDER))
     body = "\n\n".join(_render(n, models[n]).rstrip("\n") for n in names)
