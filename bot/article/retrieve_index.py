@@ -34,6 +34,9 @@ __all__ = ["Index", "idf"]
 
 TRUNC = 6  # prefix length of the loose match
 FUZZY_MIN = 4  # shortest term that may be matched one edit away
+# ... and the longest: a longer token is no word anyone misspells, and its one-delete variants
+# cost the square of its length (a 3,000-letter token took seconds per question)
+FUZZY_MAX = 24
 
 _TOKEN = re.compile(r"[^\W_]+(?:['’][^\W_]+)*")  # lexicon's tokens
 _NUM_TEXT = """
@@ -363,16 +366,26 @@ class Index:
         return self.p_off[term + 1] - self.p_off[term]
 
     def near(self, term: str) -> list[str]:
-        """Article terms one edit (insertion, deletion, substitution, swap) from `term`."""
+        """Article terms one edit (insertion, deletion, substitution, swap) from `term`.
+
+        Only terms of FUZZY_MIN to FUZZY_MAX letters take part, so the table of one-delete
+        variants is linear in the article and a lookup is bounded.
+        """
+        if len(term) > FUZZY_MAX:
+            return []
         if self.nearby is None:
-            table: dict[str, str] = {}
+            table: dict[str, list[str]] = {}
             p_off = self.p_off
             for t, tid in self.vocab.items():
-                if len(t) >= FUZZY_MIN and p_off[tid + 1] > p_off[tid]:
+                if FUZZY_MIN <= len(t) <= FUZZY_MAX and p_off[tid + 1] > p_off[tid]:
                     for d in _deletes(t):
-                        old = table.get(d)
-                        table[d] = t if old is None else f"{old} {t}"
-            self.nearby = table
+                        hits = table.get(d)
+                        if hits is None:
+                            table[d] = [t]
+                        else:
+                            hits.append(t)
+            # one string per variant: the collector tracks no list per entry
+            self.nearby = {d: " ".join(hits) for d, hits in table.items()}
         found: dict[str, None] = {}
         for d in _deletes(term):
             hit = self.nearby.get(d)
@@ -387,8 +400,11 @@ class Index:
         pat = f" {term} "
         out: list[int] = []
         at = text.find(pat)
+        seen = spaces = 0  # spaces in text[:seen], counted once each (a term repeated is linear)
         while at >= 0:
-            out.append(text.count(" ", 0, at))
+            spaces += text.count(" ", seen, at)
+            seen = at
+            out.append(spaces)
             at = text.find(pat, at + 1)
         return out
 
