@@ -42,6 +42,7 @@ import itertools
 import re
 from dataclasses import dataclass
 
+from .language import detect_language
 from .model import Article, Paragraph, Section
 from .text import split_sentences
 
@@ -274,10 +275,15 @@ def _same(a: str, b: str) -> bool:
     return " ".join(a.split()).casefold() == " ".join(b.split()).casefold()
 
 
-def parse(text: str, *, title: str | None = None) -> Article:
-    """Parse plain text or Markdown into an `Article` (see the module docstring for the rules)."""
+def parse(text: str, *, title: str | None = None, language: str | None = None) -> Article:
+    """Parse plain text or Markdown into an `Article` (see the module docstring for the rules).
+
+    `language` (an ISO 639-1 code) is the article's language when the caller knows it; else it
+    is detected from the text (`language.detect_language`). Sentences are split by its rules.
+    """
     text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\u2029", "\n\n")
     text = text.replace("\u2028", "\n").lstrip("\ufeff")
+    language = language.lower() if language else detect_language(f"{title or ''}\n{text}")
     items = _items(text)
     if items and items[0].kind == "h":
         if title is not None:
@@ -304,10 +310,10 @@ def parse(text: str, *, title: str | None = None) -> Article:
                 current = []
             heading = item.text
             continue
-        sentences = split_sentences(item.text) or [item.text]
+        sentences = split_sentences(item.text, language) or [item.text]
         para = Paragraph(len(paragraphs) + 1, item.text, sentences, heading)
         paragraphs.append(para)
         current.append(para)
     if current:
         sections.append(Section(heading, current))
-    return Article(title=title, sections=sections, paragraphs=paragraphs)
+    return Article(title=title, sections=sections, paragraphs=paragraphs, language=language)
