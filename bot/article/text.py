@@ -55,7 +55,7 @@ def _boundary_pattern(marks: str) -> re.Pattern[str]:
     m = re.escape(marks)
     return re.compile(
         rf"""(?<![{m}])[{m}]++(?:[ \t]++[.…]++(?![\w.]))*[{re.escape(_CLOSERS)}]*+"""
-        r"""(?:[ \u00a0\u202f]++[»›])?+(?=\s)"""
+        r"""(?:[ \u00a0\u202f]++[»›](?=\s))?+(?=\s)"""
         rf"""|[{_CJK_STOPS}]+[{re.escape(_CJK_CLOSERS)}]*"""
         rf"""|[!?]++(?=[{_CJK}])"""
         r"""|\n(?=[ \t]*(?:[-*•·▪‣◦–]|\d{1,2}[.)])[ \t])"""
