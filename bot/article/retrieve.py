@@ -49,6 +49,7 @@ from collections.abc import Iterable, Sequence
 
 from . import weights
 from .chars import WORD
+from .cues import cues_for
 from .lexicon import Lexicon, stem
 from .linear import aligned, dot
 from .model import Article, Passage
@@ -191,7 +192,10 @@ class _Query:
         text = " ".join(words)
         self.want_num = self.want_money = self.want_fund = self.want_why = False
         self.want_called = self.want_date = self.want_name = False
-        if english:
+        cues = cues_for(lex.lang)
+        if cues is not None:
+            self.want_num, self.want_date, self.want_name, self.want_why = cues.asks(question)
+        elif english:
             self.want_num = bool(_NUM_Q.search(text))
             self.want_money = self.want_num and bool(_MONEY_Q.search(text))
             # "how is it paid for", "how was the war funded": money answers, not a count

@@ -23,9 +23,11 @@ import re
 from array import array
 from bisect import bisect_left
 from collections import Counter
+from collections.abc import Callable
 from operator import sub
 
 from .chars import WORD
+from .cues import Cues, cues_for
 from .language import language_of
 from .lexicon import Lexicon, fold, lexicon
 from .model import Article
@@ -64,6 +66,8 @@ _CALLED = re.compile(
 )
 _YEAR = re.compile(r"^(?:1[0-9]{3}|20[0-9]{2})s?$")
 CAP = re.compile(r"\b[A-Z][\w'’-]*")
+_CURRENCY = re.compile(r"[$€£¥₹₽₺₩]\s?\d|\d\s?[$€£¥₹₽₺₩]")
+_QUOTED = re.compile("[\"“”«»„「」『』《》]")
 _CAPS = re.compile(f"{WORD}(?:['’-]{WORD}+)*")  # words, to find capitalised ones in any script
 
 FIRST, MONEY, DATE, REASON, CALLED = 1, 2, 4, 8, 16  # sentence flags
@@ -212,6 +216,8 @@ class Index:
         english = lex.lang == "en"
         low_of = _fold if english else lex.fold
         split, stems, stop = lex.split, lex.stems, lex.stop_words
+        cues = cues_for(lex.lang)
+        flags_of = _english_flags if cues is None else _flags_with(cues)
         for p in paras:
             p_words: list[str] = []
             p_ids: list[int] = []
@@ -232,17 +238,7 @@ class Index:
                 sent_ids.append(ids)
                 nums.append(" ".join({w: 0 for w in words if w[0].isdigit() or w in NUM_WORDS}))
                 caps.append(" ".join({w: 0 for w in _capitalised(text, lex)}))
-                flags.append(
-                    (FIRST if j == 0 else 0)
-                    | (MONEY if _MONEY.search(low) else 0)
-                    | (REASON if _REASON.search(low) else 0)
-                    | (CALLED if _CALLED.search(low) else 0)
-                    | (
-                        DATE
-                        if not _DATE_WORDS.isdisjoint(words) or any(map(_YEAR.match, words))
-                        else 0
-                    )
-                )
+                flags.append((FIRST if j == 0 else 0) | flags_of(low, words))
             whole = split(low_of(p.text)) if p.sentences else p_words
             if whole != p_words:  # sentences left something out: the paragraph's own terms
                 p_ids = [
@@ -413,6 +409,30 @@ def _fold(text: str) -> str:
     """`lexicon.fold`, and "%" read as the word it stands for ("25%" → "25 percent")."""
     text = fold(text)
     return text.replace("%", " percent ") if "%" in text else text
+
+
+def _english_flags(low: str, words: list[str]) -> int:
+    """The answer cues an English sentence offers (MONEY, REASON, CALLED, DATE)."""
+    return (
+        (MONEY if _MONEY.search(low) else 0)
+        | (REASON if _REASON.search(low) else 0)
+        | (CALLED if _CALLED.search(low) else 0)
+        | (DATE if not _DATE_WORDS.isdisjoint(words) or any(map(_YEAR.match, words)) else 0)
+    )
+
+
+def _flags_with(cues: Cues) -> Callable[[str, list[str]], int]:
+    """The answer cues a sentence of another language offers (see `cues.py`)."""
+
+    def flags(low: str, words: list[str]) -> int:
+        return (
+            (MONEY if _CURRENCY.search(low) else 0)
+            | (REASON if cues.offers_reason(low) else 0)
+            | (CALLED if _QUOTED.search(low) else 0)
+            | (DATE if cues.offers_date(low) else 0)
+        )
+
+    return flags
 
 
 def _capitalised(text: str, lex: Lexicon) -> list[str]:
