@@ -39,17 +39,13 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-_REPO = str(Path(__file__).resolve().parents[1])
-if sys.path[:1] != [_REPO]:  # the repository first: benchmarks/bot.py must not shadow `bot`
-    sys.path.insert(0, _REPO)
+import snowballstemmer
+from rank_bm25 import BM25Okapi
+from sumy.utils import get_stop_words
 
-import snowballstemmer  # noqa: E402
-from rank_bm25 import BM25Okapi  # noqa: E402
-from sumy.utils import get_stop_words  # noqa: E402
-
-from bot.article import Article, find_passages, parse  # noqa: E402
-from bot.article.retrieve import _index as index_of  # noqa: E402
-from bot.article.retrieve import rank_passages  # noqa: E402
+from bot.article import Article, find_passages, parse
+from bot.article.retrieve import _index as index_of
+from bot.article.retrieve import rank_passages
 
 DEFAULT_DATA = Path(__file__).resolve().parents[2] / "shared" / "eval"
 HEADER = ("task", "system", "score", "target", "met")

@@ -11,7 +11,7 @@ discord.py's `examples/app_commands/transformers.py` and python-discord's `conve
 `CURRENT_ARTICLE` is the default meaning "the article of this thread, reply or channel"
 (`Discussion.current_article`); the slash option autocompletes the server's titles. An
 article that cannot be found is a `UserError` (`ArticleNotFound`, `AmbiguousArticle`,
-`NoArticle`) that the central error handler answers, before the command's body runs.
+`NoCurrentArticle`) that the central error handler answers, before the command's body runs.
 Articles are resolved through `DigestBot.discussion` (its cache; the store when missing).
 
 `parse_article_number` and `resolve_article` (straight from a `Store`) are the parts.

@@ -2,8 +2,8 @@
 
 SOURCE is a path, a URL or - (stdin). A path may be text, Markdown or an HTML file (HTML
 goes through the web extractor, as an attachment would in Discord); a URL is fetched with the
-bot's SSRF-safe fetcher (`FETCH_ALLOW_HOSTS` and the other fetch settings come from the
-environment).
+bot's SSRF-safe fetcher, with the bot's settings (`FETCH_ALLOW_HOSTS` and the other fetch
+settings, from the environment or a `.env` file: `bot.config.load_settings`; no token needed).
 
 `digest` prints what the bot would reply with: the title, a TL;DR, a summary of each section
 with its paragraph numbers (¶) and the key facts with theirs; `--json` prints `Digest.to_dict()`
@@ -62,13 +62,19 @@ def read_source(arg: str) -> tuple[str, str | None]:
     (Markdown with its headings) and the page's title. Raises `InputError` with a one-line
     message for bad input.
     """
+    from .config import load_settings
+    from .errors import ConfigError
     from .web import FetchError, extract_text, fetch_url_sync, looks_like_url
 
     if arg == "-":
         return _decode(sys.stdin.buffer.read(), "stdin"), None
     if looks_like_url(arg):
         try:
-            page = fetch_url_sync(arg.strip().strip("<>"))
+            settings = load_settings(create_dirs=False)  # FETCH_* from the environment or .env
+        except ConfigError as exc:
+            raise InputError("; ".join(exc.problems)) from None
+        try:
+            page = fetch_url_sync(arg.strip().strip("<>"), settings.fetch_settings())
         except (FetchError, ValueError) as exc:
             raise InputError(f"{arg}: {exc}") from None
         return page.text, page.title

@@ -11,8 +11,8 @@
   the engine: `analyze_text`), `bot.discussion` (`bot.discussion.Discussion`: which article
   a command means, the caches, answers; told at once when the store adds or deletes an
   article; closed with the bot).
-- `setup_hook` loads the extensions by name (`cogs.discuss` only if it exists) and syncs the
-  slash commands to `DEV_GUILD_ID` when it is set; otherwise an owner runs `sync`.
+- `setup_hook` loads the extensions by name and syncs the slash commands to `DEV_GUILD_ID`
+  when it is set; otherwise an owner runs `sync`.
 - `DISCORD_API_BASE` / `DISCORD_GATEWAY_URL` are applied when the bot is built
   (`discord.http.Route.BASE`, `discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY`).
 - One error handler for prefix, hybrid and app commands and views: `report_error`.
@@ -36,7 +36,6 @@ during a long analysis. `ANALYSIS_WORKERS` threads bound how many run at once.
 from __future__ import annotations
 
 import asyncio
-import importlib.util
 import logging
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -56,12 +55,11 @@ from .discussion import Discussion
 from .errors import GuildOnly, NotModerator
 from .interactions import Target, reply_error, user_message, user_of
 from .render import NO_MENTIONS
-from .web import FetchSettings, make_session
+from .web import make_session
 
 log = logging.getLogger(__name__)
 
 DEFAULT_EXTENSIONS: tuple[str, ...] = ("cogs.articles", "cogs.discuss", "cogs.admin")
-OPTIONAL_EXTENSIONS = frozenset({"cogs.discuss"})
 GENERIC_APOLOGY = "Sorry, something went wrong on my side. It has been logged."
 
 
@@ -157,11 +155,7 @@ class DigestBot(commands.Bot):
         self.store: Store = cast(Store, EventfulStore(store, self._store_changed))
         self.extension_names = tuple(extensions)
         self.http_session: aiohttp.ClientSession | None = None
-        self.fetch_settings = FetchSettings(
-            allow_hosts=settings.fetch_allow_hosts,
-            max_bytes=settings.fetch_max_bytes,
-            total_timeout=settings.fetch_timeout,
-        )
+        self.fetch_settings = settings.fetch_settings()
         self.executor = ThreadPoolExecutor(
             max_workers=settings.analysis_workers, thread_name_prefix="digestbot-analysis"
         )
@@ -174,9 +168,6 @@ class DigestBot(commands.Bot):
         # The bot's one HTTP session is the web fetcher's guarded one (no private addresses).
         self.http_session = make_session(self.fetch_settings)
         for name in self.extension_names:
-            if name in OPTIONAL_EXTENSIONS and importlib.util.find_spec(name) is None:
-                log.info("extension %s is not installed; skipping it", name)
-                continue
             await self.load_extension(name)
         if self.settings.dev_guild_id is not None:
             synced = await self.sync_commands(self.settings.dev_guild_id)

@@ -68,7 +68,7 @@ class SentMessage:
     interaction's reply or follow-up, else its channel), without holding the message: a view
     holding an interaction's reply for its whole life holds the interaction too, with its
     payload and the command's context, ~50 objects per answer that every full pass of the
-    garbage collector walks (`benchmarks/bot.py`: thousands of open views after a burst)."""
+    garbage collector walks (`benchmarks/ask_load.py`: thousands of open views after a burst)."""
 
     __slots__ = ("_channel", "_webhook", "id")
 

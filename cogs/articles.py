@@ -32,7 +32,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.article import Article
+from bot.article import Article, Digest
 from bot.article_option import ArticleArg
 from bot.errors import BadSource, EmptyArticle, SourceTooLarge, UnsupportedFile
 from bot.interactions import (
@@ -274,13 +274,11 @@ def _title_for(source: Source, article: Article) -> str | None:
     return None
 
 
-def article_pages(article: StoredArticle) -> list[Page]:
+def article_pages(article: StoredArticle, digest: Digest) -> list[Page]:
     """The digest pages of a stored article (what `/article post` and `show` send)."""
-    from bot.article import Digest
-
     url = article.source_ref if article.source_kind == "url" else None
     return digest_pages(
-        Digest.from_dict(article.analysis),
+        digest,
         number=article.number,
         title=article.title,
         paragraphs=[(p.number, p.text) for p in article.paragraphs],
@@ -352,7 +350,7 @@ class Articles(commands.Cog):
             await send_page(target, text_pages(text)[0])
             return stored
         messages: list[discord.Message] = []
-        for page in article_pages(stored):
+        for page in article_pages(stored, digest):
             message = await send_page(target, page)
             if message is not None:
                 messages.append(message)
@@ -452,7 +450,7 @@ class Articles(commands.Cog):
     @app_commands.describe(article="#number or title")
     async def show(self, ctx: commands.Context[DigestBot], *, article: ArticleArg) -> None:
         """Show an article's digest again."""
-        pages = article_pages(article)
+        pages = article_pages(article, await self.bot.discussion.digest(article))
         message = await Paginator(ctx.author.id, ListPageSource(pages)).start(ctx)
         if message is not None:
             await self.bot.store.link_message(article.guild_id, message.id, article.number)

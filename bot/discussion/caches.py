@@ -162,6 +162,10 @@ class StoredCache:
         self._forget_place((stored.guild_id, None))
 
     def deleted(self, guild_id: int, number: int) -> None:
+        self.forget(guild_id, number)
+
+    def forget(self, guild_id: int, number: int) -> None:
+        """Drop what is known of article #number (deleted, or its stored row changed)."""
         self.generation += 1
         self._articles.pop((guild_id, number))
         self._forget_article((guild_id, number))

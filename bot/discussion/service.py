@@ -37,12 +37,23 @@ import discord
 
 from storage import Store, StoredArticle
 
-from ..answers import Answer, AnswerProcess, AnswerProcessGone, answer_pages_for
-from ..article import Article, Fact, Summary, key_facts, summarize
+from ..answers import Answer, AnswerProcess, AnswerProcessGone, answer_pages_for, parse_title
+from ..article import (
+    ENGINE_VERSION,
+    Article,
+    Digest,
+    Fact,
+    Summary,
+    analyze,
+    key_facts,
+    parse,
+    summarize,
+)
 from ..article_option import parse_article_number, resolve_article
-from ..errors import NoArticle
+from ..errors import NoCurrentArticle
 from ..interactions import Location
-from .caches import ArticleCache, StoredCache
+from ..lru import LRU
+from .caches import ArticleCache, Key, StoredCache
 from .flow import Busy, PendingLinks, TurnQueue
 from .manners import Manners
 
@@ -89,6 +100,12 @@ def asks(text: str, mentioned: bool) -> bool:
     return mentioned or text.rstrip().endswith(("?", "？"))
 
 
+def _reanalyse(stored: StoredArticle) -> tuple[Article, Digest]:
+    """Parse and analyse a stored article again with this engine (blocking: the executor)."""
+    article = parse(stored.text, title=parse_title(stored))
+    return article, analyze(article)
+
+
 def _answer(stored: StoredArticle, article: Article, question: str) -> Answer:
     headings = {p.number: p.heading for p in stored.paragraphs}
     return Answer.of(
@@ -117,10 +134,16 @@ class Discussion:
             max_articles=self.cache.max_articles, max_chars=self.cache.max_chars
         )
         self.links = PendingLinks(store, self.busy.quiet)
+        # digests made again by this engine (`digest`), and which articles were tried
+        self._fresh: LRU[Key, Digest] = LRU(max_items=256)
+        self._tried: set[Key] = set()  # at most one per article stored by an older engine
+        self._refreshing: dict[Key, asyncio.Future[Digest]] = {}
+        self._writes: set[asyncio.Task[None]] = set()
 
     async def close(self) -> None:
-        """Write the pending links and stop the answer process."""
+        """Write the pending links and digests, and stop the answer process."""
         await self.links.close()
+        await self.written()
         await self.answers.close()
         self.cache.clear()
         self.stored.clear()
@@ -132,6 +155,7 @@ class Discussion:
         self.stored.added(stored)
 
     def deleted(self, guild_id: int, number: int) -> None:
+        self._fresh.pop((guild_id, number))
         self.stored.deleted(guild_id, number)
         self.cache.discard(guild_id, number)
         self.answers.forget(guild_id, number)
@@ -171,7 +195,7 @@ class Discussion:
         return stored
 
     async def current_article(self, guild_id: int, where: Location) -> StoredArticle:
-        """The article meant when none is named (module docstring), or `NoArticle`."""
+        """The article meant when none is named (module docstring), or `NoCurrentArticle`."""
         candidates: list[int | None] = []
         if where.thread_id is not None:
             candidates.append(await self.store.article_for_thread(guild_id, where.thread_id))
@@ -186,7 +210,7 @@ class Discussion:
             stored = await self.latest_article(guild_id, channel_id)
             if stored is not None:
                 return stored
-        raise NoArticle(NO_ARTICLES)
+        raise NoCurrentArticle(NO_ARTICLES)
 
     async def follow_up_article(self, guild_id: int, where: Location) -> int | None:
         """The article a plain message is about by where it is: the one whose digest or
@@ -203,6 +227,71 @@ class Discussion:
         reply to it asks about that article."""
         if message is not None:
             self.links.add(guild_id, message.id, number)
+
+    # --- stored digests ------------------------------------------------------------------
+
+    async def digest(self, stored: StoredArticle) -> Digest:
+        """The digest of `stored`. One made by another engine version (`ENGINE_VERSION`) is
+        made again by this one, off the event loop, at most once per article per process
+        (readers at the same time share the work), and written back (`Store.update_analysis`)
+        after the reader has it: a reader never waits longer than the analysis takes. When
+        the analysis fails, or the article's paragraphs no longer parse as they were stored
+        (then the new digest's ¶ numbers would point elsewhere), the stored digest stays."""
+        if stored.engine_version == ENGINE_VERSION:
+            return Digest.from_dict(stored.analysis)
+        key = (stored.guild_id, stored.number)
+        fresh = self._fresh.get(key)
+        if fresh is not None:
+            return fresh
+        pending = self._refreshing.get(key)
+        if pending is None:
+            if key in self._tried:
+                return Digest.from_dict(stored.analysis)
+            self._tried.add(key)
+            pending = asyncio.ensure_future(self._refresh(key, stored))
+            self._refreshing[key] = pending
+        return await asyncio.shield(pending)
+
+    async def _refresh(self, key: Key, stored: StoredArticle) -> Digest:
+        loop = asyncio.get_running_loop()
+        try:
+            article, digest = await loop.run_in_executor(self.executor, _reanalyse, stored)
+        except Exception:
+            log.exception("guild %s article #%d: could not analyse it again", *key)
+            return Digest.from_dict(stored.analysis)
+        finally:
+            self._refreshing.pop(key, None)
+        if [p.text for p in article.paragraphs] != [p.text for p in stored.paragraphs]:
+            log.warning(
+                "guild %s article #%d: engine %s parses it into other paragraphs than engine "
+                "%s did; its stored digest stays",
+                *key,
+                ENGINE_VERSION,
+                stored.engine_version,
+            )
+            return Digest.from_dict(stored.analysis)
+        self._fresh.put(key, digest)
+        write = asyncio.create_task(self._write_back(key, digest))
+        self._writes.add(write)
+        write.add_done_callback(self._writes.discard)
+        return digest
+
+    async def _write_back(self, key: Key, digest: Digest) -> None:
+        try:
+            updated = await self.store.update_analysis(
+                *key, digest.to_dict(), digest.engine_version
+            )
+        except Exception:
+            log.exception("guild %s article #%d: could not store its new digest", *key)
+            return
+        if updated:
+            self.stored.forget(*key)  # the cached copy holds the old digest
+            log.info("guild %s article #%d: digest made again by engine %s", *key, ENGINE_VERSION)
+
+    async def written(self) -> None:
+        """Wait until the digests being written back are written."""
+        while self._writes:
+            await asyncio.gather(*self._writes, return_exceptions=True)
 
     # --- answering ----------------------------------------------------------------------
 

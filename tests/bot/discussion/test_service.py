@@ -3,6 +3,8 @@ reads saved by the cache and invalidated exactly, answers, summaries and facts."
 
 from __future__ import annotations
 
+import asyncio
+import dataclasses
 from collections.abc import AsyncIterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -10,8 +12,9 @@ from typing import Any
 
 import pytest
 
-from bot.discussion import Discussion, asks, follow_up_of
-from bot.errors import ArticleNotFound, NoArticle
+from bot.article import ENGINE_VERSION, Digest, Summary
+from bot.discussion import Discussion, asks, follow_up_of, service
+from bot.errors import ArticleNotFound, NoCurrentArticle
 from bot.interactions import Location
 from storage import NewArticle, Store, StoredArticle, open_store
 from tests.bot.articles import new_article
@@ -69,7 +72,7 @@ async def _add(store: CountingStore, discussion: Discussion, new: NewArticle) ->
 
 
 async def test_which_article_a_command_means(store: CountingStore, discussion: Discussion) -> None:
-    with pytest.raises(NoArticle):
+    with pytest.raises(NoCurrentArticle):
         await discussion.current_article(GUILD, Location(None, (CHANNEL,)))
     one = await _add(
         store, discussion, new_article(SAMPLE, title="Sample", guild_id=GUILD, channel_id=CHANNEL)
@@ -157,3 +160,51 @@ def test_asks() -> None:
     assert asks("which chips ？ ", mentioned=False)
     assert asks("tell me about the chips", mentioned=True)
     assert not asks("thanks, nice digest", mentioned=False)
+
+
+def _stale(new: NewArticle, **changes: Any) -> NewArticle:
+    """`new` as an older engine stored it: another version, another digest."""
+    old = Digest("Old", Summary(["(an old digest)"], []), [], len(new.paragraphs), 1, "0").to_dict()
+    return dataclasses.replace(new, analysis=old, engine_version="0", **changes)
+
+
+async def test_a_digest_stored_by_an_older_engine_is_made_again_once(
+    store: CountingStore, discussion: Discussion, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    analysed: list[str] = []
+    real = service._reanalyse
+
+    def counting(stored: StoredArticle) -> Any:
+        analysed.append(stored.text)
+        return real(stored)
+
+    monkeypatch.setattr(service, "_reanalyse", counting)
+    new = new_article(SAMPLE, title="Sample", guild_id=GUILD, channel_id=CHANNEL)
+    stored = (await store.add_article(_stale(new))).article
+    assert stored.engine_version == "0"
+    digests = await asyncio.gather(*(discussion.digest(stored) for _ in range(5)))
+    assert len(analysed) == 1  # readers at the same time share one analysis
+    assert all(d is digests[0] for d in digests)
+    fresh = digests[0]
+    assert fresh.engine_version == ENGINE_VERSION and fresh.summary.tldr != ["(an old digest)"]
+    assert fresh.summary.tldr_paragraphs  # this engine's paragraphs
+    await discussion.written()
+    again = await store.get_article(GUILD, stored.number)
+    assert again is not None and again.engine_version == ENGINE_VERSION
+    assert Digest.from_dict(again.analysis) == fresh  # written back
+    assert await discussion.digest(stored) is fresh  # the old row read again: no new analysis
+    assert await discussion.digest(again) == fresh and len(analysed) == 1
+
+
+async def test_a_stored_digest_stays_when_the_paragraphs_parse_otherwise(
+    store: CountingStore, discussion: Discussion
+) -> None:
+    new = new_article(SAMPLE, title="Sample", guild_id=GUILD, channel_id=CHANNEL)
+    merged = [(1, None, " ".join(text for _, _, text in new.paragraphs))]  # not as parsed now
+    stored = (await store.add_article(_stale(new, paragraphs=merged))).article
+    kept = await discussion.digest(stored)
+    assert kept.summary.tldr == ["(an old digest)"] and kept.engine_version == "0"
+    await discussion.written()
+    row = await store.get_article(GUILD, stored.number)
+    assert row is not None and row.engine_version == "0"  # untouched
+    assert (await discussion.digest(stored)).engine_version == "0"  # and not tried again
