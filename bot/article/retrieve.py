@@ -48,7 +48,9 @@ import re
 from collections.abc import Iterable, Sequence
 
 from . import weights
-from .lexicon import STOP_WORDS, stem, stems, terms, tokens
+from .chars import WORD
+from .cues import cues_for
+from .lexicon import Lexicon, stem
 from .linear import aligned, dot
 from .model import Article, Passage
 from .retrieve_index import (
@@ -102,6 +104,7 @@ _NAME_Q = re.compile(
     r"party|book|ship|empire|dynasty|army|battle|war|treaty|family|tribe|ruler|leader|religion|"
     r"newspaper|agency|institution|brand|author|writer|scientist|general|pope))\b"
 )
+_WORDS = re.compile(f"{WORD}(?:['’-]{WORD}+)*")
 _HEAD = re.compile(r"^(?:in |on |at |from |by |for |to |of |with )?(?:what|which) (\w+)")
 _ORDINALS = "first second third fourth fifth sixth seventh eighth ninth tenth eleventh twelfth"
 _CARDINALS = "one two three four five six seven eight nine ten eleven twelve"
@@ -142,11 +145,18 @@ def _span(seq: Sequence[str], matched: frozenset[str]) -> float:
 
 
 class _Query:
-    """A question, analysed against one article's index."""
+    """A question, analysed against one article's index (in the article's language)."""
 
     def __init__(self, idx: Index, question: str) -> None:
         question = question[:_MAX_QUESTION]
-        own = list(dict.fromkeys(terms(question)))
+        lex = idx.lex
+        english = lex.lang == "en"
+        forms_of = FORM_STEMS if english else _NONE
+        synonyms = SYNONYM_STEMS if english else _NONE
+        number_forms = _NUMBER_FORMS if english else _NONE
+        common = COMMON_STEMS if english else frozenset()
+        stop = lex.stop_words
+        own = list(dict.fromkeys(lex.terms(question)))
         vocab, pidf, held = idx.vocab, idx.pidf, idx.held
         # one slot per question term: (term, weight) alternatives that the article holds
         self.slots: list[list[tuple[str, float]]] = []
@@ -159,57 +169,76 @@ class _Query:
                 self.slots.append([(t, 1.0)])
                 self.held.append(t)
                 continue
-            forms = sorted(a for a in FORM_STEMS.get(t, ()) if held(a))
+            forms = sorted(a for a in forms_of.get(t, ()) if held(a))
             if forms:  # the same word ("paid" for "pay"): as good as the term itself
                 self.slots.append([(a, 1.0) for a in forms])
                 self.held.append(t)
                 loose[-1] = forms[0]
                 continue
-            alts = [a for a in _NUMBER_FORMS.get(t, ()) if held(a)]
-            alts += [a for a in SYNONYM_STEMS.get(t, ()) if held(a)]
+            alts = [a for a in number_forms.get(t, ()) if held(a)]
+            alts += [a for a in synonyms.get(t, ()) if held(a)]
             if len(t) >= FUZZY_MIN:
                 near = idx.near(t)
                 alts += near
-                if near and len(t) > FUZZY_MIN and t not in COMMON_STEMS:
+                if near and len(t) > FUZZY_MIN and t not in common:
                     self.typos += 1  # a specific word one edit from the article's: a typo?
             # most specific first (the slot's representative), then by name: stable across runs
             ranked = sorted(set(alts), key=lambda a: (-pidf[vocab[a]], a))
             self.slots.append([(a, _ALT) for a in ranked])
         self.own = own
-        self.rare = [t for t in own if t not in COMMON_STEMS]
-        words = tokens(question)
+        self.rare = [t for t in own if t not in common]
+        words = lex.tokens(question)
         self.words = frozenset(words)
         text = " ".join(words)
-        self.want_num = bool(_NUM_Q.search(text))
-        self.want_money = self.want_num and bool(_MONEY_Q.search(text))
-        # "how is it paid for", "how was the war funded": money answers, not a count
-        self.want_fund = not self.want_num and bool(_FUND_Q.search(text))
-        self.want_why = bool(_WHY_Q.search(text))
-        self.want_called = bool(_CALLED_Q.search(text))
-        self.want_date = bool(_DATE_Q.search(text))
-        self.want_name = bool(_NAME_Q.search(text))
+        self.want_num = self.want_money = self.want_fund = self.want_why = False
+        self.want_called = self.want_date = self.want_name = False
+        cues = cues_for(lex.lang)
+        if cues is not None:
+            self.want_num, self.want_date, self.want_name, self.want_why = cues.asks(question)
+        elif english:
+            self.want_num = bool(_NUM_Q.search(text))
+            self.want_money = self.want_num and bool(_MONEY_Q.search(text))
+            # "how is it paid for", "how was the war funded": money answers, not a count
+            self.want_fund = not self.want_num and bool(_FUND_Q.search(text))
+            self.want_why = bool(_WHY_Q.search(text))
+            self.want_called = bool(_CALLED_Q.search(text))
+            self.want_date = bool(_DATE_Q.search(text))
+            self.want_name = bool(_NAME_Q.search(text))
         first = [alts[0][0] if alts else t for t, alts in zip(own, self.slots, strict=True)]
         self.big = [f" {a} {b} " for a, b in itertools.pairwise(first)]
-        st = stems(words)
+        st = lex.stems(words)
         self.big_all = [
-            f" {a} {b} "
-            for a, b in itertools.pairwise(st)
-            if not (a in STOP_WORDS and b in STOP_WORDS)
+            f" {a} {b} " for a, b in itertools.pairwise(st) if not (a in stop and b in stop)
         ]
         self.tri_all = [
             f" {a} {b} {c} "
             for a, b, c in zip(st, st[1:], st[2:], strict=False)
-            if (a in STOP_WORDS) + (b in STOP_WORDS) + (c in STOP_WORDS) < 2
+            if (a in stop) + (b in stop) + (c in stop) < 2
         ]
-        ents: set[str] = set()
+        self.ents = [t for t in own if t in _names(question, lex)]
+        self.trunc = list(dict.fromkeys(t[:TRUNC] for t in loose))
+        head = ""
+        if english:
+            lead = _HEAD.match(" ".join(words[:3]))
+            head = lex.stem(lead.group(1)) if lead else ""
+        self.head = head if head in own else ""
+
+
+_NONE: dict[str, frozenset[str]] = {}
+
+
+def _names(question: str, lex: Lexicon) -> set[str]:
+    """Terms of the question's capitalised words after its first (names, in cased scripts)."""
+    ents: set[str] = set()
+    if lex.lang == "en":
         for m in CAP.finditer(question):
             if m.start() > 0:
-                ents.update(terms(m.group()))
-        self.ents = [t for t in own if t in ents]
-        self.trunc = list(dict.fromkeys(t[:TRUNC] for t in loose))
-        lead = _HEAD.match(" ".join(words[:3]))
-        head = stem(lead.group(1)) if lead else ""
-        self.head = head if head in own else ""
+                ents.update(lex.terms(m.group()))
+        return ents
+    for m in _WORDS.finditer(question):
+        if m.start() > 0 and m.group()[0].isupper():
+            ents.update(lex.terms(m.group()))
+    return ents
 
 
 # Paragraph features (the order of _RANK_W) and sentence features (the order of _SENT_W).
