@@ -27,6 +27,10 @@ def cpu_limit(seconds: float) -> Iterator[None]:
     signal.setitimer(signal.ITIMER_VIRTUAL, seconds)
     try:
         yield
+    except CPUTimeExceeded as exc:
+        # raised afresh here: the signal may have landed where the frame has no line number,
+        # and pytest cannot show such a traceback
+        raise CPUTimeExceeded(str(exc)) from None
     finally:
         signal.setitimer(signal.ITIMER_VIRTUAL, 0)
         signal.signal(signal.SIGVTALRM, previous)

@@ -15,7 +15,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from bot.article import find_passages, key_facts, parse, summarize
-from bot.article.retrieve_index import FUZZY_MAX, Index
+from bot.article.retrieve_index import FUZZY_MAX, Index, within
 from bot.article.text import split_sentences
 from tests.cpu import cpu_limit
 
@@ -24,7 +24,7 @@ LIMIT = 5.0  # seconds of CPU: the linear code needs a tenth of it, the old code
 
 @pytest.mark.parametrize("mark", ["?", "!", ".", "…", "?!", "!…?"])
 def test_runs_of_end_marks_split_in_linear_time(mark: str) -> None:
-    text = mark * (40_000 // len(mark))  # the old boundary pattern backtracked: ~35 s
+    text = mark * (200_000 // len(mark))  # a pattern that backtracks: ~35 s for 40,000 marks
     with cpu_limit(LIMIT):
         sentences = split_sentences(text)
     assert "".join(sentences) == text
@@ -84,15 +84,32 @@ def test_term_positions_in_a_long_paragraph() -> None:
     assert positions == list(range(100_000))
 
 
-def test_facts_with_many_excluded_copies() -> None:
-    # every other paragraph is the excluded sentence: the old loop checked each sentence that
-    # leans back ("They said...") against a list of all 20,000 copies, in every pass
+_POSITIONS = st.lists(st.integers(0, 60), unique=True).map(sorted)
+
+
+@given(_POSITIONS, _POSITIONS)
+def test_within_is_the_double_loop(px: list[int], py: list[int]) -> None:
+    assert within(px, py) == any(0 < abs(a - b) <= 3 for a in px for b in py)
+
+
+def test_within_is_linear() -> None:
+    px = list(range(0, 2_000_000, 10))  # 200,000 positions each, interleaved, 5 apart
+    py = [p + 5 for p in px]
+    with cpu_limit(LIMIT):  # the double loop: 4 * 10^10 comparisons
+        assert not within(px, py)
+        assert within(px, [*py[:-1], px[-1] + 3])
+
+
+def test_facts_with_many_excluded_copies_and_repeats() -> None:
+    # every other paragraph is the excluded sentence, the others repeat one fact: the old loop
+    # made a pass over the article for each skipped repeat (50), checking every sentence that
+    # leans back ("They paid...") against a list of all the excluded copies (~20 s)
     shown = "Acme Corp paid $5 billion."
-    article = parse("".join(f"{shown}\n\nThey said {i} more.\n\n" for i in range(20_000)))
-    with cpu_limit(3 * LIMIT):
+    text = "".join(f"{shown}\n\nThey paid $7 billion in {i}.\n\n" for i in range(10_000))
+    article = parse(text)
+    with cpu_limit(LIMIT):
         facts = key_facts(article, exclude=[shown])
-    assert len(facts) == 5
-    assert all(f.text != shown for f in facts)
+    assert [f.text for f in facts] == ["They paid $7 billion in 0."]
 
 
 # --- the property: any small unit repeated stays linear ----------------------------------------
