@@ -157,6 +157,8 @@ FAMILIES: dict[str, tuple[str, Callable[[int], str]]] = {
         lambda n: "".join("  " * (i % 200) + "- item\n" for i in range(n // 200)),
     ),
     "hashes": ("text", lambda n: "#" * n),
+    "heading spaces": ("text", lambda n: "## a" + " " * n + "b\n\nText under it."),
+    "furniture-like lines": ("text", lambda n: _fill("photo: " + ":" * 200 + "x\n", n)),
     "mixed scripts": ("text", lambda n: _random_text(n, _SCRIPTS)),
     "combining marks": ("text", lambda n: "e" + "\u0301" * (n // 2)),
     "zero-width": ("text", lambda n: _fill("a\u200b", n)),
