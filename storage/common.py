@@ -9,10 +9,18 @@ import json
 import re
 import time
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, Final, Self
 
-from .base import ArticleInfo, NewArticle, StorageError, StoredArticle, StoredParagraph
+from .base import (
+    ArticleInfo,
+    GuildSettings,
+    NewArticle,
+    StorageError,
+    StoredArticle,
+    StoredParagraph,
+)
 from .query import index_terms
 
 __all__ = [
@@ -20,12 +28,18 @@ __all__ = [
     "MAX_LIMIT",
     "MAX_SEQUENCE",
     "MAX_SLOT",
+    "ROW_COUNTS",
     "SEARCH_WINDOW",
     "SLOT_BITS",
+    "ArticleRecord",
     "DocFrequencies",
+    "GuildRecord",
+    "LinkRecord",
     "StoreBase",
+    "article_record",
     "clamp_limit",
     "from_micros",
+    "guild_record",
     "info_from_row",
     "paragraph_terms",
     "stored_article",
@@ -218,3 +232,85 @@ class DocFrequencies:
             rarest = sorted(terms, key=lambda t: self.counts[t])[:2]
             kept = tuple(t for t in terms if t in rarest)
         return kept
+
+
+# -- what `python -m storage copy` moves between stores, row for row ------------------------
+
+# Per guild: articles, paragraphs, message links, thread links (the copy's final check).
+ROW_COUNTS: Final = """
+    SELECT g.guild_id,
+        (SELECT count(*) FROM articles WHERE guild_id = g.guild_id),
+        (SELECT count(*) FROM paragraphs AS p JOIN articles AS a
+            ON a.id = p.article_id WHERE a.guild_id = g.guild_id),
+        (SELECT count(*) FROM message_links WHERE guild_id = g.guild_id),
+        (SELECT count(*) FROM thread_links WHERE guild_id = g.guild_id)
+    FROM guilds AS g
+"""
+
+
+@dataclass(frozen=True, slots=True)
+class GuildRecord:
+    guild_id: int
+    slot: int
+    next_number: int
+    next_paragraph: int
+    article_count: int
+    settings: GuildSettings
+
+
+@dataclass(frozen=True, slots=True)
+class ArticleRecord:
+    number: int
+    channel_id: int | None
+    author_id: int
+    created_at: datetime
+    source_kind: str
+    title: str | None
+    source_ref: str | None
+    text_hash: bytes
+    language: str | None
+    engine_version: str
+    meta: str  # JSON
+    analysis: str  # JSON
+    text: str
+    paragraphs: list[tuple[int, int, str | None, str]]  # (id, number, heading, text)
+
+
+@dataclass(frozen=True, slots=True)
+class LinkRecord:
+    table: str  # "message_links" or "thread_links"
+    key: int  # the message or thread id
+    number: int  # the article
+
+
+def guild_record(row: Row, settings: GuildSettings) -> GuildRecord:
+    """A `GuildRecord` from (guild_id, slot, next_number, next_paragraph, article_count)."""
+    return GuildRecord(
+        guild_id=row[0],
+        slot=row[1],
+        next_number=row[2],
+        next_paragraph=row[3],
+        article_count=row[4],
+        settings=settings,
+    )
+
+
+def article_record(row: Row, created: datetime, paragraphs: Sequence[Any]) -> ArticleRecord:
+    """An `ArticleRecord` from the columns of `export_articles` (both stores read them in
+    this order), with the creation time and paragraphs already decoded."""
+    return ArticleRecord(
+        number=row[0],
+        channel_id=row[1],
+        author_id=row[2],
+        created_at=created,
+        source_kind=row[4],
+        title=row[5],
+        source_ref=row[6],
+        text_hash=bytes(row[7]),
+        language=row[8],
+        engine_version=row[9],
+        meta=row[10],
+        analysis=row[11],
+        text=row[12],
+        paragraphs=sorted((p[0], p[1], p[2], p[3]) for p in paragraphs),
+    )

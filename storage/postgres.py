@@ -37,7 +37,7 @@ import re
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from contextlib import asynccontextmanager
-from dataclasses import fields
+from dataclasses import astuple, fields
 from datetime import UTC, datetime
 from typing import Any, Final, TypeVar
 from urllib.parse import unquote, urlsplit
@@ -64,10 +64,16 @@ from .common import (
     DF_CACHE_SECONDS,
     MAX_SEQUENCE,
     MAX_SLOT,
+    ROW_COUNTS,
     SLOT_BITS,
+    ArticleRecord,
     DocFrequencies,
+    GuildRecord,
+    LinkRecord,
     StoreBase,
+    article_record,
     clamp_limit,
+    guild_record,
     info_from_row,
     stored_article,
     text_hash,
@@ -110,7 +116,7 @@ _LOAD: Final = """
     ) AS p
     WHERE a.guild_id = $1 AND a.number = {number}
 """
-_INSERT: Final = """
+_ADD_ARTICLE: Final = """
     WITH a AS (
         INSERT INTO articles (guild_id, number, channel_id, author_id, created_at,
             source_kind, paragraph_count, title, title_fold, source_ref, text_hash, language)
@@ -122,10 +128,25 @@ _INSERT: Final = """
         SELECT a.id, $13, $14, $15, $16 FROM a
     )
     INSERT INTO paragraphs (id, article_id, number, heading, text, terms)
+"""
+# A new article: its paragraph ids follow from the first ($17).
+_INSERT: Final = (
+    _ADD_ARTICLE
+    + """
     SELECT $17::bigint + u.i - 1, a.id, u.number, u.heading, u.text, u.terms::tsvector
     FROM a, unnest($18::bigint[], $19::text[], $20::text[], $21::text[])
         WITH ORDINALITY AS u (number, heading, text, terms, i)
 """
+)
+# A copied article: its paragraph ids as they were ($17).
+_IMPORT: Final = (
+    _ADD_ARTICLE
+    + """
+    SELECT u.id, a.id, u.number, u.heading, u.text, u.terms::tsvector
+    FROM a, unnest($17::bigint[], $18::bigint[], $19::text[], $20::text[], $21::text[])
+        AS u (id, number, heading, text, terms)
+"""
+)
 # Errors after which the same command may work a moment later: the connection or the server
 # went away (class 08, 57P01-57P03; asyncpg's own errors for a connection lost in the middle
 # of an exchange), every connection slot is taken (53300), the command ran out of time
@@ -711,6 +732,169 @@ class PostgresStore(StoreBase):
                     f"SELECT {_SETTING_COLUMNS} FROM guilds WHERE guild_id = $1", guild_id
                 )
         return GuildSettings(*row)
+
+    # -- copying (python -m storage copy) ------------------------------------------------
+
+    async def export_guilds(self) -> list[GuildRecord]:
+        rows = await self._read(
+            lambda c: c.fetch(
+                "SELECT guild_id, slot, next_number, next_paragraph, article_count,"
+                f" {_SETTING_COLUMNS} FROM guilds ORDER BY slot"
+            )
+        )
+        return [guild_record(r, GuildSettings(*r[5:])) for r in rows]
+
+    async def export_articles(self, guild_id: int, after: int, limit: int) -> list[ArticleRecord]:
+        """The guild's articles numbered above `after`, in number order, at most `limit`."""
+        rows = await self._read(
+            lambda c: c.fetch(
+                """
+                SELECT a.number, a.channel_id, a.author_id, a.created_at, a.source_kind,
+                    a.title, a.source_ref, a.text_hash, a.language, b.engine_version, b.meta,
+                    b.analysis, b.text, p.ids, p.numbers, p.headings, p.texts
+                FROM articles AS a
+                JOIN article_bodies AS b ON b.article_id = a.id
+                CROSS JOIN LATERAL (
+                    SELECT array_agg(id ORDER BY id) AS ids,
+                        array_agg(number ORDER BY id) AS numbers,
+                        array_agg(heading ORDER BY id) AS headings,
+                        array_agg(text ORDER BY id) AS texts
+                    FROM paragraphs WHERE article_id = a.id
+                ) AS p
+                WHERE a.guild_id = $1 AND a.number > $2 ORDER BY a.number LIMIT $3
+                """,
+                guild_id,
+                after,
+                limit,
+            )
+        )
+        records = []
+        for r in rows:
+            text = [_unmaybe(v) if isinstance(v, str) else v for v in r[:13]]
+            paragraphs = zip(r[13] or [], r[14] or [], r[15] or [], r[16] or [], strict=True)
+            records.append(
+                article_record(
+                    text,
+                    r[3],
+                    [(i, n, _unmaybe(h), unescape(t)) for i, n, h, t in paragraphs],
+                )
+            )
+        return records
+
+    async def export_links(self, guild_id: int) -> list[LinkRecord]:
+        rows = await self._read(
+            lambda c: c.fetch(
+                """
+                SELECT 'message_links', l.message_id, a.number FROM message_links AS l
+                JOIN articles AS a ON a.id = l.article_id WHERE l.guild_id = $1
+                UNION ALL
+                SELECT 'thread_links', l.thread_id, a.number FROM thread_links AS l
+                JOIN articles AS a ON a.id = l.article_id WHERE l.guild_id = $1
+                ORDER BY 1, 2
+                """,
+                guild_id,
+            )
+        )
+        return [LinkRecord(*r) for r in rows]
+
+    async def article_hashes(self, guild_id: int) -> dict[int, bytes]:
+        rows = await self._read(
+            lambda c: c.fetch(
+                "SELECT number, text_hash FROM articles WHERE guild_id = $1", guild_id
+            )
+        )
+        return {int(r[0]): bytes(r[1]) for r in rows}
+
+    async def import_guild(self, record: GuildRecord) -> bool:
+        """Make the guild's row what `record` says (its slot included); False when it
+        already was. The slot counter is moved past the slot."""
+        values = (
+            record.guild_id,
+            record.slot,
+            record.next_number,
+            record.next_paragraph,
+            record.article_count,
+            *astuple(record.settings),
+        )
+        names = f"guild_id, slot, next_number, next_paragraph, article_count, {_SETTING_COLUMNS}"
+        async with self._connection() as connection, connection.transaction():
+            current = await connection.fetchrow(
+                f"SELECT {names} FROM guilds WHERE guild_id = $1", record.guild_id
+            )
+            if current is not None and tuple(current) == values:
+                return False
+            await connection.execute(
+                f"""
+                INSERT INTO guilds ({names})
+                VALUES ({", ".join(f"${i + 1}" for i in range(len(values)))})
+                ON CONFLICT (guild_id) DO UPDATE SET
+                {", ".join(f"{n} = excluded.{n}" for n in names.split(", ")[1:])}
+                """,
+                *values,
+            )
+            await connection.execute(
+                "SELECT setval(pg_get_serial_sequence('guilds', 'slot'),"
+                " (SELECT max(slot) FROM guilds))"
+            )
+        self._slots.pop(record.guild_id, None)
+        return True
+
+    async def import_articles(self, guild_id: int, records: Sequence[ArticleRecord]) -> None:
+        """Add the articles as they are (numbers, paragraph ids, times, JSON), in one
+        transaction, with their search terms."""
+        texts = [[t for _, _, _, t in r.paragraphs] for r in records]
+        vectors = await asyncio.to_thread(lambda: [_vectors(t) for t in texts])
+        async with self._connection() as connection, connection.transaction():
+            for r, paragraph_vectors in zip(records, vectors, strict=True):
+                await connection.execute(
+                    _IMPORT,
+                    guild_id,
+                    r.number,
+                    r.channel_id,
+                    r.author_id,
+                    r.created_at,
+                    r.source_kind,
+                    len(r.paragraphs),
+                    _maybe(r.title),
+                    escape((r.title or "").lower()),
+                    _maybe(r.source_ref),
+                    r.text_hash,
+                    r.language,
+                    escape(r.engine_version),
+                    escape(r.meta),
+                    escape(r.analysis),
+                    escape(r.text),
+                    [i for i, _, _, _ in r.paragraphs],
+                    [n for _, n, _, _ in r.paragraphs],
+                    [_maybe(h) for _, _, h, _ in r.paragraphs],
+                    [escape(t) for _, _, _, t in r.paragraphs],
+                    paragraph_vectors,
+                )
+
+    async def import_links(self, guild_id: int, records: Sequence[LinkRecord]) -> int:
+        """Add or correct the links; returns how many changed."""
+        changed = 0
+        async with self._connection() as connection, connection.transaction():
+            for r in records:
+                column = "message_id" if r.table == "message_links" else "thread_id"
+                status = await connection.execute(
+                    f"""
+                    INSERT INTO {r.table} (guild_id, {column}, article_id)
+                    SELECT $1, $2, id FROM articles WHERE guild_id = $1 AND number = $3
+                    ON CONFLICT (guild_id, {column}) DO UPDATE SET article_id = excluded.article_id
+                    WHERE {r.table}.article_id <> excluded.article_id
+                    """,
+                    guild_id,
+                    r.key,
+                    r.number,
+                )
+                changed += int(status.rsplit(" ", 1)[-1])
+        return changed
+
+    async def row_counts(self) -> dict[int, tuple[int, int, int, int]]:
+        """Per guild: articles, paragraphs, message links, thread links."""
+        rows = await self._read(lambda c: c.fetch(ROW_COUNTS))
+        return {int(r[0]): (r[1], r[2], r[3], r[4]) for r in rows}
 
 
 def _info(row: Sequence[Any]) -> ArticleInfo:

@@ -26,7 +26,7 @@ import os
 import sqlite3
 from collections.abc import AsyncIterator, Mapping, Sequence
 from contextlib import asynccontextmanager, suppress
-from dataclasses import fields
+from dataclasses import astuple, fields
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Final, Literal, cast
@@ -51,11 +51,17 @@ from .base import (
 from .common import (
     MAX_SEQUENCE,
     MAX_SLOT,
+    ROW_COUNTS,
     SLOT_BITS,
+    ArticleRecord,
     DocFrequencies,
+    GuildRecord,
+    LinkRecord,
     StoreBase,
+    article_record,
     clamp_limit,
     from_micros,
+    guild_record,
     info_from_row,
     stored_article,
     text_hash,
@@ -618,6 +624,158 @@ class SQLiteStore(StoreBase):
                 db, f"SELECT {_SETTING_COLUMNS} FROM guilds WHERE guild_id = ?", (guild_id,)
             )
         return _settings_from(rows[0])
+
+    # -- copying (python -m storage copy) ------------------------------------------------
+
+    async def export_guilds(self) -> list[GuildRecord]:
+        async with self._read_one() as db:
+            rows = await _rows(
+                db,
+                "SELECT guild_id, slot, next_number, next_paragraph, article_count,"
+                f" {_SETTING_COLUMNS} FROM guilds ORDER BY slot",
+            )
+        return [guild_record(r, _settings_from(r[5:])) for r in rows]
+
+    async def export_articles(self, guild_id: int, after: int, limit: int) -> list[ArticleRecord]:
+        """The guild's articles numbered above `after`, in number order, at most `limit`."""
+        async with self._read_one() as db:
+            rows = await _rows(
+                db,
+                """
+                SELECT a.number, a.channel_id, a.author_id, a.created_at, a.source_kind,
+                    a.title, a.source_ref, a.text_hash, a.language, b.engine_version, b.meta,
+                    b.analysis, b.text,
+                    (SELECT json_group_array(json_array(p.id, p.number, p.heading, p.text))
+                     FROM paragraphs AS p WHERE p.article_id = a.id)
+                FROM articles AS a JOIN article_bodies AS b ON b.article_id = a.id
+                WHERE a.guild_id = ? AND a.number > ? ORDER BY a.number LIMIT ?
+                """,
+                (guild_id, after, limit),
+            )
+        return [article_record(r, from_micros(r[3]), json.loads(r[13])) for r in rows]
+
+    async def export_links(self, guild_id: int) -> list[LinkRecord]:
+        async with self._read_one() as db:
+            rows = await _rows(
+                db,
+                """
+                SELECT 'message_links', l.message_id, a.number FROM message_links AS l
+                JOIN articles AS a ON a.id = l.article_id WHERE l.guild_id = ?1
+                UNION ALL
+                SELECT 'thread_links', l.thread_id, a.number FROM thread_links AS l
+                JOIN articles AS a ON a.id = l.article_id WHERE l.guild_id = ?1
+                ORDER BY 1, 2
+                """,
+                (guild_id,),
+            )
+        return [LinkRecord(*r) for r in rows]
+
+    async def article_hashes(self, guild_id: int) -> dict[int, bytes]:
+        async with self._read_one() as db:
+            rows = await _rows(
+                db, "SELECT number, text_hash FROM articles WHERE guild_id = ?", (guild_id,)
+            )
+        return {int(r[0]): bytes(r[1]) for r in rows}
+
+    async def import_guild(self, record: GuildRecord) -> bool:
+        """Make the guild's row what `record` says (its slot included); False when it
+        already was."""
+        values = (
+            record.guild_id,
+            record.slot,
+            record.next_number,
+            record.next_paragraph,
+            record.article_count,
+            *(int(v) if isinstance(v, bool) else v for v in astuple(record.settings)),
+        )
+        async with self._write() as db:
+            current = await _rows(
+                db,
+                "SELECT guild_id, slot, next_number, next_paragraph, article_count,"
+                f" {_SETTING_COLUMNS} FROM guilds WHERE guild_id = ?",
+                (record.guild_id,),
+            )
+            if current and tuple(current[0]) == values:
+                return False
+            names = ["slot", "next_number", "next_paragraph", "article_count", *_SETTINGS]
+            await db.execute(
+                f"""
+                INSERT INTO guilds (guild_id, {", ".join(names)})
+                VALUES ({", ".join("?" * len(values))})
+                ON CONFLICT (guild_id) DO UPDATE SET
+                {", ".join(f"{n} = excluded.{n}" for n in names)}
+                """,
+                values,
+            )
+        return True
+
+    async def import_articles(self, guild_id: int, records: Sequence[ArticleRecord]) -> None:
+        """Add the articles as they are (numbers, paragraph ids, times, JSON), in one
+        transaction, with their search terms."""
+        async with self._write() as db:
+            for r in records:
+                rows = await _rows(
+                    db,
+                    """
+                    INSERT INTO articles (guild_id, number, channel_id, author_id, created_at,
+                        source_kind, paragraph_count, title, title_fold, source_ref, text_hash,
+                        language)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id
+                    """,
+                    (
+                        guild_id,
+                        r.number,
+                        r.channel_id,
+                        r.author_id,
+                        to_micros(r.created_at),
+                        r.source_kind,
+                        len(r.paragraphs),
+                        r.title,
+                        (r.title or "").lower(),
+                        r.source_ref,
+                        r.text_hash,
+                        r.language,
+                    ),
+                )
+                article_id = rows[0][0]
+                await db.execute(
+                    "INSERT INTO article_bodies (article_id, engine_version, meta, analysis,"
+                    " text) VALUES (?, ?, ?, ?, ?)",
+                    (article_id, r.engine_version, r.meta, r.analysis, r.text),
+                )
+                await db.executemany(
+                    "INSERT INTO paragraphs (id, article_id, number, heading, text)"
+                    " VALUES (?, ?, ?, ?, ?)",
+                    [(pid, article_id, n, h, t) for pid, n, h, t in r.paragraphs],
+                )
+                await db.execute(_INDEX.format(where="article_id = ?"), (article_id,))
+
+    async def import_links(self, guild_id: int, records: Sequence[LinkRecord]) -> int:
+        """Add or correct the links; returns how many changed."""
+        changed = 0
+        async with self._write() as db:
+            for r in records:
+                column = "message_id" if r.table == "message_links" else "thread_id"
+                cursor = await db.execute(
+                    f"""
+                    INSERT INTO {r.table} (guild_id, {column}, article_id)
+                    SELECT ?1, ?2, id FROM articles WHERE guild_id = ?1 AND number = ?3
+                    ON CONFLICT (guild_id, {column}) DO UPDATE SET article_id = excluded.article_id
+                    WHERE article_id <> excluded.article_id
+                    """,
+                    (guild_id, r.key, r.number),
+                )
+                changed += max(0, cursor.rowcount)
+        return changed
+
+    async def row_counts(self) -> dict[int, tuple[int, int, int, int]]:
+        """Per guild: articles, paragraphs, message links, thread links."""
+        async with self._read_one() as db:
+            rows = await _rows(
+                db,
+                ROW_COUNTS,
+            )
+        return {int(r[0]): (r[1], r[2], r[3], r[4]) for r in rows}
 
 
 async def _connect(path: Path) -> aiosqlite.Connection:
