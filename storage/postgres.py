@@ -15,8 +15,13 @@ fails with `TryAgainError`; a read is first retried once on a fresh connection. 
 never retried blindly: its transaction either committed before the answer was lost or was
 rolled back by the server, and `add_article` of the same text again says which.
 
-Durability: every write is one transaction, committed (and flushed to the server's WAL, with
-PostgreSQL's default `synchronous_commit`) before the method returns.
+Durability: every write is one transaction, committed and flushed to the server's WAL before
+the method returns (with PostgreSQL's default `synchronous_commit`). An add commits without
+waiting for the flush, so that it holds its guild's row lock only while it runs, then waits
+for the flush with a second, tiny transaction (`SELECT txid_current()`, whose synchronous
+commit returns once the WAL is on disk past the article): adds to one guild share the disk's
+flushes instead of queueing for one each. Until that flush, other sessions may already see
+the article; a server crash in that moment loses it, unacknowledged.
 
 Concurrency: adds to one guild take its `guilds` row lock in turn (numbers are handed out
 without gaps); adds to different guilds run in parallel. A guild's slot (the high bits of its
@@ -36,7 +41,7 @@ import math
 import re
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
-from contextlib import asynccontextmanager
+from contextlib import asynccontextmanager, suppress
 from dataclasses import astuple, fields
 from datetime import UTC, datetime
 from typing import Any, Final, TypeVar
@@ -95,6 +100,7 @@ GUILD_LOCK: Final = 0x6469676573740002  # pg_advisory_xact_lock key: new guild s
 MAX_POSITION: Final = 16383  # PostgreSQL's largest tsvector position
 MAX_POSITIONS: Final = 256  # positions kept per lexeme
 REINDEX_BATCH: Final = 500
+_POSITIONS: Final = [str(i) for i in range(MAX_POSITION + 1)]
 _SETTINGS: Final = tuple(f.name for f in fields(GuildSettings))
 _SETTING_COLUMNS: Final = ", ".join(_SETTINGS)
 _ESCAPE: Final = "\uffff"
@@ -129,15 +135,39 @@ _ADD_ARTICLE: Final = """
     )
     INSERT INTO paragraphs (id, article_id, number, heading, text, terms)
 """
-# A new article: its paragraph ids follow from the first ($17).
-_INSERT: Final = (
-    _ADD_ARTICLE
-    + """
-    SELECT $17::bigint + u.i - 1, a.id, u.number, u.heading, u.text, u.terms::tsvector
-    FROM a, unnest($18::bigint[], $19::text[], $20::text[], $21::text[])
-        WITH ORDINALITY AS u (number, heading, text, terms, i)
+# A new article, in one statement: the guild's next number and paragraph ids (its row
+# locked), unless the text is already there ($10: its hash), then the rows, unless the ids ran
+# out; the number, first paragraph id and slot are returned (no row: a duplicate).
+_ADD: Final = f"""
+    WITH g AS (
+        UPDATE guilds SET next_number = next_number + 1,
+            next_paragraph = next_paragraph + $6,
+            article_count = article_count + 1
+        WHERE guild_id = $1 AND NOT EXISTS (
+            SELECT 1 FROM articles WHERE guild_id = $1 AND text_hash = $10
+        )
+        RETURNING slot, next_number - 1 AS number, next_paragraph - $6 AS first
+    ),
+    a AS (
+        INSERT INTO articles (guild_id, number, channel_id, author_id, created_at,
+            source_kind, paragraph_count, title, title_fold, source_ref, text_hash, language)
+        SELECT $1, g.number, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11
+        FROM g WHERE g.slot <= {MAX_SLOT} AND g.first + $6 - 1 <= {MAX_SEQUENCE}
+        RETURNING id
+    ),
+    b AS (
+        INSERT INTO article_bodies (article_id, engine_version, meta, analysis, text)
+        SELECT a.id, $12, $13, $14, $15 FROM a
+    ),
+    p AS (
+        INSERT INTO paragraphs (id, article_id, number, heading, text, terms)
+        SELECT (g.slot::bigint << {SLOT_BITS}) + g.first + u.i - 1, a.id, u.number,
+            u.heading, u.text, u.terms::tsvector
+        FROM g, a, unnest($16::bigint[], $17::text[], $18::text[], $19::text[])
+            WITH ORDINALITY AS u (number, heading, text, terms, i)
+    )
+    SELECT g.number, g.first, g.slot FROM g
 """
-)
 # A copied article: its paragraph ids as they were ($17).
 _IMPORT: Final = (
     _ADD_ARTICLE
@@ -186,20 +216,24 @@ def _unmaybe(text: str | None) -> str | None:
 
 
 def _quote_lexeme(term: str) -> str:
-    return "'" + term.replace("\\", "\\\\").replace("'", "''") + "'"
+    if "'" in term or "\\" in term:
+        term = term.replace("\\", "\\\\").replace("'", "''")
+    return "'" + term + "'"
 
 
 def tsvector_literal(terms: Sequence[str]) -> str:
     """A `tsvector` in PostgreSQL's input syntax holding exactly `terms` (no parsing, no
     stemming by PostgreSQL), each with the positions it has in the list (its frequency)."""
-    positions: dict[str, list[int]] = {}
+    last = _POSITIONS[MAX_POSITION]  # positions beyond PostgreSQL's largest all become it
+    positions: dict[str, list[str]] = {}
     for i, term in enumerate(terms, 1):
-        found = positions.setdefault(term, [])
-        if len(found) < MAX_POSITIONS and (not found or found[-1] < MAX_POSITION):
-            found.append(min(i, MAX_POSITION))
-    return " ".join(
-        f"{_quote_lexeme(term)}:{','.join(map(str, found))}" for term, found in positions.items()
-    )
+        position = _POSITIONS[i] if i < MAX_POSITION else last
+        found = positions.get(term)
+        if found is None:
+            positions[term] = [position]
+        elif len(found) < MAX_POSITIONS and found[-1] != last:
+            found.append(position)
+    return " ".join(f"{_quote_lexeme(t)}:{','.join(p)}" for t, p in positions.items())
 
 
 def _tsquery(terms: Sequence[str], operator: str) -> str:
@@ -343,55 +377,58 @@ class PostgresStore(StoreBase):
             vectors = _vectors(texts)
 
         async with self._connection() as connection:
-            existing = await self._duplicate(connection, new.guild_id, digest)
-            if existing is not None:
-                return AddResult(article=existing, created=False)
-            slot = await self._guild_slot(connection, new.guild_id)
+            await self._guild_slot(connection, new.guild_id)
+            # One transaction, committed without waiting for the disk: it holds the guild's
+            # row lock (numbers are handed out in turn) only while it runs, not while the
+            # disk flushes, so adds to one guild run side by side ...
+            await connection.execute("BEGIN; SET LOCAL synchronous_commit TO off")
             try:
-                async with connection.transaction():
-                    number, first = await connection.fetchrow(
-                        """
-                        UPDATE guilds SET next_number = next_number + 1,
-                            next_paragraph = next_paragraph + $2,
-                            article_count = article_count + 1
-                        WHERE guild_id = $1
-                        RETURNING next_number - 1, next_paragraph - $2
-                        """,
-                        new.guild_id,
-                        count,
-                    )
-                    if slot > MAX_SLOT or first + count - 1 > MAX_SEQUENCE:
-                        raise StorageError("this database has run out of paragraph ids")
-                    await connection.execute(
-                        _INSERT,
-                        new.guild_id,
-                        number,
-                        new.channel_id,
-                        new.author_id,
-                        created,
-                        new.source_kind,
-                        count,
-                        _maybe(new.title),
-                        escape((new.title or "").lower()),
-                        _maybe(new.source_ref),
-                        digest,
-                        new.language,
-                        escape(new.engine_version),
-                        escape(meta),
-                        escape(analysis),
-                        escape(new.text),
-                        (slot << SLOT_BITS) + first,
-                        [n for n, _, _ in new.paragraphs],
-                        [_maybe(h) for _, h, _ in new.paragraphs],
-                        [escape(t) for t in texts],
-                        vectors,
-                    )
+                row = await connection.fetchrow(
+                    _ADD,
+                    new.guild_id,
+                    new.channel_id,
+                    new.author_id,
+                    created,
+                    new.source_kind,
+                    count,
+                    _maybe(new.title),
+                    escape((new.title or "").lower()),
+                    _maybe(new.source_ref),
+                    digest,
+                    new.language,
+                    escape(new.engine_version),
+                    escape(meta),
+                    escape(analysis),
+                    escape(new.text),
+                    [n for n, _, _ in new.paragraphs],
+                    [_maybe(h) for _, h, _ in new.paragraphs],
+                    [escape(t) for t in texts],
+                    vectors,
+                )
+                if row is not None and (row[2] > MAX_SLOT or row[1] + count - 1 > MAX_SEQUENCE):
+                    raise StorageError("this database has run out of paragraph ids")
+                if row is None:  # the text is there already
+                    await connection.execute("ROLLBACK")
+                else:
+                    # ... and share the disk's flushes: a transaction with an id, committed
+                    # synchronously, returns once the WAL is on disk up to its commit
+                    # record, after the article's. Only then is the add acknowledged.
+                    await connection.execute("COMMIT; SELECT txid_current()")
             except asyncpg.UniqueViolationError:
-                # The same text was added by another task or process since the check above.
+                # The same text, added by another task or process while this one waited.
+                await connection.execute("ROLLBACK")
+                row = None
+            except BaseException:
+                if not connection.is_closed() and connection.is_in_transaction():
+                    with suppress(*_TRANSIENT, asyncpg.PostgresError):
+                        await connection.execute("ROLLBACK")
+                raise
+            if row is None:
                 existing = await self._duplicate(connection, new.guild_id, digest)
                 if existing is None:
-                    raise
+                    raise StorageError("an article vanished while it was being added again")
                 return AddResult(article=existing, created=False)
+            number = row[0]
 
         article = stored_article(new, number, created, analysis, meta)
         return AddResult(article=article, created=True)

@@ -83,14 +83,27 @@ def _class_of(codes: list[int]) -> str:
 
 # Combining marks (M*) of the first two planes and the variation selectors supplement: about
 # 20 ms at import, once.
-_MARKS = _class_of(
-    [
-        code
-        for code in [*range(0x20000), *range(0xE0100, 0xE01F0)]
-        if unicodedata.category(chr(code)).startswith("M")
-    ]
+_MARK_CODES = frozenset(
+    code
+    for code in [*range(0x20000), *range(0xE0100, 0xE01F0)]
+    if unicodedata.category(chr(code)).startswith("M")
 )
-_WORD = re.compile(rf"(?:[^\W_]|[{_MARKS}])+")
+_MARKS = _class_of(sorted(_MARK_CODES))
+
+
+def _words(text: str) -> Iterator[tuple[int, int]]:
+    """The spans of the words of `text`: runs of letters, digits and combining marks.
+
+    Python's `\\w` has no marks, and a character class of all of them is slow to match, so
+    the marks present are first swapped for a letter (one character for one: the spans stay
+    those of `text`)."""
+    if not text.isascii():
+        marks = {ord(c) for c in set(text) if ord(c) in _MARK_CODES}
+        if marks:
+            text = text.translate(dict.fromkeys(marks, "a"))
+    for match in _WORD.finditer(text):
+        yield match.span()
+_WORD = re.compile(r"[^\W_]+")
 
 # Scripts without spaces between words: Han (and its radicals, compatibility ideographs and
 # the extension planes), Hiragana, Katakana, Hangul, Thai, Lao, Myanmar, Khmer.
@@ -193,16 +206,16 @@ class Token:
 
 def tokens(text: str) -> Iterator[Token]:
     """The words and unspaced-script characters of `text`, in order, with their spans."""
-    for match in _WORD.finditer(text):
-        raw = match.group()
+    for start, end in _words(text):
+        raw = text[start:end]
         if raw.isascii():
             folded = raw.lower()
             if len(folded) <= MAX_TERM_CHARS:
-                yield Token(match.start(), match.end(), stem(folded), False, folded)
+                yield Token(start, end, stem(folded), False, folded)
             continue
         if len(raw) > 4 * MAX_TERM_CHARS and not _HAS_UNSPACED.search(raw):
             continue
-        offset = match.start()
+        offset = start
         for piece in _PIECE.finditer(raw):
             if piece.group(1) is None:
                 if len(piece.group()) > 4 * MAX_TERM_CHARS:
@@ -249,20 +262,41 @@ def _terms(text: str, *, pairs_only: bool) -> Iterator[tuple[str, str]]:
         yield from flush()
 
 
+@lru_cache(maxsize=131_072)
+def _word_terms(word: str) -> tuple[str, ...]:
+    """The index terms of one word (see `_words`), memoised, as words repeat."""
+    if word.isascii():
+        return (stem(word.lower()),) if len(word) <= MAX_TERM_CHARS else ()
+    return tuple(term for term, _ in _terms(word, pairs_only=False))
+
+
+def _terms_of(word: str) -> tuple[str, ...]:
+    if len(word) <= 32:
+        return _word_terms(word)
+    # A long run of Chinese, say: not worth remembering.
+    return tuple(term for term, _ in _terms(word, pairs_only=False))
+
+
 def index_terms(text: str) -> list[str]:
     """The terms a paragraph is indexed under, in order (a term's count is its frequency)."""
+    words = [text[start:end] for start, end in _words(text)]
+    if len(text) <= MAX_INDEX_TERMS // 2:
+        # Short enough that no limit can be reached (a character gives at most two terms
+        # of at most three times its UTF-8 size): the fast way.
+        return [term for word in words for term in _terms_of(word)]
     terms: list[str] = []
     distinct: set[str] = set()
     size = 0
-    for term, _ in _terms(text, pairs_only=False):
-        if term not in distinct:
-            size += len(term.encode("utf-8"))
-            if size > MAX_INDEX_BYTES:
-                break
-            distinct.add(term)
-        terms.append(term)
-        if len(terms) == MAX_INDEX_TERMS:
-            break
+    for word in words:
+        for term in _terms_of(word):
+            if term not in distinct:
+                size += len(term.encode("utf-8"))
+                if size > MAX_INDEX_BYTES:
+                    return terms
+                distinct.add(term)
+            terms.append(term)
+            if len(terms) == MAX_INDEX_TERMS:
+                return terms
     return terms
 
 

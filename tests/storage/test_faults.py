@@ -178,8 +178,17 @@ async def test_server_restart_loses_nothing_acknowledged(own_server: TempPostgre
         for number, text in acknowledged.items():
             got = await store.get_article(GUILD_A, number)
             assert got is not None and got.text == text and len(got.paragraphs) == 2
+        # An add whose answer was lost in the restart may have been stored all the same
+        # (never half): the count is the articles there.
         page = await store.list_articles(GUILD_A, limit=100)
-        assert page.total == len(acknowledged)
+        stored = page.items[0].number - len(
+            [
+                n
+                for n in range(1, page.items[0].number + 1)
+                if await store.get_article(GUILD_A, n) is None
+            ]
+        )
+        assert len(acknowledged) <= page.total == stored <= len(acknowledged) + failed
     finally:
         await store.close()
 
