@@ -103,6 +103,8 @@ def _words(text: str) -> Iterator[tuple[int, int]]:
             text = text.translate(dict.fromkeys(marks, "a"))
     for match in _WORD.finditer(text):
         yield match.span()
+
+
 _WORD = re.compile(r"[^\W_]+")
 
 # Scripts without spaces between words: Han (and its radicals, compatibility ideographs and
