@@ -415,6 +415,72 @@ async def run(args: argparse.Namespace) -> None:
         print(row)
 
 
+def compare_unspaced(data: Path) -> None:
+    """Chinese and Thai search: the stores' index (characters and character pairs, FTS5's
+    `ascii` tokenizer over `storage.query` terms) against FTS5's `trigram` tokenizer, on the
+    XQuAD paragraphs, with each answer as the query (is its paragraph among the hits?)."""
+    import sqlite3
+
+    from storage.query import build_match, search_form
+
+    print("unspaced scripts: index size (of text), answers found, search latency (ms)")
+    print(f"{'':10}{'index':<16}{'size':>18}{'found':>8}{'queries':>9}{'p50 / p95':>14}")
+    for language in ("zh", "th"):
+        paragraphs: list[str] = []
+        answers: list[tuple[str, int]] = []
+        with (data.parent / "multi" / f"xquad.{language}.jsonl").open(encoding="utf-8") as f:
+            for line in f:
+                item = json.loads(line)
+                base = len(paragraphs)
+                paragraphs += item["paragraphs"]
+                answers += [
+                    (q["answer"], base + q["paragraph_index"] + 1) for q in item["questions"]
+                ]
+        for name in ("pairs (ours)", "trigram"):
+            db = sqlite3.connect(":memory:")
+            if name == "trigram":
+                db.execute("CREATE VIRTUAL TABLE t USING fts5 (x, tokenize = 'trigram')")
+                rows = [(i + 1, p) for i, p in enumerate(paragraphs)]
+            else:
+                db.execute(
+                    "CREATE VIRTUAL TABLE t USING fts5 (x, content = '', tokenize = 'ascii')"
+                )
+                rows = [(i + 1, search_form(p)) for i, p in enumerate(paragraphs)]
+            db.executemany("INSERT INTO t (rowid, x) VALUES (?, ?)", rows)
+            db.commit()
+            size = db.execute("SELECT sum(length(block)) FROM t_data").fetchone()[0] + (
+                db.execute("SELECT sum(length(c0)) FROM t_content").fetchone()[0]
+                if name == "trigram"
+                else 0
+            )
+            found = 0
+            samples: list[float] = []
+            for answer, paragraph in answers:
+                if name == "trigram":
+                    expression = '"' + answer.replace('"', '""') + '"'
+                else:
+                    match = build_match(answer)
+                    if match is None:
+                        continue
+                    expression = match.all_terms
+                start = time.perf_counter()
+                hits = [
+                    r[0]
+                    for r in db.execute(
+                        "SELECT rowid FROM t WHERE t MATCH ? ORDER BY rank LIMIT 25", (expression,)
+                    )
+                ]
+                samples.append((time.perf_counter() - start) * 1000)
+                found += paragraph in hits
+            db.close()
+            latency = f"{statistics.median(samples):.2f} / {percentile(samples, 0.95):.2f}"
+            text = sum(len(p.encode("utf-8")) for p in paragraphs)
+            print(
+                f"{language:10}{name:<16}{size / 1024:>8,.0f} KB ({size / text:.1f}x)"
+                f"{found / len(answers):>8.0%}{len(answers):>9}{latency:>14}"
+            )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--backend", choices=("sqlite", "postgresql", "both"), default="both")
@@ -429,7 +495,15 @@ def main() -> None:
     parser.add_argument("--samples", type=int, default=1000, help="timed calls per figure")
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--dir", type=Path, default=None, help="where to put the databases")
+    parser.add_argument(
+        "--unspaced",
+        action="store_true",
+        help="only compare indexes for Chinese and Thai (ours against FTS5's trigram)",
+    )
     args = parser.parse_args()
+    if args.unspaced:
+        compare_unspaced(args.data)
+        return
     if args.articles < 10:
         parser.error("--articles must be at least 10")
     if args.checkpoints:
