@@ -104,9 +104,8 @@ async def serve(settings: Settings) -> int:
     except DatabaseUnreachableError as exc:
         sys.stderr.write(f"digestbot: DIGESTBOT_DB: {exc}\n")
         return 2
-    except (StorageError, OSError) as exc:
-        where = "PostgreSQL" if settings.db_url else settings.db_path
-        sys.stderr.write(f"digestbot: cannot open the database {where}: {exc}\n")
+    except (StorageError, OSError) as exc:  # the message names the file or server
+        sys.stderr.write(f"digestbot: cannot open the database: {exc}\n")
         return 1
     bot = DigestBot(settings, store)
     loop = asyncio.get_running_loop()

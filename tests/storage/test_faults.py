@@ -299,6 +299,12 @@ async def test_a_damaged_database_is_refused_at_open(db_path: Path) -> None:
     with pytest.raises(StorageError, match="damaged") as raised:
         await open_store(db_path)
     assert ".recover" in str(raised.value) and "\n" not in str(raised.value)
+    # And the bot says so in one line, exit status 1.
+    env = {**os.environ, "DISCORD_TOKEN": "x" * 30, "DIGESTBOT_DB": str(db_path)}
+    done = await asyncio.to_thread(run_bot, {**env, "PYTHONPATH": str(REPO)}, db_path.parent)
+    assert done.returncode == 1
+    assert done.stderr.startswith("digestbot: cannot open the database: ")
+    assert "damaged" in done.stderr and len(done.stderr.strip().splitlines()) == 1
 
 
 async def test_statements_are_not_logged_at_debug(
