@@ -136,9 +136,17 @@ class GuildSettings:
     )
 
 
-SETTING_TYPES: Final[dict[str, type]] = {
-    f.name: bool if f.type in ("bool", bool) else int for f in dataclasses.fields(GuildSettings)
-}
+def _setting_types() -> dict[str, type]:
+    kinds = {"bool": bool, "int | None": int}
+    types: dict[str, type] = {}
+    for f in dataclasses.fields(GuildSettings):
+        if f.type not in kinds:  # the stores convert these two; teach them a new one first
+            raise TypeError(f"GuildSettings.{f.name}: a setting is bool or int | None")
+        types[f.name] = kinds[str(f.type)]
+    return types
+
+
+SETTING_TYPES: Final = _setting_types()
 
 
 def check_setting_changes(changes: Mapping[str, object]) -> dict[str, object]:
