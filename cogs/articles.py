@@ -337,6 +337,7 @@ class Articles(commands.Cog):
             analysis=digest.to_dict(),
             engine_version=digest.engine_version,
             meta=source.meta,
+            language=article.language,
         )
         result = await self.bot.store.add_article(new)
         stored = result.article
