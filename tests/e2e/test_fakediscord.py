@@ -998,6 +998,15 @@ async def test_server_errors_and_lost_answers(
     assert once.id == int(fake.messages(world.general)[0]["id"])
     statuses = [r.status for r in fake.find_requests("POST", "/messages$")]
     assert statuses == [503, 500, 200, 502, 200]
+    # no answer at all: the connection drops (discord.py does not retry that)
+    fake.faults.disconnect("POST", "/messages$")
+    with pytest.raises(aiohttp.ClientConnectionError):
+        await channel.send("dropped")
+    fake.faults.disconnect("POST", "/messages$", after=True)
+    with pytest.raises(aiohttp.ClientConnectionError):
+        await channel.send("made, but no one heard")
+    assert fake.messages(world.general)[-1]["content"] == "made, but no one heard"
+    assert len(fake.messages(world.general)) == 4
     fake.assert_no_errors()  # injected, so not counted
 
 

@@ -18,6 +18,9 @@ requests it touched so far; ``cancel()``); rules apply in the order they were ad
   real buckets. Every answer on a limited route carries its ``X-RateLimit-*`` headers (per
   channel, guild or webhook, as Discord's major parameters); a request over the limit gets a
   429 with ``X-RateLimit-Scope: user`` (``global`` for the global limit).
+- ``disconnect(method, path, times=1, after=False)``: the connection drops without an answer
+  (aiohttp raises ``ServerDisconnectedError``, which discord.py does not retry); ``after``:
+  once Discord carried the request out.
 - ``slow(method, path, seconds, times=None)``: the answer comes ``seconds`` late.
 - ``before(method, path, action, times=1)``: ``action()`` (a function or a coroutine
   function) runs when such a request arrives, before Discord handles it: delete the channel,
@@ -83,6 +86,7 @@ class RestFault:
     after: bool = False
     delay: float = 0.0
     action: Action | None = None
+    drop: bool = False  # drop the connection instead of answering
     hits: int = 0
     cancelled: bool = False
 
@@ -138,6 +142,7 @@ class RestVerdict:
     """What the faults decided for one request before Discord handles it."""
 
     error: tuple[int, JSON, dict[str, str]] | None = None
+    drop: bool = False  # with `error` None: drop the connection before handling
     after: RestFault | None = None
     delay: float = 0.0
     headers: dict[str, str] = field(default_factory=dict)
@@ -240,6 +245,12 @@ class Faults:
         )
         return self._add(method, path, times, status=429, body=body, headers=headers)
 
+    def disconnect(
+        self, method: str | None, path: str, *, times: int | None = 1, after: bool = False
+    ) -> RestFault:
+        """The next ``times`` matching requests get no answer: the connection drops."""
+        return self._add(method, path, times, drop=True, after=after)
+
     def slow(
         self, method: str | None, path: str, seconds: float, *, times: int | None = None
     ) -> RestFault:
@@ -288,14 +299,17 @@ class Faults:
                 rule.hits += 1
                 verdict.delay += rule.delay
             elif rule.after:
-                if verdict.after is None and verdict.error is None:
+                if verdict.after is None and verdict.error is None and not verdict.drop:
                     rule.hits += 1
                     verdict.after = rule
-            elif verdict.error is None and verdict.after is None:
+            elif verdict.error is None and verdict.after is None and not verdict.drop:
                 rule.hits += 1
-                verdict.error = (rule.status, dict(rule.body), dict(rule.headers))
+                if rule.drop:
+                    verdict.drop = True
+                else:
+                    verdict.error = (rule.status, dict(rule.body), dict(rule.headers))
         self.rules = [r for r in self.rules if r.active]
-        if verdict.error is None:
+        if verdict.error is None and not verdict.drop:
             self._limit(method, path, verdict)
         return verdict
 

@@ -134,6 +134,9 @@ def build_app(fake: FakeDiscord) -> web.Application:
             record.json, record.files = await _parse_body(request)
             if request.path.startswith(API):
                 verdict = await fake.faults.on_request(request.method, path)
+            if verdict.drop:
+                record.injected, record.note = True, "injected: connection dropped"
+                return _drop(request)
             if verdict.error is not None:
                 status, body, headers = verdict.error
                 record.injected = True
@@ -158,6 +161,10 @@ def build_app(fake: FakeDiscord) -> web.Application:
         finally:
             fake._changed()
         await sleep_answer(verdict.delay)
+        if verdict.after is not None and verdict.after.drop:
+            record.injected = True
+            record.note = f"injected: connection dropped after handling (answered {result.status})"
+            return _drop(request)
         if verdict.after is not None:  # done, and the answer is lost on its way back
             lost = verdict.after
             record.injected = True
@@ -183,6 +190,13 @@ def build_app(fake: FakeDiscord) -> web.Application:
         app.router.add_route(method, API + path, _wrap(handler))
     app.router.add_route("*", API + "/{tail:.*}", _wrap(rest.unknown_route))
     return app
+
+
+def _drop(request: web.Request) -> web.StreamResponse:
+    """Close the connection without an answer (the client sees it drop)."""
+    if request.transport is not None:
+        request.transport.abort()
+    return web.Response(status=204)  # never written: the transport is gone
 
 
 def _token_in_url(path: str) -> bool:
