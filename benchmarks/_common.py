@@ -15,7 +15,6 @@ import argparse
 import json
 import re
 import statistics
-import sys
 from collections.abc import Iterable, Iterator, Sequence
 from functools import lru_cache
 from pathlib import Path
@@ -25,9 +24,6 @@ REPO = Path(__file__).resolve().parent.parent
 DEFAULT_DATA = REPO.parent / "shared" / "eval"
 SUMMARIZATION_FILE = "summarization.jsonl"
 
-# Running `python benchmarks/x.py` puts benchmarks/ first on sys.path, where `bot.py` (the bot
-# benchmark) would shadow the `bot` package: the repository goes first, always.
-sys.path[:] = [str(REPO), *(p for p in sys.path if p != str(REPO))]
 
 SOURCES = {
     "cnndm": "cnn_dailymail/3.0.0/test",

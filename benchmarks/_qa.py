@@ -39,17 +39,13 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-_REPO = str(Path(__file__).resolve().parents[1])
-if sys.path[:1] != [_REPO]:  # the repository first: benchmarks/bot.py must not shadow `bot`
-    sys.path.insert(0, _REPO)
+import snowballstemmer
+from rank_bm25 import BM25Okapi
+from sumy.utils import get_stop_words
 
-import snowballstemmer  # noqa: E402
-from rank_bm25 import BM25Okapi  # noqa: E402
-from sumy.utils import get_stop_words  # noqa: E402
-
-from bot.article import Article, Paragraph, Section, find_passages, parse  # noqa: E402
-from bot.article.retrieve import _index as index_of  # noqa: E402
-from bot.article.retrieve import rank_passages  # noqa: E402
+from bot.article import Article, find_passages, parse
+from bot.article.retrieve import _index as index_of
+from bot.article.retrieve import rank_passages
 
 DEFAULT_DATA = Path(__file__).resolve().parents[2] / "shared" / "eval"
 HEADER = ("task", "system", "score", "target", "met")
@@ -72,15 +68,9 @@ def load(path: Path) -> list[dict[str, Any]]:
 
 
 def article_of(paragraphs: Sequence[str]) -> Article:
-    """An Article whose ¶ i+1 is paragraphs[i] (parse's sentences; one paragraph per item)."""
-    art = parse("\n\n".join(paragraphs))
-    if [p.text for p in art.paragraphs] == list(paragraphs):
-        return art
-    paras = []
-    for i, text in enumerate(paragraphs):  # a paragraph with a line break inside parses as two
-        sentences = [s for p in parse(text).paragraphs for s in p.sentences] or [text]
-        paras.append(Paragraph(number=i + 1, text=text, sentences=sentences))
-    return Article(title=None, sections=[Section(None, paras)], paragraphs=paras)
+    """The article as the bot stores it: the paragraphs separated by blank lines, through
+    `parse` (a line break inside a paragraph is a soft wrap, so ¶ i+1 is paragraphs[i])."""
+    return parse("\n\n".join(paragraphs))
 
 
 class Stemmed:

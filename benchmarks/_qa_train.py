@@ -6,8 +6,8 @@ Prints the cross-validated figures (6 folds by article: the weights are fitted o
 folds' articles, so an article is never scored by weights that saw it) at several operating
 points (the share of the training folds' own questions the abstention threshold answers), picks
 the one that answers the most own questions while the cross-validated abstention stays at or
-above P% (default 94) -- or takes --answered A -- then prints the weight tuples fitted on
-every article at that point, ready to paste over those in retrieve.py. Needs numpy (the bench
+above P% (default 94) -- or takes --answered A -- then prints the weights fitted on every
+article at that point; `--write` writes them to bot/article/weights.py. Needs numpy (the bench
 extra brings it). Nothing from the data is written anywhere.
 
 Three linear models, all over the features retrieve.py computes (`_analyse`):
@@ -28,6 +28,7 @@ from typing import Any
 
 import numpy as np
 from _qa import DEFAULT_DATA, article_of, load
+from _weights import write
 
 from bot.article import retrieve as R
 
@@ -192,9 +193,8 @@ def evaluate(data: list[Item], test: set[int], model: tuple[np.ndarray, ...]) ->
     return tally
 
 
-def tuple_code(name: str, names: list[str] | tuple[str, ...], w: np.ndarray) -> str:
-    lines = [f"{name} = ("] + [f"    {x:.4f},  # {n}" for n, x in zip(names, w, strict=True)]
-    return "\n".join([*lines, ")"])
+def pairs(names: list[str] | tuple[str, ...], w: np.ndarray) -> tuple[tuple[str, float], ...]:
+    return tuple((n, float(x)) for n, x in zip(names, w, strict=True))
 
 
 LEVELS = (0.985, 0.99, 0.991, 0.992, 0.993, 0.9935, 0.994, 0.9945, 0.995, 0.996, 0.997)
@@ -214,6 +214,9 @@ def main(argv: list[str] | None = None) -> int:
         type=float,
         default=94.0,
         help="the cross-validated abstention (%%) the chosen operating point must keep",
+    )
+    parser.add_argument(
+        "--write", action="store_true", help="write the fitted weights to bot/article/weights.py"
     )
     args = parser.parse_args(argv)
     items = load(args.data)
@@ -246,10 +249,17 @@ def main(argv: list[str] | None = None) -> int:
             chosen = max(chosen, level)  # the most own questions answered (top-3 follows)
     print(f"operating point: answer {chosen:.4f} of the own questions", file=sys.stderr)
     wr, ws, wa, threshold = fit(data, set(arts), chosen)
-    print(tuple_code("_RANK_W", R.PARA_FEATURES, wr))
-    print(tuple_code("_SENT_W", R.SENT_FEATURES, ws))
-    print(tuple_code("_ABSTAIN_W", [*R.ABSTAIN_FEATURES, "bias"], wa))
-    print(f"_ABSTAIN_AT = {float(threshold):.4f}")
+    fitted = {
+        "RANK": pairs(R.PARA_FEATURES, wr),
+        "SENTENCE": pairs(R.SENT_FEATURES, ws),
+        "ABSTAIN": pairs([*R.ABSTAIN_FEATURES, "bias"], wa),
+        "ABSTAIN_AT": float(threshold),
+    }
+    for name, value in fitted.items():
+        shown = value if isinstance(value, float) else ", ".join(f"{n} {x:+.4f}" for n, x in value)
+        print(f"{name}: {shown}")
+    if args.write:
+        write(fitted)
     return 0
 
 

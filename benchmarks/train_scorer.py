@@ -2,8 +2,8 @@
 
     .venv/bin/python benchmarks/train_scorer.py [--data ../shared/eval] [--lam 3]
 
-For each kind of text (single-block CNN/DailyMail articles for `WEIGHTS_BLOCK`, BBC articles
-with paragraphs for `WEIGHTS_PARAGRAPHS`), every sentence with content (`summarize.candidates`)
+For each kind of text (single-block CNN/DailyMail articles for `SCORER_BLOCK`, BBC articles
+with paragraphs for `SCORER_PARAGRAPHS`), every sentence with content (`summarize.candidates`)
 is labelled 1 when a greedy oracle picks it (up to three sentences, maximising ROUGE-1 + ROUGE-2
 F1 against the reference), and an L2-regularised logistic regression is fitted on the engine's
 own features. The scorer learns salience from all of them; which sentences may be quoted
@@ -26,6 +26,7 @@ from typing import Any
 
 import numpy as np
 from _common import add_data_argument, load_articles, mean_rouge, reference_lines, rouge
+from _weights import write
 from rouge_score import tokenizers
 
 from bot.article import parse
@@ -133,8 +134,12 @@ def main() -> None:
     add_data_argument(parser)
     parser.add_argument("--lam", type=float, default=3.0, help="L2 strength (default 3)")
     parser.add_argument("--folds", type=int, default=5)
+    parser.add_argument(
+        "--write", action="store_true", help="write the fitted weights to bot/article/weights.py"
+    )
     args = parser.parse_args()
-    for name, source in (("WEIGHTS_BLOCK", "cnndm"), ("WEIGHTS_PARAGRAPHS", "bbc")):
+    fitted: dict[str, tuple[tuple[str, float], ...]] = {}
+    for name, source in (("SCORER_BLOCK", "cnndm"), ("SCORER_PARAGRAPHS", "bbc")):
         rows = examples(args.data, source)
         order = list(range(len(rows)))
         random.Random(0).shuffle(order)
@@ -152,10 +157,10 @@ def main() -> None:
                   f"{r1:.2f} / {r2:.2f} / {rl:.2f} on {len(rows)} articles")  # fmt: skip
         print(f"# {source}: the lead prior applies to {leads} of {len(rows)} articles")
         w = fit(rows, args.lam)
-        print(f"{name}: tuple[float, ...] = (")
-        for feature, value in zip(FEATURES, w, strict=True):
-            print(f"    {value:+.4f},  # {feature}")
-        print(")")
+        fitted[name] = tuple((f, float(v)) for f, v in zip(FEATURES, w, strict=True))
+        print(f"{name}: " + ", ".join(f"{f} {v:+.4f}" for f, v in fitted[name]))
+    if args.write:
+        write(fitted)
 
 
 if __name__ == "__main__":

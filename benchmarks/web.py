@@ -29,13 +29,11 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-REPO = Path(__file__).resolve().parent.parent
-# The repository first: benchmarks/bot.py must not shadow the `bot` package.
-sys.path[:] = [str(REPO), *(p for p in sys.path if p != str(REPO))]
+from bot.article import parse
+from bot.web import FetchSettings, NoArticle, extract_text, fetch_and_extract
+from bot.web.fetch import make_session
 
-from bot.article import parse  # noqa: E402
-from bot.web import FetchSettings, NoArticle, extract_text, fetch_and_extract  # noqa: E402
-from bot.web.fetch import make_session  # noqa: E402
+REPO = Path(__file__).resolve().parent.parent
 
 FIXTURES = REPO / "tests" / "fixtures" / "web"
 PAGES = [

@@ -17,7 +17,7 @@ articles it is asked about too (a parse is 2-50 ms, up to a second for a very lo
 article), so neither stalls the loop. What crosses the pipe is small: the question, and
 the answer's pages back (measured ~0.15 ms of the loop's CPU per answer, against ~1.1 ms
 to compute it in place); an article's text goes over once, and the child keeps it parsed
-(least recently used dropped first, bounded like `cogs.discuss.ArticleCache`).
+(least recently used dropped first, bounded like the bot's own: `bot.discussion`).
 
 Requests are answered in the order they were sent (one child, one pipe), so an article
 sent once is known to every later request; when the child has dropped it, it answers
@@ -43,13 +43,13 @@ import pickle
 import signal
 import struct
 import sys
-from collections import OrderedDict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
 from .article import Article, find_passages, parse
+from .lru import LRU
 from .render import Page, answer_pages, not_covered_text, text_pages
 
 if TYPE_CHECKING:
@@ -170,7 +170,8 @@ class AnswerProcess:
         self._ids = itertools.count(1)
         # id → (future, article, source sent with it, question)
         self._pending: dict[int, tuple[asyncio.Future[Answer], StoredArticle, bool, str]] = {}
-        self._known: OrderedDict[Key, None] = OrderedDict()  # sent to the child, as far as known
+        # the articles sent to the child, as far as known (it holds `max_articles` of them)
+        self._known: LRU[Key, bool] = LRU(max_items=4 * max_articles)
         self._closed = False
 
     @property
@@ -243,8 +244,7 @@ class AnswerProcess:
     def forget(self, guild_id: int, number: int) -> None:
         """Let the child drop an article (deleted)."""
         key = (guild_id, number)
-        if key in self._known and self.ready:
-            del self._known[key]
+        if self._known.pop(key) and self.ready:
             self._write((0, key, None, None))
 
     def _send(
@@ -254,10 +254,7 @@ class AnswerProcess:
         request_id = next(self._ids)
         self._pending[request_id] = (future, stored, with_source, q)
         self._write((request_id, key, AnswerSource.of(stored) if with_source else None, q))
-        self._known[key] = None
-        self._known.move_to_end(key)
-        while len(self._known) > 4 * self.max_articles:
-            self._known.popitem(last=False)
+        self._known.put(key, True)
 
     def _write(self, request: tuple[Any, ...]) -> None:
         assert self._process is not None and self._process.stdin is not None
@@ -333,35 +330,16 @@ class _Entry:
     source: AnswerSource
 
 
-class _Articles:
+def _articles(max_articles: int, max_chars: int) -> LRU[Key, _Entry]:
     """The child's parsed articles, least recently used dropped first."""
+    return LRU(max_items=max_articles, max_size=max_chars)
 
-    def __init__(self, max_articles: int, max_chars: int) -> None:
-        self.max_articles, self.max_chars = max_articles, max_chars
-        self._items: OrderedDict[Key, _Entry] = OrderedDict()
-        self._chars = 0
 
-    def get(self, key: Key) -> _Entry | None:
-        entry = self._items.get(key)
-        if entry is not None:
-            self._items.move_to_end(key)
-        return entry
-
-    def put(self, key: Key, source: AnswerSource) -> None:
-        if key in self._items:  # an article never changes: parsed already
-            return
+def _hold(articles: LRU[Key, _Entry], key: Key, source: AnswerSource) -> None:
+    """Parse and keep `source` (an article never changes: one already held stays)."""
+    if key not in articles:
         article = prepare_article(source.text, source.parse_title)
-        self._items[key] = _Entry(article, source)
-        self._chars += len(source.text)
-        while len(self._items) > 1 and (
-            len(self._items) > self.max_articles or self._chars > self.max_chars
-        ):
-            self.forget(next(iter(self._items)))
-
-    def forget(self, key: Key) -> None:
-        entry = self._items.pop(key, None)
-        if entry is not None:
-            self._chars -= len(entry.source.text)
+        articles.put(key, _Entry(article, source), size=len(source.text))
 
 
 def _write_frame(out: IO[bytes], message: tuple[Any, ...]) -> None:
@@ -386,17 +364,17 @@ def serve(argv: list[str]) -> int:
     out = os.fdopen(os.dup(1), "wb")
     os.dup2(2, 1)  # a stray print goes to stderr, not into the protocol
     inp = sys.stdin.buffer
-    articles = _Articles(int(argv[0]), int(argv[1]))
+    articles = _articles(int(argv[0]), int(argv[1]))
     gc.freeze()  # the start-up objects stay out of full passes (see bot.runner.settle_memory)
     _write_frame(out, (0, "ready", os.getpid()))
     while (request := _read_request(inp)) is not None:
         request_id, key, source, question = request
         if question is None:
-            articles.forget(key)
+            articles.pop(key)
             continue
         try:
             if source is not None:
-                articles.put(key, source)
+                _hold(articles, key, source)
             entry = articles.get(key)
             if entry is None:
                 reply: tuple[Any, ...] = (request_id, "miss", None)

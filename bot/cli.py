@@ -2,8 +2,8 @@
 
 SOURCE is a path, a URL or - (stdin). A path may be text, Markdown or an HTML file (HTML
 goes through the web extractor, as an attachment would in Discord); a URL is fetched with the
-bot's SSRF-safe fetcher (`FETCH_ALLOW_HOSTS` and the other fetch settings come from the
-environment).
+bot's SSRF-safe fetcher, with the bot's settings (`FETCH_ALLOW_HOSTS` and the other fetch
+settings, from the environment or a `.env` file: `bot.config.load_settings`; no token needed).
 
 `digest` prints what the bot would reply with: the title, a TL;DR, a summary of each section
 with its paragraph numbers (¶) and the key facts with theirs; `--json` prints `Digest.to_dict()`
@@ -24,7 +24,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TextIO
 
-from .article import Article, Digest, Passage, analyze, find_passages, parse
+from .article import Article, Digest, Passage, analyze, find_passages, language_name, parse
+from .refs import para_ref, sentence_paragraphs, sentence_ref
 
 __all__ = ["InputError", "main", "read_source"]
 
@@ -61,13 +62,19 @@ def read_source(arg: str) -> tuple[str, str | None]:
     (Markdown with its headings) and the page's title. Raises `InputError` with a one-line
     message for bad input.
     """
+    from .config import load_settings
+    from .errors import ConfigError
     from .web import FetchError, extract_text, fetch_url_sync, looks_like_url
 
     if arg == "-":
         return _decode(sys.stdin.buffer.read(), "stdin"), None
     if looks_like_url(arg):
         try:
-            page = fetch_url_sync(arg.strip().strip("<>"))
+            settings = load_settings(create_dirs=False)  # FETCH_* from the environment or .env
+        except ConfigError as exc:
+            raise InputError("; ".join(exc.problems)) from None
+        try:
+            page = fetch_url_sync(arg.strip().strip("<>"), settings.fetch_settings())
         except (FetchError, ValueError) as exc:
             raise InputError(f"{arg}: {exc}") from None
         return page.text, page.title
@@ -93,28 +100,6 @@ def read_source(arg: str) -> tuple[str, str | None]:
     return _decode(data, arg), None
 
 
-def paragraph_label(numbers: Sequence[int]) -> str:
-    """The label of sorted paragraph numbers: "¶3", "¶1–4" or "¶1, 3, 5–6"."""
-    parts: list[str] = []
-    start: int | None = None
-    prev: int | None = None
-    for n in [*numbers, None]:
-        if n is not None and prev is not None and n == prev + 1:
-            prev = n
-            continue
-        if start is not None and prev is not None:
-            parts.append(str(start) if start == prev else f"{start}–{prev}")
-        start = prev = n
-    return "¶" + ", ".join(parts) if parts else "¶"
-
-
-def _paragraph_of(article: Article, sentence: str) -> int | None:
-    for p in article.paragraphs:
-        if sentence in p.sentences:
-            return p.number
-    return None
-
-
 def _count(n: int, noun: str) -> str:
     return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
 
@@ -123,20 +108,21 @@ def render_digest(article: Article, digest: Digest, out: TextIO) -> None:
     """The digest as a person reads it."""
     title = digest.title or "(untitled)"
     out.write(f"{title}\n{'=' * min(len(title), 80)}\n")
-    out.write(
-        f"{_count(digest.paragraph_count, 'paragraph')}, "
-        f"{_count(digest.section_count, 'section')}\n"
-    )
+    counts = [_count(digest.paragraph_count, "paragraph"), _count(digest.section_count, "section")]
+    if digest.language:
+        counts.append(language_name(digest.language))
+    out.write(", ".join(counts) + "\n")
     if digest.summary.tldr:
         out.write("\nTL;DR\n")
-        for sentence in digest.summary.tldr:
-            number = _paragraph_of(article, sentence)
-            where = f" (¶{number})" if number else ""
-            out.write(f"  • {sentence}{where}\n")
+        summary = digest.summary
+        paragraphs = [(p.number, p.text) for p in article.paragraphs]
+        numbers = sentence_paragraphs(summary.tldr, summary.tldr_paragraphs, paragraphs)
+        for sentence, number in zip(summary.tldr, numbers, strict=True):
+            out.write(f"  • {sentence}{sentence_ref(number)}\n")
     if digest.summary.sections:
         out.write("\nSections\n")
         for section in digest.summary.sections:
-            label = paragraph_label(section.paragraphs)
+            label = para_ref(section.paragraphs)
             out.write(f"  {section.heading} ({label})\n" if section.heading else f"  {label}\n")
             if section.sentences == digest.summary.tldr and len(digest.summary.sections) == 1:
                 out.write("    (as the TL;DR)\n")
@@ -146,7 +132,7 @@ def render_digest(article: Article, digest: Digest, out: TextIO) -> None:
     if digest.facts:
         out.write("\nKey facts\n")
         for fact in digest.facts:
-            out.write(f"  • {fact.text} (¶{fact.paragraph})\n")
+            out.write(f"  • {fact.text}{sentence_ref(fact.paragraph)}\n")
 
 
 def render_answer(question: str, passages: Sequence[Passage], out: TextIO) -> None:

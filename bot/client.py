@@ -8,9 +8,11 @@
   `EventfulStore`; the caller opens and closes it), `bot.http_session` (one
   `aiohttp.ClientSession` made by `bot.web.make_session`, so it refuses private addresses;
   open between `setup_hook` and `close`), `bot.fetch_settings`, `bot.executor` (threads for
-  the engine: `analyze_text`).
-- `setup_hook` loads the extensions by name (`cogs.discuss` only if it exists) and syncs the
-  slash commands to `DEV_GUILD_ID` when it is set; otherwise an owner runs `sync`.
+  the engine: `analyze_text`), `bot.discussion` (`bot.discussion.Discussion`: which article
+  a command means, the caches, answers; told at once when the store adds or deletes an
+  article; closed with the bot).
+- `setup_hook` loads the extensions by name and syncs the slash commands to `DEV_GUILD_ID`
+  when it is set; otherwise an owner runs `sync`.
 - `DISCORD_API_BASE` / `DISCORD_GATEWAY_URL` are applied when the bot is built
   (`discord.http.Route.BASE`, `discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY`).
 - One error handler for prefix, hybrid and app commands and views: `report_error`.
@@ -34,7 +36,6 @@ during a long analysis. `ANALYSIS_WORKERS` threads bound how many run at once.
 from __future__ import annotations
 
 import asyncio
-import importlib.util
 import logging
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -50,17 +51,16 @@ from storage import AddResult, NewArticle, Store
 
 from .article import Article, Digest, analyze, parse
 from .config import Settings
-from .errors import GuildOnly, NotModerator, UserError
+from .discussion import Discussion
+from .errors import GuildOnly, NotModerator
+from .interactions import Target, reply_error, user_message, user_of
 from .render import NO_MENTIONS
-from .web import FetchSettings, make_session
+from .web import make_session
 
 log = logging.getLogger(__name__)
 
 DEFAULT_EXTENSIONS: tuple[str, ...] = ("cogs.articles", "cogs.discuss", "cogs.admin")
-OPTIONAL_EXTENSIONS = frozenset({"cogs.discuss"})
 GENERIC_APOLOGY = "Sorry, something went wrong on my side. It has been logged."
-
-Target = commands.Context[Any] | discord.Interaction[Any]
 
 
 def build_intents(settings: Settings) -> discord.Intents:
@@ -102,60 +102,6 @@ def _unwrap(error: BaseException) -> BaseException:
         else:
             break
     return error
-
-
-def _names(perms: Sequence[str]) -> str:
-    return ", ".join(p.replace("_", " ").replace("guild", "server").title() for p in perms)
-
-
-def user_message(error: BaseException, ctx: commands.Context[Any] | None = None) -> str | None:
-    """The short message a user sees for `error`, or None when it is a bug of ours."""
-    if isinstance(error, UserError):
-        return error.user_message
-    if isinstance(error, commands.NotOwner):
-        return "Only the bot's owner can do that."
-    if isinstance(error, commands.NoPrivateMessage | app_commands.NoPrivateMessage):
-        return GuildOnly().user_message
-    if isinstance(error, commands.MissingPermissions | app_commands.MissingPermissions):
-        return f"You need the {_names(error.missing_permissions)} permission for that."
-    if isinstance(error, commands.BotMissingPermissions | app_commands.BotMissingPermissions):
-        return f"I need the {_names(error.missing_permissions)} permission here for that."
-    if isinstance(error, commands.CommandOnCooldown | app_commands.CommandOnCooldown):
-        return f"Slow down: try again in {max(1, round(error.retry_after))} s."
-    if isinstance(error, commands.MaxConcurrencyReached):
-        return "That command is busy; try again in a moment."
-    if isinstance(error, commands.UserInputError):
-        usage = ""
-        if ctx is not None and ctx.command is not None and ctx.interaction is None:
-            signature = f" {ctx.command.signature}" if ctx.command.signature else ""
-            usage = f" Usage: `{ctx.clean_prefix}{ctx.command.qualified_name}{signature}`"
-        if isinstance(error, commands.MissingRequiredArgument):
-            return f"Missing `{error.param.name}`.{usage}"
-        if isinstance(error, commands.TooManyArguments):
-            return f"Too many arguments.{usage}"
-        return f"{discord.utils.escape_mentions(str(error))}{usage}"
-    if isinstance(error, commands.CheckFailure | app_commands.CheckFailure):
-        return "You can't use that command here."
-    if isinstance(error, commands.DisabledCommand):
-        return "That command is disabled."
-    return None
-
-
-async def reply_error(target: Target, message: str) -> None:
-    """Send `message` ephemerally (an interaction) or as a reply (a prefix command)."""
-    interaction = target.interaction if isinstance(target, commands.Context) else target
-    try:
-        if interaction is None:
-            assert isinstance(target, commands.Context)
-            await target.reply(message, mention_author=False, allowed_mentions=NO_MENTIONS)
-        elif interaction.response.is_done():
-            await interaction.followup.send(message, ephemeral=True, allowed_mentions=NO_MENTIONS)
-        else:
-            await interaction.response.send_message(
-                message, ephemeral=True, allowed_mentions=NO_MENTIONS
-            )
-    except discord.HTTPException as exc:
-        log.warning("could not send an error message: %s", exc)
 
 
 class EventfulStore:
@@ -206,17 +152,14 @@ class DigestBot(commands.Bot):
             **options,
         )
         self.settings = settings
-        self.store: Store = cast(Store, EventfulStore(store, self.dispatch))
+        self.store: Store = cast(Store, EventfulStore(store, self._store_changed))
         self.extension_names = tuple(extensions)
         self.http_session: aiohttp.ClientSession | None = None
-        self.fetch_settings = FetchSettings(
-            allow_hosts=settings.fetch_allow_hosts,
-            max_bytes=settings.fetch_max_bytes,
-            total_timeout=settings.fetch_timeout,
-        )
+        self.fetch_settings = settings.fetch_settings()
         self.executor = ThreadPoolExecutor(
             max_workers=settings.analysis_workers, thread_name_prefix="digestbot-analysis"
         )
+        self.discussion = Discussion(self.store, self.executor)
         self.tree.error(self.on_app_command_error)
 
     # --- start-up and shut-down ----------------------------------------------------------
@@ -225,9 +168,6 @@ class DigestBot(commands.Bot):
         # The bot's one HTTP session is the web fetcher's guarded one (no private addresses).
         self.http_session = make_session(self.fetch_settings)
         for name in self.extension_names:
-            if name in OPTIONAL_EXTENSIONS and importlib.util.find_spec(name) is None:
-                log.info("extension %s is not installed; skipping it", name)
-                continue
             await self.load_extension(name)
         if self.settings.dev_guild_id is not None:
             synced = await self.sync_commands(self.settings.dev_guild_id)
@@ -250,12 +190,22 @@ class DigestBot(commands.Bot):
         try:
             await super().close()
         finally:
+            await self.discussion.close()
             if self.http_session is not None:
                 await self.http_session.close()
                 self.http_session = None
             self.executor.shutdown(wait=False, cancel_futures=True)
 
     # --- shared services -----------------------------------------------------------------
+
+    def _store_changed(self, event: str, *args: Any) -> None:
+        """An article was added or deleted through `self.store`: the discussion's caches
+        learn it at once, then the event goes to every listener."""
+        if event == "article_stored":
+            self.discussion.added(*args)
+        elif event == "article_deleted":
+            self.discussion.deleted(*args)
+        self.dispatch(event, *args)
 
     async def analyze_text(self, text: str, *, title: str | None = None) -> tuple[Article, Digest]:
         """Parse and analyse `text` in the executor, keeping the event loop free."""
@@ -284,10 +234,7 @@ class DigestBot(commands.Bot):
 
     async def require_moderator(self, target: Target) -> discord.Member:
         """The invoking member, or `NotModerator` / `GuildOnly`."""
-        if isinstance(target, commands.Context):
-            member, permissions, guild = target.author, target.permissions, target.guild
-        else:
-            member, permissions, guild = target.user, target.permissions, target.guild
+        member, permissions, guild = user_of(target), target.permissions, target.guild
         if guild is None or not isinstance(member, discord.Member):
             raise GuildOnly()
         if not await self.is_moderator(member, permissions):

@@ -3,6 +3,8 @@
 `load_settings()` reads the process environment over a `.env` file (python-dotenv; the
 environment wins, `os.environ` is never modified) and returns a frozen `Settings`, or raises
 `ConfigError` listing *every* problem at once. Each variable is documented in `.env.example`.
+The bot (`bot.runner`) and the offline CLI (`bot.cli`, for a URL's fetch settings) both read
+their settings here, and only here.
 """
 
 from __future__ import annotations
@@ -13,10 +15,14 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from dotenv import dotenv_values
 
 from .errors import ConfigError
+
+if TYPE_CHECKING:
+    from .web import FetchSettings
 
 DEFAULT_DB = Path("data") / "digestbot.sqlite3"
 DEFAULT_MAX_ARTICLE_BYTES = 512_000
@@ -52,6 +58,17 @@ class Settings:
     @property
     def log_level_number(self) -> int:
         return int(logging.getLevelName(self.log_level))
+
+    def fetch_settings(self) -> FetchSettings:
+        """The web fetcher's limits (`bot.web.FetchSettings`) from these settings: what the
+        bot and the offline CLI fetch with."""
+        from .web import FetchSettings
+
+        return FetchSettings(
+            allow_hosts=self.fetch_allow_hosts,
+            max_bytes=self.fetch_max_bytes,
+            total_timeout=self.fetch_timeout,
+        )
 
 
 def _bool(name: str, raw: str, problems: list[str]) -> bool:

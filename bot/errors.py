@@ -49,8 +49,9 @@ class AmbiguousArticle(UserError):
     """A title matched several articles."""
 
 
-class NoArticle(UserError):
-    """A command needs an article and none could be chosen."""
+class NoCurrentArticle(UserError):
+    """A command names no article and there is none to use (the server has none yet).
+    (`bot.web.NoArticle` is another thing: a web page without article text.)"""
 
 
 class BadSource(UserError):

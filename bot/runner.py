@@ -79,7 +79,7 @@ def settle_memory() -> None:
     """The process's garbage-collector policy, applied once the bot is ready: what exists
     then (modules, discord.py's and the bot's start-up state, objects that live as long as
     the process) leaves the collector's full passes (`gc.freeze`), which would otherwise
-    walk it all every time and stall the event loop (the floor bot of `benchmarks/bot.py`:
+    walk it all every time and stall the event loop (the floor bot of `benchmarks/ask_load.py`:
     worst pause 80-116 ms without, 30-50 ms with). Raising the young generation's threshold
     as well measured no gain there."""
     gc.collect()

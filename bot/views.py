@@ -22,11 +22,11 @@ from typing import Any, Protocol
 import discord
 from discord.ext import commands
 
+from .interactions import Target, interaction_of
 from .render import NO_MENTIONS, Page
 
 log = logging.getLogger(__name__)
 
-Target = commands.Context[Any] | discord.Interaction[Any]
 PAGINATOR_TIMEOUT = 180.0
 
 
@@ -59,8 +59,7 @@ async def send_page(
     else:
         message = await target.followup.send(ephemeral=ephemeral, wait=True, **kwargs)
     if isinstance(view, OwnedView) and message is not None:
-        interaction = target.interaction if isinstance(target, commands.Context) else target
-        view.message = SentMessage(message, interaction)
+        view.message = SentMessage(message, interaction_of(target))
     return message
 
 
@@ -69,7 +68,7 @@ class SentMessage:
     interaction's reply or follow-up, else its channel), without holding the message: a view
     holding an interaction's reply for its whole life holds the interaction too, with its
     payload and the command's context, ~50 objects per answer that every full pass of the
-    garbage collector walks (`benchmarks/bot.py`: thousands of open views after a burst)."""
+    garbage collector walks (`benchmarks/ask_load.py`: thousands of open views after a burst)."""
 
     __slots__ = ("_channel", "_webhook", "id")
 

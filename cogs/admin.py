@@ -4,7 +4,8 @@
   commands do not exist before the first sync): `here` copies the commands to this server
   (instant), `global` syncs everywhere (may take a while to show), `clear` removes this
   server's copies.
-- `/settings show` — this server's settings.
+- `/settings show` — this server's settings: one line per field of `storage.GuildSettings`
+  (`SETTING_ROWS`).
 - `/settings modrole [role]` — the role whose members may post and delete articles
   (needs Manage Server; no role clears it). Members with Manage Messages always may.
 - `/settings threads <on|off>` — whether a digest opens a discussion thread (moderators).
@@ -12,13 +13,17 @@
 
 from __future__ import annotations
 
+import dataclasses
 import logging
-from typing import TYPE_CHECKING, Literal
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Literal
 
 import discord
 from discord import app_commands
 from discord.ext import commands
 
+from bot.config import Settings
 from bot.errors import GuildOnly
 from bot.render import inline, text_pages
 from bot.views import send_page
@@ -27,6 +32,34 @@ if TYPE_CHECKING:
     from bot.client import DigestBot
 
 log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class SettingRow:
+    """How `/settings show` shows one field of `storage.GuildSettings`."""
+
+    label: str
+    show: Callable[[discord.Guild, Any, Settings], str]
+
+
+def _moderators(guild: discord.Guild, role_id: int | None, settings: Settings) -> str:
+    role = guild.get_role(role_id) if role_id else None
+    configured = settings.moderator_role
+    return (
+        "members with Manage Messages"
+        + (f", the role **{inline(role.name)}**" if role else "")
+        + (f", the bot-wide role `{configured}`" if configured else "")
+    )
+
+
+# One row per field of `GuildSettings`, in its order (a test checks none is missing): a new
+# per-server setting is a field there, a row here and the subcommand that sets it.
+SETTING_ROWS: dict[str, SettingRow] = {
+    "moderator_role_id": SettingRow("Moderators", _moderators),
+    "discussion_threads": SettingRow(
+        "Discussion threads", lambda _guild, on, _settings: "on" if on else "off"
+    ),
+}
 
 
 class Admin(commands.Cog):
@@ -71,14 +104,11 @@ class Admin(commands.Cog):
         if guild is None:
             raise GuildOnly()
         current = await self.bot.store.get_settings(guild.id)
-        role = guild.get_role(current.moderator_role_id) if current.moderator_role_id else None
-        configured = self.bot.settings.moderator_role
-        lines = [
-            "**Moderators**: members with Manage Messages"
-            + (f", the role **{inline(role.name)}**" if role else "")
-            + (f", the bot-wide role `{configured}`" if configured else ""),
-            f"**Discussion threads**: {'on' if current.discussion_threads else 'off'}",
-        ]
+        lines = []
+        for f in dataclasses.fields(current):
+            row = SETTING_ROWS[f.name]
+            value = row.show(guild, getattr(current, f.name), self.bot.settings)
+            lines.append(f"**{row.label}**: {value}")
         await send_page(ctx, text_pages("\n".join(lines))[0], ephemeral=True)
 
     @settings.command(name="modrole")  # type: ignore[arg-type]  # discord.py hybrid typing vs mypy

@@ -32,9 +32,17 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.article import Article
-from bot.article_option import article_autocomplete, resolve_article
-from bot.errors import BadSource, EmptyArticle, GuildOnly, SourceTooLarge, UnsupportedFile
+from bot.article import Article, Digest
+from bot.article_option import ArticleArg
+from bot.errors import BadSource, EmptyArticle, SourceTooLarge, UnsupportedFile
+from bot.interactions import (
+    Target,
+    channel_id_of,
+    defer,
+    guild_id_of,
+    moderators_only,
+    user_of,
+)
 from bot.render import Page, article_label, article_list_page, clip, digest_pages, text_pages
 from bot.views import ConfirmView, ListPageSource, Paginator, send_page
 from bot.web import ExtractedPage, FetchError, check_url, extract_text, fetch_and_extract
@@ -45,8 +53,6 @@ if TYPE_CHECKING:
     from bot.client import DigestBot
 
 log = logging.getLogger(__name__)
-
-Target = commands.Context[Any] | discord.Interaction[Any]
 
 FILE_SUFFIXES = frozenset({".txt", ".text", ".md", ".markdown", ".html", ".htm", ".xhtml"})
 MODAL_BODY_LIMIT = 4000  # Discord's limit for a text input
@@ -252,22 +258,6 @@ class ArticleListSource:
         )
 
 
-def _guild_id(target: Target) -> int:
-    guild = target.guild
-    if guild is None:
-        raise GuildOnly()
-    return guild.id
-
-
-def _channel_id(target: Target) -> int | None:
-    channel = target.channel
-    return channel.id if channel is not None else None
-
-
-def _author_id(target: Target) -> int:
-    return target.author.id if isinstance(target, commands.Context) else target.user.id
-
-
 def _title_for(source: Source, article: Article) -> str | None:
     if source.title:
         return source.title
@@ -284,26 +274,17 @@ def _title_for(source: Source, article: Article) -> str | None:
     return None
 
 
-def article_pages(article: StoredArticle) -> list[Page]:
+def article_pages(article: StoredArticle, digest: Digest) -> list[Page]:
     """The digest pages of a stored article (what `/article post` and `show` send)."""
-    from bot.article import Digest
-
     url = article.source_ref if article.source_kind == "url" else None
     return digest_pages(
-        Digest.from_dict(article.analysis),
+        digest,
         number=article.number,
         title=article.title,
         paragraphs=[(p.number, p.text) for p in article.paragraphs],
         source_url=url,
         meta=article.meta,
     )
-
-
-async def defer(target: Target) -> None:
-    """Acknowledge a slash command that may take more than 3 s (no-op for prefix)."""
-    interaction = target.interaction if isinstance(target, commands.Context) else target
-    if interaction is not None and not interaction.response.is_done():
-        await interaction.response.defer(thinking=True)
 
 
 class Articles(commands.Cog):
@@ -338,7 +319,7 @@ class Articles(commands.Cog):
     async def publish(self, target: Target, source: Source) -> StoredArticle:
         """Analyse, store, and reply with the digest (or with the existing article's
         number for a duplicate). Returns the stored article."""
-        guild_id = _guild_id(target)
+        guild_id = guild_id_of(target)
         await defer(target)
         article, digest = await self.bot.analyze_text(source.text, title=source.title)
         if not article.paragraphs:
@@ -346,8 +327,8 @@ class Articles(commands.Cog):
         title = _title_for(source, article)
         new = NewArticle(
             guild_id=guild_id,
-            channel_id=_channel_id(target),
-            author_id=_author_id(target),
+            channel_id=channel_id_of(target),
+            author_id=user_of(target).id,
             title=title,
             source_kind=source.kind,
             source_ref=source.ref,
@@ -369,7 +350,7 @@ class Articles(commands.Cog):
             await send_page(target, text_pages(text)[0])
             return stored
         messages: list[discord.Message] = []
-        for page in article_pages(stored):
+        for page in article_pages(stored, digest):
             message = await send_page(target, page)
             if message is not None:
                 messages.append(message)
@@ -461,34 +442,30 @@ class Articles(commands.Cog):
     @article.command(name="list")  # type: ignore[arg-type]  # discord.py hybrid typing vs mypy
     async def list_articles(self, ctx: commands.Context[DigestBot]) -> None:
         """This server's articles, newest first."""
-        source = ArticleListSource(self.bot.store, _guild_id(ctx))
+        source = ArticleListSource(self.bot.store, guild_id_of(ctx))
         await source.get_page(0)  # learns the total
         await Paginator(ctx.author.id, source).start(ctx)
 
     @article.command(name="show")  # type: ignore[arg-type]  # discord.py hybrid typing vs mypy
     @app_commands.describe(article="#number or title")
-    @app_commands.autocomplete(article=article_autocomplete)
-    async def show(self, ctx: commands.Context[DigestBot], *, article: str) -> None:
+    async def show(self, ctx: commands.Context[DigestBot], *, article: ArticleArg) -> None:
         """Show an article's digest again."""
-        stored = await resolve_article(self.bot.store, _guild_id(ctx), article)
-        pages = article_pages(stored)
+        pages = article_pages(article, await self.bot.discussion.digest(article))
         message = await Paginator(ctx.author.id, ListPageSource(pages)).start(ctx)
-        if message is not None and ctx.guild is not None:
-            await self.bot.store.link_message(ctx.guild.id, message.id, stored.number)
+        if message is not None:
+            await self.bot.store.link_message(article.guild_id, message.id, article.number)
 
     @article.command(name="delete")  # type: ignore[arg-type]  # discord.py hybrid typing vs mypy
+    @moderators_only()
     @app_commands.describe(article="#number or title")
-    @app_commands.autocomplete(article=article_autocomplete)
-    async def delete(self, ctx: commands.Context[DigestBot], *, article: str) -> None:
+    async def delete(self, ctx: commands.Context[DigestBot], *, article: ArticleArg) -> None:
         """Delete an article (moderators), after a confirmation."""
-        await self.bot.require_moderator(ctx)
-        guild_id = _guild_id(ctx)
-        stored = await resolve_article(self.bot.store, guild_id, article)
-        label = article_label(stored.number, stored.title)
+        guild_id, number = article.guild_id, article.number
+        label = article_label(number, article.title)
 
         async def confirmed() -> str:
-            if await self.bot.store.delete_article(guild_id, stored.number):
-                log.info("guild %s: article #%d deleted", guild_id, stored.number)
+            if await self.bot.store.delete_article(guild_id, number):
+                log.info("guild %s: article #%d deleted", guild_id, number)
                 return f"Deleted article **{label}**."
             return f"Article **{label}** was already deleted."
 

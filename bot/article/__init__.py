@@ -2,6 +2,7 @@
 
 from .digest import ENGINE_VERSION, analyze
 from .facts import key_facts
+from .language import language_name
 from .model import Article, Digest, Fact, Paragraph, Passage, Section, SectionSummary, Summary
 from .parse import parse
 from .retrieve import find_passages
@@ -20,6 +21,7 @@ __all__ = [
     "analyze",
     "find_passages",
     "key_facts",
+    "language_name",
     "parse",
     "summarize",
 ]

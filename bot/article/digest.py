@@ -6,7 +6,7 @@ from .facts import key_facts
 from .model import Article, Digest
 from .summarize import summarize
 
-ENGINE_VERSION = "3"
+ENGINE_VERSION = "4"
 
 
 def analyze(article: Article, *, max_sentences: int = 3, facts: int = 5) -> Digest:
@@ -26,4 +26,5 @@ def analyze(article: Article, *, max_sentences: int = 3, facts: int = 5) -> Dige
         paragraph_count=len(article.paragraphs),
         section_count=len(summary.sections),
         engine_version=ENGINE_VERSION,
+        language=article.language,
     )

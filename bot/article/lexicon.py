@@ -1,17 +1,36 @@
-"""Words for scoring: tokens, Snowball stems (cached) and English stop words.
+"""Words for scoring, in every language: tokens, stems and stop words.
 
-A small, stable API shared by the engine's scorers:
+`lexicon(lang)` gives the `Lexicon` of a language (an ISO 639-1 code; None or an unknown code
+gives the language-neutral lexicon). Each has the same small API the engine's scorers share:
 
-- `tokens(text)`: lower-case, accent-folded word tokens, stop words included, in text order.
-- `terms(text)`: the same tokens with stop words removed, then stemmed.
-- `stem(word)`: the Snowball English stem of one lower-case word (cached, thread-safe).
-- `stems(words)`: the stems of lower-case words in order, stop words kept whole.
-- `fold(text)`: lower-case without Latin accents (what tokens are made from).
-- `STOP_WORDS`: lower-case English function words (forms with both ' and ’ apostrophes).
+- `tokens(text)`: normalised word tokens, stop words included, in text order.
+- `terms(text)`: the tokens without stop words, stemmed.
+- `stem(word)`: the stem of one token (memoised, thread-safe).
+- `stems(words)`: the stems of tokens in order, stop words kept whole.
+- `fold(text)`: the normalised lower-case text tokens are read from.
+- `stop_words`: the language's function words, normalised as tokens are.
 
-Tokens are runs of letters and digits; an apostrophe inside a word keeps it whole ("amazon's"),
-any other punctuation (hyphen, period, slash) separates tokens, so "multi-billion" gives
-"multi", "billion" and "$5.5" gives "5", "5".
+How each language is read:
+- **English** (also the module-level functions below, kept exactly as they were): lower case
+  without Latin accents ("Céloron" → "celoron"); an apostrophe inside a word keeps it whole
+  ("amazon's"), any other punctuation separates tokens ("multi-billion" → "multi", "billion";
+  "$5.5" → "5", "5"); Snowball English stems; the English stop words below.
+- **Other languages with Snowball stemmers** (German, French, Spanish, Russian, Turkish,
+  Arabic, Hindi, Greek, Romanian, ...): lower case (Turkish dotted and dotless i kept apart),
+  the word stemmed as written, then Latin accents dropped from the stem; stop words from
+  `stopwordsiso`. Script-specific normalisation: Arabic points and tatweel dropped and a
+  leading "و"/"ف" (and) taken off before "ال"; Greek accents and final sigma; Russian ё as е.
+  Apostrophes: French, Italian and Catalan elisions ("l'église") keep the word after them;
+  Turkish suffixes after a name ("Melbourne'ün") are dropped; elsewhere the apostrophe
+  separates two tokens.
+- **Vietnamese**: syllables as written (tone marks matter), no stemming.
+- **Scripts written without spaces** (Chinese, Japanese, Thai, Lao, Khmer, Burmese): runs of
+  those characters become overlapping character n-grams (bigrams; a lone character is itself),
+  which match words without a dictionary; Japanese runs are first cut where the script changes
+  (kanji, katakana, hiragana), and short hiragana runs (particles) are stop words. Letters and
+  digits inside such text are words as everywhere else.
+- **Any other language**: lower-case Unicode words (letters, digits and combining marks), no
+  stemming, no stop words; the same n-grams for unspaced scripts.
 """
 
 from __future__ import annotations
@@ -19,12 +38,15 @@ from __future__ import annotations
 import re
 import threading
 import unicodedata
+from functools import lru_cache
 
 import snowballstemmer
 
-__all__ = ["STOP_WORDS", "fold", "stem", "stems", "terms", "tokens"]
+from .chars import WORD, WORD_CHAR
 
-_TOKEN = re.compile(r"[^\W_]+(?:['’][^\W_]+)*")
+__all__ = ["STOP_WORDS", "Lexicon", "fold", "lexicon", "stem", "stems", "terms", "tokens"]
+
+_TOKEN = re.compile(r"[^\W_]+(?:['’][^\W_]+)*")  # English tokens
 _MARKS = re.compile(r"[\u0300-\u036f]+")
 
 
@@ -64,47 +86,272 @@ STOP_WORDS: frozenset[str] = frozenset(
     {w for w in _STOP_TEXT.split()} | {w.replace("'", "’") for w in _STOP_TEXT.split()}
 )
 
-_STEMMER = snowballstemmer.stemmer("english")
-# With PyStemmer installed, snowballstemmer hands back its C stemmer, whose own word cache keeps
-# a GC-tracked list per word; the memo here does that job, so turn it off.
-if hasattr(_STEMMER, "maxCacheSize"):
-    _STEMMER.maxCacheSize = 0
-_LOCK = threading.Lock()
-_CACHE: dict[str, str] = {}
 _CACHE_LIMIT = 200_000
 
+# Snowball's algorithm for each language code (PyStemmer, the C backend, has them all).
+_SNOWBALL = {
+    "ar": "arabic",
+    "ca": "catalan",
+    "cs": "czech",
+    "da": "danish",
+    "de": "german",
+    "el": "greek",
+    "en": "english",
+    "es": "spanish",
+    "et": "estonian",
+    "eu": "basque",
+    "fa": "persian",
+    "fi": "finnish",
+    "fr": "french",
+    "ga": "irish",
+    "hi": "hindi",
+    "hu": "hungarian",
+    "hy": "armenian",
+    "id": "indonesian",
+    "it": "italian",
+    "lt": "lithuanian",
+    "ne": "nepali",
+    "nl": "dutch",
+    "no": "norwegian",
+    "pl": "polish",
+    "pt": "portuguese",
+    "ro": "romanian",
+    "ru": "russian",
+    "sr": "serbian",
+    "sv": "swedish",
+    "ta": "tamil",
+    "tr": "turkish",
+}
+# Scripts written without spaces between words: their runs become character n-grams.
+UNSPACED = (
+    "\u0e00-\u0e7f"  # Thai
+    "\u0e80-\u0eff"  # Lao
+    "\u1000-\u109f"  # Myanmar
+    "\u1780-\u17ff"  # Khmer
+    "\u3040-\u309f"  # Hiragana
+    "\u30a0-\u30ff\u31f0-\u31ff\uff66-\uff9f"  # Katakana
+    "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"  # Han
+)
+_UNSPACED = re.compile(f"[{UNSPACED}]+")
+_HAS_UNSPACED = re.compile(f"[{UNSPACED}]")
+_JA_SCRIPT = re.compile(
+    "[\u3040-\u309f]+|[\u30a0-\u30ff\u31f0-\u31ff\uff66-\uff9f\u30fc]+|[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\u3005]+"
+)
+_HIRAGANA = re.compile("[\u3040-\u309f]+")
+_TOKEN_ANY = re.compile(f"{WORD}(?:['’]{WORD_CHAR}+)*")
+_ELISION = frozenset({"fr", "it", "ca"})
+_ARABIC_POINTS = re.compile("[\u0610-\u061a\u064b-\u065f\u0670\u06d6-\u06ed\u0640]")
+_ARABIC_AND = re.compile("^[وف](?=ال|بال|لل)")
+_GREEK = str.maketrans({"ς": "σ"})
 
+
+class Lexicon:
+    """Tokens, stems and stop words of one language (see the module docstring)."""
+
+    def __init__(self, lang: str | None) -> None:
+        self.lang = lang
+        name = _SNOWBALL.get(lang or "")
+        stemmer = snowballstemmer.stemmer(name) if name else None
+        # With PyStemmer installed, snowballstemmer hands back its C stemmer, whose own word
+        # cache keeps a GC-tracked list per word; the memo here does that job, so turn it off.
+        if stemmer is not None and hasattr(stemmer, "maxCacheSize"):
+            stemmer.maxCacheSize = 0
+        self._stemmer = stemmer
+        self._lock = threading.Lock()
+        self._cache: dict[str, str] = {}
+        self.stop_words: frozenset[str] = _stop_words(lang)
+
+    def fold(self, text: str) -> str:
+        """Lower-case, normalised text (see the module docstring)."""
+        lang = self.lang
+        if lang == "tr":
+            text = text.replace("I", "ı").replace("İ", "i")
+        text = text.lower()
+        if text.isascii():
+            return text
+        text = unicodedata.normalize("NFKC", text)
+        if lang == "ar" or lang == "fa" or lang == "ur":
+            return _ARABIC_POINTS.sub("", text)
+        if lang == "el":
+            return _strip_marks(text).translate(_GREEK)
+        if lang in ("ru", "uk", "bg"):
+            return text.replace("ё", "е")
+        if lang == "tr":
+            return text.replace("i\u0307", "i")
+        return text
+
+    def tokens(self, text: str) -> list[str]:
+        """Word tokens of `text`, stop words included, in order."""
+        return self.split(self.fold(text))
+
+    def split(self, folded: str) -> list[str]:
+        """Word tokens of text that `fold` has already normalised."""
+        out: list[str] = []
+        lang = self.lang
+        for word in _TOKEN_ANY.findall(folded):
+            if "'" in word or "’" in word:
+                self._apostrophe(word, out)
+            elif _HAS_UNSPACED.search(word):
+                _ngrams(word, out, lang == "ja")
+            else:
+                out.append(word)
+        return out
+
+    def _apostrophe(self, word: str, out: list[str]) -> None:
+        parts = [p for p in re.split("['’]", word) if p]
+        if self.lang in _ELISION and len(parts) > 1 and len(parts[0]) <= 2:
+            parts = parts[1:]  # l'église, dell'acqua: the word after the elision
+        elif self.lang == "tr" and parts:
+            parts = parts[:1]  # Melbourne'ün: the name without its suffix
+        for part in parts:
+            if _HAS_UNSPACED.search(part):
+                _ngrams(part, out, self.lang == "ja")
+            else:
+                out.append(part)
+
+    def stem(self, word: str) -> str:
+        """The stem of token `word`, memoised."""
+        hit = self._cache.get(word)
+        if hit is not None:
+            return hit
+        result = word
+        if self._stemmer is not None and not word[0].isdigit():
+            word_in = _ARABIC_AND.sub("", word) if self.lang == "ar" else word
+            with self._lock:  # a Snowball stemmer keeps state while it works: one at a time
+                result = self._stemmer.stemWord(word_in)
+            if not result.isascii():
+                result = _strip_latin_accents(result)
+            result = result or word  # a stemmer may strip a short word to nothing
+        if len(self._cache) >= _CACHE_LIMIT:
+            self._cache.clear()
+        self._cache[word] = result
+        return result
+
+    def stems(self, words: list[str]) -> list[str]:
+        """Stems of tokens in order, stop words kept whole (word pairs keep "of the")."""
+        stop, get, stem_ = self.stop_words, self._cache.get, self.stem
+        return [w if w in stop else (get(w) or stem_(w)) for w in words]
+
+    def terms(self, text: str) -> list[str]:
+        """Stemmed tokens of `text` without stop words, in order."""
+        stop, get, stem_ = self.stop_words, self._cache.get, self.stem
+        return [get(w) or stem_(w) for w in self.tokens(text) if w not in stop]
+
+
+def _strip_marks(text: str) -> str:
+    return "".join(c for c in unicodedata.normalize("NFD", text) if not unicodedata.combining(c))
+
+
+def _strip_latin_accents(text: str) -> str:
+    """Latin letters without their accents; other scripts' marks (Devanagari...) kept."""
+    decomposed = unicodedata.normalize("NFD", text)
+    return unicodedata.normalize("NFC", _MARKS.sub("", decomposed))
+
+
+def _ngrams(word: str, out: list[str], japanese: bool) -> None:
+    """Append the tokens of a word holding characters of unspaced scripts: their runs as
+    overlapping bigrams (a lone character as itself), other characters as words."""
+    pos = 0
+    for m in _UNSPACED.finditer(word):
+        if m.start() > pos:
+            out.append(word[pos : m.start()])
+        runs = _JA_SCRIPT.findall(m.group()) if japanese else [m.group()]
+        for run in runs:
+            if len(run) <= 2:
+                out.append(run)
+            else:
+                out.extend([run[i : i + 2] for i in range(len(run) - 1)])
+        pos = m.end()
+    if pos < len(word):
+        out.append(word[pos:])
+
+
+def _stop_words(lang: str | None) -> frozenset[str]:
+    if lang == "en":
+        return STOP_WORDS
+    if not lang:
+        return frozenset()
+    import stopwordsiso
+
+    if not stopwordsiso.has_lang(lang):
+        return frozenset()
+    words = set(stopwordsiso.stopwords(lang))
+    if lang in ("zh", "th", "lo", "km", "my"):
+        return frozenset()  # their n-grams are not words; idf does the stop words' job
+    lex = Lexicon.__new__(Lexicon)
+    lex.lang = lang
+    folded: set[str] = set()
+    for w in words:
+        folded.update(_plain_tokens(lex, w))
+    if lang == "ja":
+        folded = {w for w in folded if _HIRAGANA.fullmatch(w)}
+    return frozenset(folded)
+
+
+def _plain_tokens(lex: Lexicon, text: str) -> list[str]:
+    """Tokens of a stop-word entry, without consulting stop words (they are being built)."""
+    out: list[str] = []
+    for word in _TOKEN_ANY.findall(Lexicon.fold(lex, text)):
+        out.extend(p for p in re.split("['’]", word) if p)
+    return out
+
+
+class _English(Lexicon):
+    """English, exactly as the engine always read it (the module-level functions)."""
+
+    def fold(self, text: str) -> str:
+        return fold(text)
+
+    def tokens(self, text: str) -> list[str]:
+        return _TOKEN.findall(fold(text))
+
+    def split(self, folded: str) -> list[str]:
+        return _TOKEN.findall(folded)
+
+    def stem(self, word: str) -> str:
+        hit = self._cache.get(word)
+        if hit is not None:
+            return hit
+        assert self._stemmer is not None
+        with self._lock:
+            result: str = self._stemmer.stemWord(word.replace("’", "'"))
+        if len(self._cache) >= _CACHE_LIMIT:
+            self._cache.clear()
+        self._cache[word] = result
+        return result
+
+
+ENGLISH = _English("en")
+
+
+@lru_cache(maxsize=64)
+def _lexicon(lang: str | None) -> Lexicon:
+    if lang == "en":
+        return ENGLISH
+    return Lexicon(lang)
+
+
+def lexicon(lang: str | None) -> Lexicon:
+    """The lexicon of language `lang` (ISO 639-1; None: language-neutral)."""
+    return _lexicon(lang.lower() if lang else None)
+
+
+# The English API the engine's modules have always used.
 def stem(word: str) -> str:
     """The Snowball English stem of `word` (expected lower-case), memoised."""
-    hit = _CACHE.get(word)
-    if hit is not None:
-        return hit
-    with _LOCK:  # a Snowball stemmer object keeps state while it works: one caller at a time
-        result: str = _STEMMER.stemWord(word.replace("’", "'"))
-    if len(_CACHE) >= _CACHE_LIMIT:
-        _CACHE.clear()
-    _CACHE[word] = result
-    return result
+    return ENGLISH.stem(word)
 
 
 def tokens(text: str) -> list[str]:
-    """Lower-case word tokens of `text`, stop words included, in order."""
+    """Lower-case English word tokens of `text`, stop words included, in order."""
     return _TOKEN.findall(fold(text))
 
 
 def terms(text: str) -> list[str]:
-    """Stemmed lower-case tokens of `text` without stop words, in order."""
-    cache = _CACHE
-    out: list[str] = []
-    for word in _TOKEN.findall(fold(text)):
-        if word in STOP_WORDS:
-            continue
-        hit = cache.get(word)
-        out.append(hit if hit is not None else stem(word))
-    return out
+    """Stemmed lower-case English tokens of `text` without stop words, in order."""
+    return ENGLISH.terms(text)
 
 
 def stems(words: list[str]) -> list[str]:
-    """Stems of lower-case `words` in order, stop words kept whole (word pairs keep "of the")."""
-    get = _CACHE.get
-    return [w if w in STOP_WORDS else (get(w) or stem(w)) for w in words]
+    """English stems of lower-case `words` in order, stop words kept whole."""
+    return ENGLISH.stems(words)

@@ -34,6 +34,9 @@ class Article:
     title: str | None
     sections: list[Section]
     paragraphs: list[Paragraph]
+    # ISO 639-1 code of the article's language ("en", "zh", ...), as `parse` detected it (or was
+    # told); None when unknown: the engine then detects it from the text when it needs it.
+    language: str | None = None
     # Engine-private caches (token statistics, index) live here, keyed by module name.
     _cache: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
 
@@ -54,12 +57,16 @@ class SectionSummary:
     heading: str | None
     sentences: list[str]
     paragraphs: list[int]
+    # the 1-based paragraph of each sentence (parallel to `sentences`); empty when read from a
+    # digest stored before the engine reported it
+    sentence_paragraphs: list[int] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "heading": self.heading,
             "sentences": list(self.sentences),
             "paragraphs": list(self.paragraphs),
+            "sentence_paragraphs": list(self.sentence_paragraphs),
         }
 
     @classmethod
@@ -68,6 +75,7 @@ class SectionSummary:
             heading=data.get("heading"),
             sentences=list(data.get("sentences", ())),
             paragraphs=[int(n) for n in data.get("paragraphs", ())],
+            sentence_paragraphs=_numbers(data.get("sentence_paragraphs"), data.get("sentences")),
         )
 
 
@@ -75,15 +83,23 @@ class SectionSummary:
 class Summary:
     tldr: list[str]
     sections: list[SectionSummary]
+    # the 1-based paragraph of each TL;DR sentence (parallel to `tldr`); empty when read from a
+    # digest stored before the engine reported it
+    tldr_paragraphs: list[int] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
-        return {"tldr": list(self.tldr), "sections": [s.to_dict() for s in self.sections]}
+        return {
+            "tldr": list(self.tldr),
+            "tldr_paragraphs": list(self.tldr_paragraphs),
+            "sections": [s.to_dict() for s in self.sections],
+        }
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Summary:
         return cls(
             tldr=list(data.get("tldr", ())),
             sections=[SectionSummary.from_dict(s) for s in data.get("sections", ())],
+            tldr_paragraphs=_numbers(data.get("tldr_paragraphs"), data.get("tldr")),
         )
 
 
@@ -118,6 +134,7 @@ class Digest:
     paragraph_count: int
     section_count: int
     engine_version: str
+    language: str | None = None  # ISO 639-1 code of the article's language; None when unknown
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -127,6 +144,7 @@ class Digest:
             "paragraph_count": self.paragraph_count,
             "section_count": self.section_count,
             "engine_version": self.engine_version,
+            "language": self.language,
         }
 
     @classmethod
@@ -138,4 +156,14 @@ class Digest:
             paragraph_count=int(data.get("paragraph_count", 0)),
             section_count=int(data.get("section_count", 0)),
             engine_version=str(data.get("engine_version", "")),
+            language=data.get("language") or None,
         )
+
+
+def _numbers(values: Any, parallel: Any) -> list[int]:
+    """Paragraph numbers read back from a stored digest: [] unless one per sentence."""
+    if not isinstance(values, list) or not isinstance(parallel, list):
+        return []
+    if len(values) != len(parallel):
+        return []
+    return [int(n) for n in values]

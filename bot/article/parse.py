@@ -42,6 +42,7 @@ import itertools
 import re
 from dataclasses import dataclass
 
+from .language import detect_language
 from .model import Article, Paragraph, Section
 from .text import split_sentences
 
@@ -51,6 +52,10 @@ _ATX = re.compile(r"^(#{1,6})[ \t]+(.*?)(?:[ \t]+#+)?[ \t]*$")
 _SETEXT = re.compile(r"^(?:=+|-+)[ \t]*$")
 _RULE = re.compile(r"^(?:(?:[-*_=~·•][ \t]*){3,}|[←→»›<>|]+)$")
 _BULLET = re.compile(r"^(?:[-*+•·▪‣◦–][ \t]+|\d{1,3}[.)][ \t]+)\S")
+_ORDERED = re.compile(r"^(\d{1,3})[.)][ \t]")
+_SENTENCE_END = (".", "!", "?", "…", '."', ".”", "。", "！", "？", "।", "؟")
+_PER_LINE_MIN = 3  # lines of a block that can hold one paragraph per line
+_PER_LINE_CHARS = 100  # ... and their mean length
 _END_PUNCT = tuple(".!?…:;,\"'”’)]。！？")
 _EMPHASIS = re.compile(r"^(\*{1,3}|_{1,3})(.+?)\1$")
 _QUOTE = re.compile(r"(?:>[ \t]*)+")  # Markdown block-quote markers ("> ", "> > ")
@@ -164,8 +169,31 @@ def _is_wrapped(body: list[str], width: int) -> bool:
     )
 
 
-def _block_items(lines: list[str]) -> list[_Item]:
-    """Paragraphs and headings of one block of non-blank, stripped lines."""
+def _per_line(lines: list[str]) -> bool:
+    """A block holding one paragraph per line (a scraped page), not wrapped prose: three or more
+    long lines, most of them ending a sentence."""
+    if len(lines) < _PER_LINE_MIN:
+        return False
+    ends = sum(1 for ln in lines if ln.endswith(_SENTENCE_END))
+    return ends * 3 >= 2 * len(lines) and sum(map(len, lines)) >= _PER_LINE_CHARS * len(lines)
+
+
+def _soft_joined(group: list[str], line: str) -> bool:
+    """In a text whose paragraphs are separated by blank lines, whether `line` continues the
+    group of lines before it: a line break inside a paragraph is a soft wrap (as in Markdown),
+    unless `line` starts a list ("- item", or "1." -- "2. Diatomic" after "the formula O" is
+    a wrapped line, not a list) or is the next item of one."""
+    if _BULLET.match(group[0]):
+        return True  # the next item of the list, or a line continuing its last item
+    m = _ORDERED.match(line)
+    if m:
+        return m.group(1) != "1"
+    return not _BULLET.match(line)
+
+
+def _block_items(lines: list[str], soft: bool = False) -> list[_Item]:
+    """Paragraphs and headings of one block of non-blank, stripped lines; `soft`: the text
+    separates its paragraphs by blank lines, so line breaks inside this block are soft wraps."""
     items: list[_Item] = []
     body: list[str] = []
 
@@ -174,10 +202,13 @@ def _block_items(lines: list[str]) -> list[_Item]:
             return
         width = max(len(ln) for ln in body)
         wrapped = _is_wrapped(body, width)
+        soft_block = soft and not _per_line(body)
         group: list[str] = [body[0]]
         groups: list[list[str]] = [group]
         for prev, line in itertools.pairwise(body):
-            if _BULLET.match(line):
+            if soft_block:
+                joined = _soft_joined(group, line)
+            elif _BULLET.match(line):
                 joined = bool(_BULLET.match(group[0]))  # the next item of a list
             else:
                 joined = _continues(prev, line, width, wrapped)
@@ -221,9 +252,9 @@ def _block_items(lines: list[str]) -> list[_Item]:
     return items
 
 
-def _quote_items(lines: list[str]) -> list[_Item]:
+def _quote_items(lines: list[str], soft: bool = False) -> list[_Item]:
     """Paragraphs of one block quote (its lines without their `>` markers): never headings."""
-    items = _block_items(lines)
+    items = _block_items(lines, soft)
     for item in items:
         item.kind, item.level, item.lone = "p", 0, False
     return items
@@ -231,12 +262,13 @@ def _quote_items(lines: list[str]) -> list[_Item]:
 
 def _items(text: str) -> list[_Item]:
     items: list[_Item] = []
+    blocks: list[tuple[list[str], bool]] = []  # lines, and whether they are a block quote
     block: list[str] = []
     quoted = False  # whether `block` holds the lines of a block quote
 
     def flush() -> None:
         if block:
-            items.extend(_quote_items(block) if quoted else _block_items(block))
+            blocks.append((list(block), quoted))
             block.clear()
 
     for raw in text.split("\n"):
@@ -252,6 +284,9 @@ def _items(text: str) -> list[_Item]:
             quoted = bool(quote)
         block.append(line)
     flush()
+    soft = len(blocks) > 1  # paragraphs separated by blank lines: line breaks are soft wraps
+    for lines, is_quote in blocks:
+        items.extend(_quote_items(lines, soft) if is_quote else _block_items(lines, soft))
     # Lone short lines become headings, except at the very end (nothing would sit under them),
     # and except above text that starts in lower case (a broken sentence, not a section).
     for k, item in enumerate(items):
@@ -274,10 +309,15 @@ def _same(a: str, b: str) -> bool:
     return " ".join(a.split()).casefold() == " ".join(b.split()).casefold()
 
 
-def parse(text: str, *, title: str | None = None) -> Article:
-    """Parse plain text or Markdown into an `Article` (see the module docstring for the rules)."""
+def parse(text: str, *, title: str | None = None, language: str | None = None) -> Article:
+    """Parse plain text or Markdown into an `Article` (see the module docstring for the rules).
+
+    `language` (an ISO 639-1 code) is the article's language when the caller knows it; else it
+    is detected from the text (`language.detect_language`). Sentences are split by its rules.
+    """
     text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\u2029", "\n\n")
     text = text.replace("\u2028", "\n").lstrip("\ufeff")
+    language = language.lower() if language else detect_language(f"{title or ''}\n{text}")
     items = _items(text)
     if items and items[0].kind == "h":
         if title is not None:
@@ -304,10 +344,10 @@ def parse(text: str, *, title: str | None = None) -> Article:
                 current = []
             heading = item.text
             continue
-        sentences = split_sentences(item.text) or [item.text]
+        sentences = split_sentences(item.text, language) or [item.text]
         para = Paragraph(len(paragraphs) + 1, item.text, sentences, heading)
         paragraphs.append(para)
         current.append(para)
     if current:
         sections.append(Section(heading, current))
-    return Article(title=title, sections=sections, paragraphs=paragraphs)
+    return Article(title=title, sections=sections, paragraphs=paragraphs, language=language)

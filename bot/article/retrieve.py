@@ -44,11 +44,14 @@ from __future__ import annotations
 
 import itertools
 import math
-import operator
 import re
 from collections.abc import Iterable, Sequence
 
-from .lexicon import STOP_WORDS, stem, stems, terms, tokens
+from . import weights
+from .chars import WORD
+from .cues import cues_for
+from .lexicon import Lexicon, stem
+from .linear import aligned, dot
 from .model import Article, Passage
 from .retrieve_index import (
     CALLED,
@@ -101,6 +104,7 @@ _NAME_Q = re.compile(
     r"party|book|ship|empire|dynasty|army|battle|war|treaty|family|tribe|ruler|leader|religion|"
     r"newspaper|agency|institution|brand|author|writer|scientist|general|pope))\b"
 )
+_WORDS = re.compile(f"{WORD}(?:['’-]{WORD}+)*")
 _HEAD = re.compile(r"^(?:in |on |at |from |by |for |to |of |with )?(?:what|which) (\w+)")
 _ORDINALS = "first second third fourth fifth sixth seventh eighth ninth tenth eleventh twelfth"
 _CARDINALS = "one two three four five six seven eight nine ten eleven twelve"
@@ -141,11 +145,18 @@ def _span(seq: Sequence[str], matched: frozenset[str]) -> float:
 
 
 class _Query:
-    """A question, analysed against one article's index."""
+    """A question, analysed against one article's index (in the article's language)."""
 
     def __init__(self, idx: Index, question: str) -> None:
         question = question[:_MAX_QUESTION]
-        own = list(dict.fromkeys(terms(question)))
+        lex = idx.lex
+        english = lex.lang == "en"
+        forms_of = FORM_STEMS if english else _NONE
+        synonyms = SYNONYM_STEMS if english else _NONE
+        number_forms = _NUMBER_FORMS if english else _NONE
+        common = COMMON_STEMS if english else frozenset()
+        stop = lex.stop_words
+        own = list(dict.fromkeys(lex.terms(question)))
         vocab, pidf, held = idx.vocab, idx.pidf, idx.held
         # one slot per question term: (term, weight) alternatives that the article holds
         self.slots: list[list[tuple[str, float]]] = []
@@ -158,57 +169,76 @@ class _Query:
                 self.slots.append([(t, 1.0)])
                 self.held.append(t)
                 continue
-            forms = sorted(a for a in FORM_STEMS.get(t, ()) if held(a))
+            forms = sorted(a for a in forms_of.get(t, ()) if held(a))
             if forms:  # the same word ("paid" for "pay"): as good as the term itself
                 self.slots.append([(a, 1.0) for a in forms])
                 self.held.append(t)
                 loose[-1] = forms[0]
                 continue
-            alts = [a for a in _NUMBER_FORMS.get(t, ()) if held(a)]
-            alts += [a for a in SYNONYM_STEMS.get(t, ()) if held(a)]
+            alts = [a for a in number_forms.get(t, ()) if held(a)]
+            alts += [a for a in synonyms.get(t, ()) if held(a)]
             if len(t) >= FUZZY_MIN:
                 near = idx.near(t)
                 alts += near
-                if near and len(t) > FUZZY_MIN and t not in COMMON_STEMS:
+                if near and len(t) > FUZZY_MIN and t not in common:
                     self.typos += 1  # a specific word one edit from the article's: a typo?
             # most specific first (the slot's representative), then by name: stable across runs
             ranked = sorted(set(alts), key=lambda a: (-pidf[vocab[a]], a))
             self.slots.append([(a, _ALT) for a in ranked])
         self.own = own
-        self.rare = [t for t in own if t not in COMMON_STEMS]
-        words = tokens(question)
+        self.rare = [t for t in own if t not in common]
+        words = lex.tokens(question)
         self.words = frozenset(words)
         text = " ".join(words)
-        self.want_num = bool(_NUM_Q.search(text))
-        self.want_money = self.want_num and bool(_MONEY_Q.search(text))
-        # "how is it paid for", "how was the war funded": money answers, not a count
-        self.want_fund = not self.want_num and bool(_FUND_Q.search(text))
-        self.want_why = bool(_WHY_Q.search(text))
-        self.want_called = bool(_CALLED_Q.search(text))
-        self.want_date = bool(_DATE_Q.search(text))
-        self.want_name = bool(_NAME_Q.search(text))
+        self.want_num = self.want_money = self.want_fund = self.want_why = False
+        self.want_called = self.want_date = self.want_name = False
+        cues = cues_for(lex.lang)
+        if cues is not None:
+            self.want_num, self.want_date, self.want_name, self.want_why = cues.asks(question)
+        elif english:
+            self.want_num = bool(_NUM_Q.search(text))
+            self.want_money = self.want_num and bool(_MONEY_Q.search(text))
+            # "how is it paid for", "how was the war funded": money answers, not a count
+            self.want_fund = not self.want_num and bool(_FUND_Q.search(text))
+            self.want_why = bool(_WHY_Q.search(text))
+            self.want_called = bool(_CALLED_Q.search(text))
+            self.want_date = bool(_DATE_Q.search(text))
+            self.want_name = bool(_NAME_Q.search(text))
         first = [alts[0][0] if alts else t for t, alts in zip(own, self.slots, strict=True)]
         self.big = [f" {a} {b} " for a, b in itertools.pairwise(first)]
-        st = stems(words)
+        st = lex.stems(words)
         self.big_all = [
-            f" {a} {b} "
-            for a, b in itertools.pairwise(st)
-            if not (a in STOP_WORDS and b in STOP_WORDS)
+            f" {a} {b} " for a, b in itertools.pairwise(st) if not (a in stop and b in stop)
         ]
         self.tri_all = [
             f" {a} {b} {c} "
             for a, b, c in zip(st, st[1:], st[2:], strict=False)
-            if (a in STOP_WORDS) + (b in STOP_WORDS) + (c in STOP_WORDS) < 2
+            if (a in stop) + (b in stop) + (c in stop) < 2
         ]
-        ents: set[str] = set()
+        self.ents = [t for t in own if t in _names(question, lex)]
+        self.trunc = list(dict.fromkeys(t[:TRUNC] for t in loose))
+        head = ""
+        if english:
+            lead = _HEAD.match(" ".join(words[:3]))
+            head = lex.stem(lead.group(1)) if lead else ""
+        self.head = head if head in own else ""
+
+
+_NONE: dict[str, frozenset[str]] = {}
+
+
+def _names(question: str, lex: Lexicon) -> set[str]:
+    """Terms of the question's capitalised words after its first (names, in cased scripts)."""
+    ents: set[str] = set()
+    if lex.lang == "en":
         for m in CAP.finditer(question):
             if m.start() > 0:
-                ents.update(terms(m.group()))
-        self.ents = [t for t in own if t in ents]
-        self.trunc = list(dict.fromkeys(t[:TRUNC] for t in loose))
-        lead = _HEAD.match(" ".join(words[:3]))
-        head = stem(lead.group(1)) if lead else ""
-        self.head = head if head in own else ""
+                ents.update(lex.terms(m.group()))
+        return ents
+    for m in _WORDS.finditer(question):
+        if m.start() > 0 and m.group()[0].isupper():
+            ents.update(lex.terms(m.group()))
+    return ents
 
 
 # Paragraph features (the order of _RANK_W) and sentence features (the order of _SENT_W).
@@ -281,33 +311,89 @@ ABSTAIN_FEATURES = (
 )
 
 
-def _analyse(idx: Index, q: _Query) -> list[tuple[int, list[float], list[tuple[int, list[float]]]]]:
-    """For each paragraph sharing a term: (index, paragraph features, [(sentence id, features)])."""
-    slots = q.slots
-    nslots = len(slots)
-    if not nslots or not idx.n:
+Row = tuple[int, list[float], list[tuple[int, list[float]]]]
+
+
+class _Matches:
+    """What phase 1 (`_match_terms`) and phase 2 (`_match_prefixes`) find: per paragraph and per
+    sentence, sums over the question's slots, and the totals the features are shares of."""
+
+    __slots__ = (
+        "bm",
+        "bms",
+        "cnt",
+        "cov",
+        "firsts_in",
+        "head_bm",
+        "rare_bm",
+        "rare_cov",
+        "rare_sbm",
+        "rare_total",
+        "sbm",
+        "scnt",
+        "scov",
+        "stotal",
+        "tbm",
+        "tcov",
+        "total",
+        "tsbm",
+        "ttotal",
+    )
+
+    def __init__(self) -> None:
+        self.bm: dict[int, float] = {}  # paragraph BM25
+        self.head_bm: dict[int, float] = {}  # ... of the wh-word's head noun alone
+        self.rare_bm: dict[int, float] = {}  # ... over the question's terms outside everyday words
+        self.rare_sbm: dict[int, float] = {}  # sentence BM25 over those
+        self.rare_cov: dict[int, float] = {}
+        self.bms: dict[int, float] = {}  # paragraph BM25 with sentence-level idf
+        self.cov: dict[int, float] = {}  # idf of the question's terms held
+        self.cnt: dict[int, float] = {}  # question terms held
+        self.sbm: dict[int, float] = {}  # sentence BM25
+        self.scov: dict[int, float] = {}
+        self.scnt: dict[int, float] = {}
+        self.firsts_in: dict[int, int] = {}  # slots whose representative term the paragraph holds
+        self.tbm: dict[int, float] = {}  # paragraph BM25 over 6-letter prefixes
+        self.tcov: dict[int, float] = {}
+        self.tsbm: dict[int, float] = {}  # sentence BM25 over prefixes
+        self.total = self.stotal = self.rare_total = self.ttotal = 0.0
+
+
+def _analyse(idx: Index, q: _Query) -> list[Row]:
+    """For each paragraph sharing a term: (index, paragraph features, [(sentence id, features)]).
+
+    Phases: match the question's terms (`_match_terms`) and their prefixes (`_match_prefixes`)
+    against the index; keep the paragraphs a cheap score ranks best (`_pool`); then compute
+    each kept paragraph's sentence features and its own (`_Features.paragraph`).
+    """
+    if not q.slots or not idx.n:
         return []
+    m = _Matches()
+    _match_terms(idx, q, m)
+    _match_prefixes(idx, q, m)
+    if not m.tbm and not m.bm:
+        return []
+    features = _Features(idx, q, m)
+    return [features.paragraph(i) for i in sorted(_pool(m))]
+
+
+def _match_terms(idx: Index, q: _Query, m: _Matches) -> None:
+    """Phase 1: BM25, coverage and counts per paragraph and sentence over the question's slots.
+
+    A slot's alternatives (the term, or its stand-ins) each match; per paragraph (sentence) the
+    slot counts once, through its strongest alternative there.
+    """
     vocab, pidf, sidf = idx.vocab, idx.pidf, idx.sidf
     p_off, p_doc, p_cnt = idx.p_off, idx.p_doc, idx.p_cnt
     s_off, s_doc, s_cnt = idx.s_off, idx.s_doc, idx.s_cnt
     plen, slen, avg, savg = idx.plen, idx.slen, idx.avg, idx.savg
-    bm: dict[int, float] = {}
-    head_bm: dict[int, float] = {}
-    rare_bm: dict[int, float] = {}
-    rare_sbm: dict[int, float] = {}
-    rare_cov: dict[int, float] = {}
-    rare_total = 0.0
+    bm, head_bm, rare_bm, rare_sbm, rare_cov = m.bm, m.head_bm, m.rare_bm, m.rare_sbm, m.rare_cov
+    bms, cov, cnt, sbm, scov, scnt = m.bms, m.cov, m.cnt, m.sbm, m.scov, m.scnt
+    firsts_in = m.firsts_in
     rare = frozenset(q.rare)
-    bms: dict[int, float] = {}
-    cov: dict[int, float] = {}
-    cnt: dict[int, float] = {}
-    sbm: dict[int, float] = {}
-    scov: dict[int, float] = {}
-    scnt: dict[int, float] = {}
-    firsts_in: dict[int, int] = {}  # slots whose representative term the paragraph holds
     context = idx.context
-    total = stotal = 0.0
-    for own_term, alts in zip(q.own, slots, strict=True):
+    total = stotal = rare_total = 0.0
+    for own_term, alts in zip(q.own, q.slots, strict=True):
         if not alts:
             total += idx.maxidf
             if own_term in rare:
@@ -340,14 +426,14 @@ def _analyse(idx: Index, q: _Query) -> list[tuple[int, list[float], list[tuple[i
                 sat = c * (_K1 + 1) / (c + _K1 * (1 - _B + _B * plen[i] / avg))
                 old = pslot.get(i)
                 if old is None or w * sat > old[0]:
-                    m = 1.0 if pm is None else pm[i]
-                    pslot[i] = (w * sat, sw * sat, w * m, f * m)
+                    mi = 1.0 if pm is None else pm[i]
+                    pslot[i] = (w * sat, sw * sat, w * mi, f * mi)
             for sid, c in stf:
                 v = sw * c * (_SK1 + 1) / (c + _SK1 * (1 - _SB + _SB * slen[sid] / savg))
                 olds = sslot.get(sid)
                 if olds is None or v > olds[0]:
-                    m = 1.0 if sm is None else sm[sid]
-                    sslot[sid] = (v, sw * m, f * m)
+                    ms = 1.0 if sm is None else sm[sid]
+                    sslot[sid] = (v, sw * ms, f * ms)
         first = ids[0][0]
         for i in p_doc[p_off[first] : p_off[first + 1]]:
             firsts_in[i] = firsts_in.get(i, 0) + 1
@@ -369,12 +455,16 @@ def _analyse(idx: Index, q: _Query) -> list[tuple[int, list[float], list[tuple[i
                 rare_sbm[sid] = rare_sbm.get(sid, 0.0) + v
             scov[sid] = scov.get(sid, 0.0) + sw
             scnt[sid] = scnt.get(sid, 0.0) + f
-    tbm: dict[int, float] = {}
-    tcov: dict[int, float] = {}
-    ttotal = 0.0
-    tsbm: dict[int, float] = {}
+    m.total, m.stotal, m.rare_total = total, stotal, rare_total
+
+
+def _match_prefixes(idx: Index, q: _Query, m: _Matches) -> None:
+    """Phase 2: BM25 and coverage over the 6-letter prefixes of the question's terms."""
+    plen, slen, avg, savg = idx.plen, idx.slen, idx.avg, idx.savg
+    tbm, tcov, tsbm = m.tbm, m.tcov, m.tsbm
     tp_off, tp_doc, tp_cnt = idx.tp_off, idx.tp_doc, idx.tp_cnt
     ts_off, ts_doc, ts_cnt = idx.ts_off, idx.ts_doc, idx.ts_cnt
+    ttotal = 0.0
     for t in q.trunc:
         tid = idx.held_prefix(t)
         if tid is None:
@@ -387,7 +477,7 @@ def _analyse(idx: Index, q: _Query) -> list[tuple[int, list[float], list[tuple[i
         o, e = ts_off[tid], ts_off[tid + 1]
         tstf: Iterable[tuple[int, float]] = zip(ts_doc[o:e], ts_cnt[o:e], strict=True)
         pm = None
-        if context:
+        if idx.context:
             heads = idx.th_doc[idx.th_off[tid] : idx.th_off[tid + 1]]
             tptf, pm, tstf, _ = _with_context(idx, heads, f" {t} " in idx.ttitle, tptf, tstf)
         for i, c in tptf:
@@ -400,52 +490,98 @@ def _analyse(idx: Index, q: _Query) -> list[tuple[int, list[float], list[tuple[i
             tsbm[sid] = tsbm.get(sid, 0.0) + sw * c * (_SK1 + 1) / (
                 c + _SK1 * (1 - _SB + _SB * slen[sid] / savg)
             )
-    if not tbm and not bm:
-        return []
-    rare_total = rare_total or 1.0
-    maxbm = max(bm.values(), default=0.0) or 1.0
-    maxbms = max(bms.values(), default=0.0) or 1.0
-    maxsbm = max(sbm.values(), default=0.0) or 1.0
-    maxtbm = max(tbm.values(), default=0.0) or 1.0
-    maxtsbm = max(tsbm.values(), default=0.0) or 1.0
-    total = total or 1.0
-    stotal = stotal or 1.0
-    ttotal = ttotal or 1.0
-    want_num, want_date, want_name = q.want_num, q.want_date, q.want_name
-    want_money, want_fund, want_why = q.want_money, q.want_fund, q.want_why
-    want_called = q.want_called
-    qwords = q.words
-    big_all, tri_all, qbig = q.big_all, q.tri_all, q.big
-    nbig, ntri = len(big_all), len(tri_all)
-    firsts = [alts[0][0] for alts in slots if alts]
-    npairs = len(firsts) * (len(firsts) - 1) / 2
-    matched = frozenset(a for alts in slots for a, _ in alts)
-    ents = [alts[0][0] for t, alts in zip(q.own, slots, strict=True) if alts and t in q.ents]
-    etotal = sum(pidf[vocab[t]] for t in ents) + idx.maxidf * (len(q.ents) - len(ents))
-    # the question's names (as matched) per paragraph and per sentence, its numbers per paragraph
-    ent_p: dict[int, float] = {}
-    ent_s: dict[int, float] = {}
-    for t in ents:
-        a = vocab[t]
-        for i in p_doc[p_off[a] : p_off[a + 1]]:
-            ent_p[i] = ent_p.get(i, 0.0) + pidf[a]
-        for sid in s_doc[s_off[a] : s_off[a + 1]]:
-            ent_s[sid] = ent_s.get(sid, 0.0) + pidf[a]
-    qnums = [t for t in q.own if t[0].isdigit()]
-    num_p: dict[int, int] = {}
-    for t in qnums:
-        a = vocab.get(t, -1)
-        if a >= 0:
-            for i in p_doc[p_off[a] : p_off[a + 1]]:
-                num_p[i] = num_p.get(i, 0) + 1
-    words_of, nums_of, caps_of, flags, pterms = idx.words, idx.nums, idx.caps, idx.flags, idx.pterms
-    sterms = idx.sterms
-    out: list[tuple[int, list[float], list[tuple[int, list[float]]]]] = []
-    pool = set(bm) | set(tbm)
-    if len(pool) > _POOL:  # the full features only for the paragraphs a cheap score keeps
-        cheap = {i: bm.get(i, 0.0) / maxbm + tbm.get(i, 0.0) / maxtbm for i in pool}
+    m.ttotal = ttotal
+
+
+def _pool(m: _Matches) -> set[int]:
+    """Phase 3: the paragraphs that get the full features, the best `_POOL` by a cheap score."""
+    pool = set(m.bm) | set(m.tbm)
+    if len(pool) > _POOL:
+        maxbm = max(m.bm.values(), default=0.0) or 1.0
+        maxtbm = max(m.tbm.values(), default=0.0) or 1.0
+        cheap = {i: m.bm.get(i, 0.0) / maxbm + m.tbm.get(i, 0.0) / maxtbm for i in pool}
         pool = set(sorted(pool, key=lambda i: (-cheap[i], i))[:_POOL])
-    for i in sorted(pool):
+    return pool
+
+
+class _Features:
+    """Phase 4: the features of a kept paragraph and of its sentences (PARA_FEATURES and
+    SENT_FEATURES, in order), from the matches and what the question asks for."""
+
+    def __init__(self, idx: Index, q: _Query, m: _Matches) -> None:
+        self.idx, self.q, self.m = idx, q, m
+        self.maxbm = max(m.bm.values(), default=0.0) or 1.0
+        self.maxbms = max(m.bms.values(), default=0.0) or 1.0
+        self.maxsbm = max(m.sbm.values(), default=0.0) or 1.0
+        self.maxtbm = max(m.tbm.values(), default=0.0) or 1.0
+        self.maxtsbm = max(m.tsbm.values(), default=0.0) or 1.0
+        self.total = m.total or 1.0
+        self.stotal = m.stotal or 1.0
+        self.ttotal = m.ttotal or 1.0
+        self.rare_total = m.rare_total or 1.0
+        self.firsts = [alts[0][0] for alts in q.slots if alts]
+        self.npairs = len(self.firsts) * (len(self.firsts) - 1) / 2
+        self.matched = frozenset(a for alts in q.slots for a, _ in alts)
+        self._names()
+        self._numbers()
+
+    def _names(self) -> None:
+        """The question's names (as matched), their idf per paragraph and per sentence."""
+        idx, q = self.idx, self.q
+        vocab, pidf = idx.vocab, idx.pidf
+        p_off, p_doc, s_off, s_doc = idx.p_off, idx.p_doc, idx.s_off, idx.s_doc
+        ents = [alts[0][0] for t, alts in zip(q.own, q.slots, strict=True) if alts and t in q.ents]
+        self.etotal = sum(pidf[vocab[t]] for t in ents) + idx.maxidf * (len(q.ents) - len(ents))
+        ent_p: dict[int, float] = {}
+        ent_s: dict[int, float] = {}
+        for t in ents:
+            a = vocab[t]
+            for i in p_doc[p_off[a] : p_off[a + 1]]:
+                ent_p[i] = ent_p.get(i, 0.0) + pidf[a]
+            for sid in s_doc[s_off[a] : s_off[a + 1]]:
+                ent_s[sid] = ent_s.get(sid, 0.0) + pidf[a]
+        self.ent_p, self.ent_s = ent_p, ent_s
+
+    def _numbers(self) -> None:
+        """The question's numbers, and how many of them each paragraph holds."""
+        idx = self.idx
+        self.qnums = [t for t in self.q.own if t[0].isdigit()]
+        num_p: dict[int, int] = {}
+        for t in self.qnums:
+            a = idx.vocab.get(t, -1)
+            if a >= 0:
+                for i in idx.p_doc[idx.p_off[a] : idx.p_off[a + 1]]:
+                    num_p[i] = num_p.get(i, 0) + 1
+        self.num_p = num_p
+
+    def answer_type(self, sid: int) -> bool:
+        """Sentence `sid` holds what the question asks for (a number, a date, a name...)."""
+        q, idx = self.q, self.idx
+        flag = idx.flags[sid]
+        return bool(
+            (
+                q.want_num
+                and (flag & MONEY or not q.want_money)
+                and any(w not in q.words for w in idx.nums[sid].split())
+            )
+            or (q.want_fund and flag & MONEY)
+            or (q.want_why and flag & REASON)
+            or (q.want_called and flag & CALLED)
+            or (q.want_date and flag & DATE)
+            or (q.want_name and any(w not in q.words for w in idx.caps[sid].split()))
+        )
+
+    def paragraph(self, i: int) -> Row:
+        """Paragraph `i`'s features and its sentences'."""
+        idx, q, m = self.idx, self.q, self.m
+        sbm, scov, scnt, tsbm, rare_sbm = m.sbm, m.scov, m.scnt, m.tsbm, m.rare_sbm
+        maxsbm, maxtsbm, stotal = self.maxsbm, self.maxtsbm, self.stotal
+        nslots = len(q.slots)
+        big_all, tri_all = q.big_all, q.tri_all
+        nbig, ntri = len(big_all), len(tri_all)
+        words_of, flags, slen, sterms = idx.words, idx.flags, idx.slen, idx.sterms
+        etotal, ent_s = self.etotal, self.ent_s
+        para_bm_rel = m.bm.get(i, 0.0) / self.maxbm
         sfeats: list[tuple[int, list[float]]] = []
         best_v = best_c = best_n = best_p = best_p3 = best_t = 0.0
         win = prev = type_s = type_p = 0.0
@@ -464,19 +600,7 @@ def _analyse(idx: Index, q: _Query) -> list[tuple[int, list[float], list[tuple[i
                 p = len(hits) / nbig
                 if ntri:
                     p3 = sum(1 for b in tri_all if b in sw_text) / ntri
-            flag = flags[sid]
-            hit = (
-                (
-                    want_num
-                    and (flag & MONEY or not want_money)
-                    and any(w not in qwords for w in nums_of[sid].split())
-                )
-                or (want_fund and flag & MONEY)
-                or (want_why and flag & REASON)
-                or (want_called and flag & CALLED)
-                or (want_date and flag & DATE)
-                or (want_name and any(w not in qwords for w in caps_of[sid].split()))
-            )
+            hit = self.answer_type(sid)
             tv = tsbm.get(sid, 0.0) / maxtsbm
             if hit:
                 type_p = 1.0
@@ -484,7 +608,7 @@ def _analyse(idx: Index, q: _Query) -> list[tuple[int, list[float], list[tuple[i
                     type_s = v
             if v > 0 and v >= best_v:
                 best_v = v
-                span = _span(sterms[sid].split(), matched)
+                span = _span(sterms[sid].split(), self.matched)
             if sc > best_c:
                 best_c = sc
             if sn > best_n:
@@ -513,13 +637,13 @@ def _analyse(idx: Index, q: _Query) -> list[tuple[int, list[float], list[tuple[i
                         p3,
                         1.0 if hit else 0.0,
                         tv,
-                        1.0 if flag & FIRST else 0.0,
+                        1.0 if flags[sid] & FIRST else 0.0,
                         math.log1p(slen[sid]),
                         1.0 if sid == last_sid and sid != first_sid else 0.0,
                         ent_s.get(sid, 0.0) / etotal if etotal else 0.0,
                         0.0,  # prev_cov, filled in below
                         0.0,  # next_cov
-                        bm.get(i, 0.0) / maxbm,
+                        para_bm_rel,
                         rare_sbm.get(sid, 0.0) / maxsbm,
                     ],
                 )
@@ -527,56 +651,55 @@ def _analyse(idx: Index, q: _Query) -> list[tuple[int, list[float], list[tuple[i
         for j in range(1, len(sfeats)):
             sfeats[j][1][_PREV] = sfeats[j - 1][1][1]
             sfeats[j - 1][1][_NEXT] = sfeats[j][1][1]
-        sent_model = max(_dot(_SENT_W, f) for _, f in sfeats) if sfeats else 0.0
+        sent_model = max(dot(_SENT_W, f) for _, f in sfeats) if sfeats else 0.0
         pair = near = 0.0
-        ptext = pterms[i]
-        if qbig:
-            pair = sum(1 for b in qbig if b in ptext) / len(qbig)
-        if npairs and firsts_in.get(i, 0) >= 2:
-            near = _near_pairs(idx, i, firsts) / npairs
-        ent = ent_p.get(i, 0.0) / etotal if q.ents and etotal else 0.0
-        para_bm = bm.get(i, 0.0)
-        out.append(
-            (
-                i,
-                [
-                    para_bm / maxbm,
-                    best_v,
-                    best_c,
-                    min(1.0, win),
-                    pair,
-                    type_s,
-                    type_p,
-                    cnt.get(i, 0.0) / nslots,
-                    best_n,
-                    near,
-                    para_bm / total,
-                    best_p,
-                    ent,
-                    bms.get(i, 0.0) / maxbms,
-                    best_p3,
-                    len(seen_big) / nbig if nbig else 0.0,
-                    math.log1p(plen[i] / avg),
-                    tbm.get(i, 0.0) / maxtbm,
-                    best_t,
-                    tcov.get(i, 0.0) / ttotal,
-                    cov.get(i, 0.0) / total,
-                    (para_bm - head_bm.get(i, 0.0)) / maxbm,
-                    pair_best / maxsbm,
-                    span,
-                    sent_model,
-                    rare_bm.get(i, 0.0) / maxbm,
-                    num_p.get(i, 0) / len(qnums) if qnums else 0.0,
-                    rare_cov.get(i, 0.0) / rare_total,
-                    cov.get(i - 1, 0.0) / total,
-                    cov.get(i + 1, 0.0) / total,
-                    1.0 if i == 0 else 0.0,
-                    i / idx.n,
-                ],
-                sfeats,
-            )
+        if q.big:
+            ptext = idx.pterms[i]
+            pair = sum(1 for b in q.big if b in ptext) / len(q.big)
+        if self.npairs and m.firsts_in.get(i, 0) >= 2:
+            near = _near_pairs(idx, i, self.firsts) / self.npairs
+        ent = self.ent_p.get(i, 0.0) / etotal if q.ents and etotal else 0.0
+        para_bm = m.bm.get(i, 0.0)
+        total, maxbm = self.total, self.maxbm
+        cov = m.cov
+        return (
+            i,
+            [
+                para_bm / maxbm,
+                best_v,
+                best_c,
+                min(1.0, win),
+                pair,
+                type_s,
+                type_p,
+                m.cnt.get(i, 0.0) / nslots,
+                best_n,
+                near,
+                para_bm / total,
+                best_p,
+                ent,
+                m.bms.get(i, 0.0) / self.maxbms,
+                best_p3,
+                len(seen_big) / nbig if nbig else 0.0,
+                math.log1p(idx.plen[i] / idx.avg),
+                m.tbm.get(i, 0.0) / self.maxtbm,
+                best_t,
+                m.tcov.get(i, 0.0) / self.ttotal,
+                cov.get(i, 0.0) / total,
+                (para_bm - m.head_bm.get(i, 0.0)) / maxbm,
+                pair_best / maxsbm,
+                span,
+                sent_model,
+                m.rare_bm.get(i, 0.0) / maxbm,
+                self.num_p.get(i, 0) / len(self.qnums) if self.qnums else 0.0,
+                m.rare_cov.get(i, 0.0) / self.rare_total,
+                cov.get(i - 1, 0.0) / total,
+                cov.get(i + 1, 0.0) / total,
+                1.0 if i == 0 else 0.0,
+                i / idx.n,
+            ],
+            sfeats,
         )
-    return out
 
 
 def _with_context(
@@ -659,109 +782,12 @@ def _abstain_features(idx: Index, q: _Query, best: Sequence[float]) -> list[floa
     ]
 
 
-# Weights fitted offline (see the module docstring); the last abstention weight is the bias.
-# The threshold answers 99.4% of the development split's own questions (chosen by CV).
-_RANK_W = (
-    -0.3778,  # bm25
-    -0.0985,  # sent_bm25
-    -0.0974,  # sent_cov
-    0.0823,  # win_cov
-    1.1953,  # pair
-    -0.0010,  # type_sent
-    0.3611,  # type_para
-    0.0307,  # count
-    0.1843,  # sent_count
-    0.2912,  # near_pairs
-    -0.4074,  # bm25_abs
-    1.1227,  # phrase
-    0.9531,  # ents
-    -0.3582,  # bm25_sidf
-    0.2544,  # phrase3
-    1.4055,  # phrase_para
-    -0.5975,  # length
-    0.8475,  # prefix_bm25
-    0.8349,  # prefix_sent
-    0.6136,  # prefix_cov
-    -0.4531,  # cov
-    0.2210,  # bm25_nohead
-    -0.0445,  # pair_bm25
-    0.1656,  # span
-    0.6190,  # sent_model
-    1.0546,  # bm25_rare
-    0.9358,  # numbers
-    1.1132,  # rare_cov
-    0.3413,  # prev_cov
-    0.4356,  # next_cov
-    0.2819,  # lead
-    -0.2689,  # position
-)
-_SENT_W = (
-    0.8612,  # bm25
-    1.7150,  # cov
-    1.1784,  # count
-    2.2917,  # phrase
-    -0.0159,  # phrase3
-    1.8226,  # type
-    1.5227,  # prefix_bm25
-    0.2031,  # first
-    0.0559,  # length
-    -0.0727,  # last
-    -0.3575,  # ents
-    1.5211,  # prev_cov
-    0.4938,  # next_cov
-    3.7426,  # para_bm25
-    1.1248,  # rare_bm25
-)
-_ABSTAIN_W = (
-    -0.7389,  # bm25
-    -0.9276,  # sent_bm25
-    0.4978,  # sent_cov
-    1.0863,  # win_cov
-    0.8854,  # pair
-    0.1242,  # type_sent
-    -0.3502,  # type_para
-    0.9670,  # count
-    1.0350,  # sent_count
-    1.4201,  # near_pairs
-    1.0495,  # bm25_abs
-    0.8369,  # phrase
-    1.3958,  # ents
-    -0.6572,  # bm25_sidf
-    0.3539,  # phrase3
-    0.9393,  # phrase_para
-    -1.4019,  # length
-    -0.2596,  # prefix_bm25
-    -0.3139,  # prefix_sent
-    1.0880,  # prefix_cov
-    0.3378,  # cov
-    -0.4542,  # bm25_nohead
-    0.1295,  # pair_bm25
-    -1.0494,  # span
-    0.0265,  # sent_model
-    0.3440,  # bm25_rare
-    0.2061,  # numbers
-    0.6893,  # rare_cov
-    0.4947,  # prev_cov
-    0.4841,  # next_cov
-    -0.3221,  # lead
-    -0.3251,  # position
-    0.8796,  # in_article
-    1.4525,  # rare_in_article
-    -1.3366,  # rare_missing
-    0.0306,  # rare_typo
-    -1.4810,  # names_missing
-    -0.2013,  # has_names
-    2.3722,  # topical_max
-    0.5466,  # topical_mean
-    0.2509,  # length
-    -1.0671,  # bias
-)
-_ABSTAIN_AT = -1.4471
-
-
-def _dot(w: Sequence[float], x: Sequence[float]) -> float:
-    total: float = sum(map(operator.mul, w, x))
-    return total
+# Weights fitted offline (see the module docstring), in `weights.py`; the last abstention weight
+# is the bias. The threshold answers 99.4% of the development split's own questions (chosen by CV).
+_RANK_W = aligned(weights.RANK, PARA_FEATURES, model="RANK")
+_SENT_W = aligned(weights.SENTENCE, SENT_FEATURES, model="SENTENCE")
+_ABSTAIN_W = aligned(weights.ABSTAIN, (*ABSTAIN_FEATURES, "bias"), model="ABSTAIN")
+_ABSTAIN_AT = weights.ABSTAIN_AT
 
 
 _Ranked = tuple[float, int, list[float], list[tuple[int, list[float]]]]
@@ -771,13 +797,13 @@ def _ranked(article: Article, question: str) -> tuple[Index, _Query, list[_Ranke
     """Paragraphs sharing a term, best first: (score, index, features, sentence features)."""
     idx = _index(article)
     q = _Query(idx, question)
-    ranked = [(_dot(_RANK_W, f), i, f, sf) for i, f, sf in _analyse(idx, q)]
+    ranked = [(dot(_RANK_W, f), i, f, sf) for i, f, sf in _analyse(idx, q)]
     ranked.sort(key=lambda r: (-r[0], r[1]))
     return idx, q, ranked
 
 
 def _best_sentence(sfeats: list[tuple[int, list[float]]]) -> int:
-    return max(sfeats, key=lambda s: _dot(_SENT_W, s[1]))[0]
+    return max(sfeats, key=lambda s: dot(_SENT_W, s[1]))[0]
 
 
 def find_passages(article: Article, question: str, *, k: int = 3) -> list[Passage]:
@@ -802,7 +828,7 @@ def _passages(article: Article, question: str, k: int, *, abstain: bool) -> list
         return []
     if abstain:
         evidence = _abstain_features(idx, q, ranked[0][2])
-        if _dot(_ABSTAIN_W, [*evidence, 1.0]) < _ABSTAIN_AT:
+        if dot(_ABSTAIN_W, [*evidence, 1.0]) < _ABSTAIN_AT:
             return []
     return [
         Passage(idx.numbers[i], idx.texts[i], round(score, 6), idx.sents[_best_sentence(sf)])

@@ -23,15 +23,22 @@ import re
 from array import array
 from bisect import bisect_left
 from collections import Counter
+from collections.abc import Callable
 from operator import sub
 
-from .lexicon import STOP_WORDS, fold, stems, terms
+from .chars import WORD
+from .cues import Cues, cues_for
+from .language import language_of
+from .lexicon import Lexicon, fold, lexicon
 from .model import Article
 
 __all__ = ["Index", "idf"]
 
 TRUNC = 6  # prefix length of the loose match
 FUZZY_MIN = 4  # shortest term that may be matched one edit away
+# ... and the longest: a longer token is no word anyone misspells, and its one-delete variants
+# cost the square of its length (a 3,000-letter token took seconds per question)
+FUZZY_MAX = 24
 
 _TOKEN = re.compile(r"[^\W_]+(?:['’][^\W_]+)*")  # lexicon's tokens
 _NUM_TEXT = """
@@ -59,6 +66,9 @@ _CALLED = re.compile(
 )
 _YEAR = re.compile(r"^(?:1[0-9]{3}|20[0-9]{2})s?$")
 CAP = re.compile(r"\b[A-Z][\w'’-]*")
+_CURRENCY = re.compile(r"[$€£¥₹₽₺₩]\s?\d|\d\s?[$€£¥₹₽₺₩]")
+_QUOTED = re.compile("[\"“”«»„「」『』《》]")
+_CAPS = re.compile(f"{WORD}(?:['’-]{WORD}+)*")  # words, to find capitalised ones in any script
 
 FIRST, MONEY, DATE, REASON, CALLED = 1, 2, 4, 8, 16  # sentence flags
 # A term in a section's heading counts for its paragraphs (and their sentences) as an occurrence
@@ -143,6 +153,7 @@ class Index:
         "flags",
         "h_doc",
         "h_off",
+        "lex",
         "maxidf",
         "n",
         "nearby",
@@ -201,17 +212,23 @@ class Index:
         pterms: list[str] = []
         sent_ids: list[list[int]] = []
         para_ids: list[list[int]] = []
+        self.lex = lex = lexicon(language_of(article))
+        english = lex.lang == "en"
+        low_of = _fold if english else lex.fold
+        split, stems, stop = lex.split, lex.stems, lex.stop_words
+        cues = cues_for(lex.lang)
+        flags_of = _english_flags if cues is None else _flags_with(cues)
         for p in paras:
             p_words: list[str] = []
             p_ids: list[int] = []
             for j, text in enumerate(p.sentences or [p.text]):
-                low = _fold(text)  # the cues below are matched on lower-case text
-                words = _TOKEN.findall(low)
+                low = low_of(text)  # the cues below are matched on lower-case text
+                words = split(low)
                 st = stems(words)
                 ids = [
                     vocab.setdefault(t, len(vocab))
                     for t, w in zip(st, words, strict=True)
-                    if w not in STOP_WORDS
+                    if w not in stop
                 ]
                 p_words += words
                 p_ids += ids
@@ -220,20 +237,15 @@ class Index:
                 slen.append(len(ids))
                 sent_ids.append(ids)
                 nums.append(" ".join({w: 0 for w in words if w[0].isdigit() or w in NUM_WORDS}))
-                caps.append(" ".join({w: 0 for m in CAP.findall(text) for w in _words(m)}))
-                flags.append(
-                    (FIRST if j == 0 else 0)
-                    | (MONEY if _MONEY.search(low) else 0)
-                    | (REASON if _REASON.search(low) else 0)
-                    | (CALLED if _CALLED.search(low) else 0)
-                    | (
-                        DATE
-                        if not _DATE_WORDS.isdisjoint(words) or any(map(_YEAR.match, words))
-                        else 0
-                    )
-                )
-            if p.sentences and _TOKEN.findall(_fold(p.text)) != p_words:
-                p_ids = [vocab.setdefault(t, len(vocab)) for t in terms(_fold(p.text))]
+                caps.append(" ".join({w: 0 for w in _capitalised(text, lex)}))
+                flags.append((FIRST if j == 0 else 0) | flags_of(low, words))
+            whole = split(low_of(p.text)) if p.sentences else p_words
+            if whole != p_words:  # sentences left something out: the paragraph's own terms
+                p_ids = [
+                    vocab.setdefault(t, len(vocab))
+                    for t, w in zip(stems(whole), whole, strict=True)
+                    if w not in stop
+                ]
             para_ids.append(p_ids)
             plen.append(len(p_ids))
             psent.append(len(sents))
@@ -246,10 +258,10 @@ class Index:
         for p in paras:
             hids = by_heading.get(p.heading or "")
             if hids is None:
-                hids = [vocab.setdefault(t, len(vocab)) for t in _head(p.heading)]
+                hids = [vocab.setdefault(t, len(vocab)) for t in _head(p.heading, lex)]
                 by_heading[p.heading or ""] = hids
             head_ids.append(hids)
-        title = _head(article.title)
+        title = _head(article.title, lex)
         for t in title:
             vocab.setdefault(t, len(vocab))
         names = list(vocab)
@@ -350,16 +362,26 @@ class Index:
         return self.p_off[term + 1] - self.p_off[term]
 
     def near(self, term: str) -> list[str]:
-        """Article terms one edit (insertion, deletion, substitution, swap) from `term`."""
+        """Article terms one edit (insertion, deletion, substitution, swap) from `term`.
+
+        Only terms of FUZZY_MIN to FUZZY_MAX letters take part, so the table of one-delete
+        variants is linear in the article and a lookup is bounded.
+        """
+        if len(term) > FUZZY_MAX:
+            return []
         if self.nearby is None:
-            table: dict[str, str] = {}
+            table: dict[str, list[str]] = {}
             p_off = self.p_off
             for t, tid in self.vocab.items():
-                if len(t) >= FUZZY_MIN and p_off[tid + 1] > p_off[tid]:
+                if FUZZY_MIN <= len(t) <= FUZZY_MAX and p_off[tid + 1] > p_off[tid]:
                     for d in _deletes(t):
-                        old = table.get(d)
-                        table[d] = t if old is None else f"{old} {t}"
-            self.nearby = table
+                        hits = table.get(d)
+                        if hits is None:
+                            table[d] = [t]
+                        else:
+                            hits.append(t)
+            # one string per variant: the collector tracks no list per entry
+            self.nearby = {d: " ".join(hits) for d, hits in table.items()}
         found: dict[str, None] = {}
         for d in _deletes(term):
             hit = self.nearby.get(d)
@@ -374,8 +396,11 @@ class Index:
         pat = f" {term} "
         out: list[int] = []
         at = text.find(pat)
+        seen = spaces = 0  # spaces in text[:seen], counted once each (a term repeated is linear)
         while at >= 0:
-            out.append(text.count(" ", 0, at))
+            spaces += text.count(" ", seen, at)
+            seen = at
+            out.append(spaces)
             at = text.find(pat, at + 1)
         return out
 
@@ -386,10 +411,37 @@ def _fold(text: str) -> str:
     return text.replace("%", " percent ") if "%" in text else text
 
 
-def _words(text: str) -> list[str]:
-    return _TOKEN.findall(fold(text))
+def _english_flags(low: str, words: list[str]) -> int:
+    """The answer cues an English sentence offers (MONEY, REASON, CALLED, DATE)."""
+    return (
+        (MONEY if _MONEY.search(low) else 0)
+        | (REASON if _REASON.search(low) else 0)
+        | (CALLED if _CALLED.search(low) else 0)
+        | (DATE if not _DATE_WORDS.isdisjoint(words) or any(map(_YEAR.match, words)) else 0)
+    )
 
 
-def _head(heading: str | None) -> list[str]:
+def _flags_with(cues: Cues) -> Callable[[str, list[str]], int]:
+    """The answer cues a sentence of another language offers (see `cues.py`)."""
+
+    def flags(low: str, words: list[str]) -> int:
+        return (
+            (MONEY if _CURRENCY.search(low) else 0)
+            | (REASON if cues.offers_reason(low) else 0)
+            | (CALLED if _QUOTED.search(low) else 0)
+            | (DATE if cues.offers_date(low) else 0)
+        )
+
+    return flags
+
+
+def _capitalised(text: str, lex: Lexicon) -> list[str]:
+    """Tokens of the capitalised words of `text` (names, in scripts with capital letters)."""
+    if lex.lang == "en":
+        return [w for m in CAP.findall(text) for w in _TOKEN.findall(fold(m))]
+    return [t for m in _CAPS.findall(text) if m[0].isupper() for t in lex.tokens(m)]
+
+
+def _head(heading: str | None, lex: Lexicon) -> list[str]:
     """A heading's (or title's) distinct terms."""
-    return list(dict.fromkeys(terms(heading))) if heading else []
+    return list(dict.fromkeys(lex.terms(heading))) if heading else []

@@ -8,9 +8,9 @@ page furniture, a sentence that leans on the one before).
 
 A logistic model over these features gives each sentence its salience score. Its weights were
 fitted offline by `benchmarks/train_scorer.py` on the development split of news summarization
-data (sentences labelled by a greedy ROUGE oracle against the reference summaries) and are the
-constants below; no data ships with the code. There are two weight sets: one for texts with
-paragraphs, one for texts that arrive as a single block (pasted or flattened text, where
+data (sentences labelled by a greedy ROUGE oracle against the reference summaries), which writes
+them to `weights.py`; no data ships with the code. There are two weight sets: one for texts
+with paragraphs, one for texts that arrive as a single block (pasted or flattened text, where
 position in the text carries more of the signal).
 
 The analysis is computed once per article and cached on it (`article._cache`). It is linear in
@@ -25,7 +25,9 @@ import re
 from collections import Counter
 from dataclasses import dataclass
 
+from . import weights
 from .lexicon import terms, tokens
+from .linear import aligned
 from .model import Article
 from .parse import is_list
 
@@ -68,76 +70,8 @@ FEATURES: tuple[str, ...] = (
 )
 
 # Logistic weights over FEATURES (fitted by benchmarks/train_scorer.py; see the docstring).
-WEIGHTS_PARAGRAPHS: tuple[float, ...] = (
-    -18.2808,  # bias
-    -2.1201,  # first
-    +0.1053,  # second
-    +0.4929,  # third
-    +0.1387,  # inv_pos
-    +1.6918,  # rel_pos
-    +0.6976,  # pos_3_5
-    +0.5792,  # pos_6_10
-    +0.0339,  # para_first
-    +1.5558,  # inv_para
-    +3.8917,  # log_words
-    +0.2453,  # short
-    -0.9320,  # long
-    +2.9747,  # centrality
-    +0.2594,  # lead_sim
-    +0.5976,  # lead_overlap
-    -1.0806,  # bigram_rep
-    +2.5977,  # keywords
-    -0.4537,  # degree
-    -1.4200,  # density
-    +0.1121,  # numbers
-    +0.5437,  # names
-    +0.0176,  # name_tf
-    -0.0691,  # quote
-    +0.1257,  # first_person
-    -0.0844,  # caption
-    -0.0097,  # label
-    -0.1265,  # furniture
-    -0.1642,  # question
-    +0.2044,  # attribution
-    -0.1233,  # anaphoric
-    -0.0616,  # lead_central
-    +1.0727,  # lead_length
-)
-WEIGHTS_BLOCK: tuple[float, ...] = (
-    -1.8838,  # bias
-    -0.6683,  # first
-    +1.0367,  # second
-    +1.1695,  # third
-    +0.7207,  # inv_pos
-    +0.2056,  # rel_pos
-    +0.9551,  # pos_3_5
-    +0.3699,  # pos_6_10
-    +0.0000,  # para_first
-    +0.0000,  # inv_para
-    -0.7136,  # log_words
-    -0.5993,  # short
-    +0.0891,  # long
-    +0.2157,  # centrality
-    -0.0178,  # lead_sim
-    +0.5531,  # lead_overlap
-    +0.5311,  # bigram_rep
-    +0.9444,  # keywords
-    -0.2736,  # degree
-    +0.0942,  # density
-    +0.5269,  # numbers
-    +0.1525,  # names
-    -0.0556,  # name_tf
-    -0.5768,  # quote
-    -0.2814,  # first_person
-    -0.0404,  # caption
-    -0.2947,  # label
-    +0.4918,  # furniture
-    -0.3017,  # question
-    -0.1624,  # attribution
-    -0.1029,  # anaphoric
-    +0.1048,  # lead_central
-    +0.6439,  # lead_length
-)
+WEIGHTS_PARAGRAPHS = aligned(weights.SCORER_PARAGRAPHS, FEATURES, model="SCORER_PARAGRAPHS")
+WEIGHTS_BLOCK = aligned(weights.SCORER_BLOCK, FEATURES, model="SCORER_BLOCK")
 
 _WINDOW = 30
 _CAPWORD = re.compile(r"(?<![\w'’])[A-Z][\w'’-]*[a-z][\w'’-]*")
@@ -239,7 +173,7 @@ def analysis(article: Article) -> Analysis:
     else:
         lead = units[0].bag if units else frozenset()
     top = frozenset(t for t, _ in tf.most_common(10))
-    weights = WEIGHTS_PARAGRAPHS if structured else WEIGHTS_BLOCK
+    model = WEIGHTS_PARAGRAPHS if structured else WEIGHTS_BLOCK
 
     bags = [u.bag for u in units]
     for u, found in zip(units, names, strict=True):
@@ -294,7 +228,7 @@ def analysis(article: Article) -> Analysis:
             centrality * inv_pos,
             log_words * inv_pos,
         ]
-        u.score = sum(w * f for w, f in zip(weights, u.features, strict=True))
+        u.score = sum(w * f for w, f in zip(model, u.features, strict=True))
     result = Analysis(units, tf, structured)
     article._cache[__name__] = result
     return result

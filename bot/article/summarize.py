@@ -343,7 +343,8 @@ def summarize(article: Article, *, max_sentences: int = 3) -> Summary:
     candidates = eligible(units)
     lead = lede(candidates, found.structured)
     k = tldr_length(len(candidates), max_sentences)
-    tldr = [u.text for u in pick(candidates, k, first=lead)]
+    chosen = pick(candidates, k, first=lead)
+    tldr = [u.text for u in chosen]
 
     by_paragraph: dict[int, list[Unit]] = {}
     for u in candidates:
@@ -365,11 +366,13 @@ def summarize(article: Article, *, max_sentences: int = 3) -> Summary:
             pool = pool or [u for p in group for u in everything.get(p.number, [])]
             words = sum(u.words for u in pool)
             k = min(3, max(1, round(words / _WORDS_PER_SENTENCE)), math.ceil(len(pool) / 2))
+            picked = pick(pool, k, first=lead)
             sections.append(
                 SectionSummary(
                     heading=section.heading,
-                    sentences=[u.text for u in pick(pool, k, first=lead)],
+                    sentences=[u.text for u in picked],
                     paragraphs=[p.number for p in group],
+                    sentence_paragraphs=[u.paragraph for u in picked],
                 )
             )
-    return Summary(tldr=tldr, sections=sections)
+    return Summary(tldr=tldr, sections=sections, tldr_paragraphs=[u.paragraph for u in chosen])

@@ -19,7 +19,6 @@ import charset_normalizer
 HTML_TYPES = frozenset({"text/html", "application/xhtml+xml"})
 TEXT_TYPES = frozenset({"text/plain"})
 MARKDOWN_TYPES = frozenset({"text/markdown", "text/x-markdown"})
-ARTICLE_TYPES = HTML_TYPES | TEXT_TYPES | MARKDOWN_TYPES
 # Types a server may send for anything: decide from the bytes.
 UNSPECIFIC_TYPES = frozenset({"", "application/octet-stream", "binary/octet-stream"})
 

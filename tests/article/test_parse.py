@@ -25,18 +25,65 @@ def test_sample_article(sample_text: str) -> None:
     assert [len(p.sentences) for p in article.paragraphs] == [3, 4, 3, 4]
 
 
-def test_blank_lines_separate_and_each_line_is_a_paragraph() -> None:
-    text = "First one. Still first.\nSecond line.\n\nThird, after a blank.\r\nFourth.\n"
+def test_without_blank_lines_each_line_is_a_paragraph() -> None:
+    text = "First one. Still first.\nSecond line.\r\nThird line.\n"
     article = parse(text)
     assert [p.text for p in article.paragraphs] == [
         "First one. Still first.",
         "Second line.",
-        "Third, after a blank.",
-        "Fourth.",
+        "Third line.",
     ]
     assert article.paragraph(2).text == "Second line."
     with pytest.raises(IndexError):
-        article.paragraph(5)
+        article.paragraph(4)
+
+
+def test_with_blank_lines_a_single_line_break_is_a_soft_wrap() -> None:
+    text = "First one. Still first.\nSecond line.\n\nThird, after a blank.\r\nFourth.\n"
+    article = parse(text)
+    assert [p.text for p in article.paragraphs] == [
+        "First one. Still first. Second line.",
+        "Third, after a blank. Fourth.",
+    ]
+    assert [len(p.sentences) for p in article.paragraphs] == [3, 2]
+
+
+def test_a_wrapped_formula_is_neither_a_list_nor_a_heading() -> None:
+    # Wikipedia text that lost its subscripts: "O\n2" is O₂, not a list item "2." or a heading
+    text = (
+        "Oxygen is a chemical element. At standard temperature two atoms bind to form dioxygen, "
+        "a diatomic gas with the formula O\n2. Diatomic oxygen gas makes up 20.8% of the air.\n\n"
+        "Ozone is toxic. Concentrated O\n3 is used in industry, and its\nuses are many.\n\n"
+        "Oxygen was discovered by Carl Wilhelm Scheele in 1771."
+    )
+    article = parse(text)
+    assert len(article.paragraphs) == 3
+    assert [s.heading for s in article.sections] == [None]
+    assert article.paragraph(1).text.endswith(
+        "the formula O 2. Diatomic oxygen gas makes up 20.8% of the air."
+    )
+    assert (
+        article.paragraph(2).text
+        == "Ozone is toxic. Concentrated O 3 is used in industry, and its uses are many."
+    )
+
+
+def test_with_blank_lines_lists_headings_and_scraped_lines_stay() -> None:
+    line = (
+        "This scraped paragraph is long enough to be a paragraph of its own, on its own line, "
+        "as the pages people copy from often are."
+    )
+    text = (
+        "# Title\n\nSteps to follow:\n1. Mix the flour.\n2. Add the water.\n- a note\n\n"
+        f"Setext heading\n---\n\n{line}\n{line}\n{line}\n\nThe end of it all."
+    )
+    article = parse(text)
+    assert article.title == "Title"
+    texts = [p.text for p in article.paragraphs]
+    assert texts[0] == "Steps to follow:"
+    assert texts[1] == "1. Mix the flour.\n2. Add the water.\n- a note"
+    assert texts[2:5] == [line, line, line]
+    assert [s.heading for s in article.sections] == [None, "Setext heading"]
 
 
 def test_hard_wrapped_lines_are_joined() -> None:
@@ -53,7 +100,7 @@ def test_hard_wrapped_lines_are_joined() -> None:
 
 
 def test_markdown_headings_and_title() -> None:
-    text = "# The Title\n\nIntro text here.\n\n## Background\n\nMore text.\nEven more.\n"
+    text = "# The Title\n\nIntro text here.\n\n## Background\n\nMore text.\n\nEven more.\n"
     article = parse(text)
     assert article.title == "The Title"
     assert shape(text) == [(None, [1]), ("Background", [2, 3])]
@@ -61,7 +108,7 @@ def test_markdown_headings_and_title() -> None:
 
 
 def test_lone_short_lines_are_headings() -> None:
-    text = "Opening paragraph of the piece.\n\nWhat Happened Next\n\nThe rest of it.\nMore.\n"
+    text = "Opening paragraph of the piece.\n\nWhat Happened Next\n\nThe rest of it.\n\nMore.\n"
     assert shape(text) == [(None, [1]), ("What Happened Next", [2, 3])]
 
 

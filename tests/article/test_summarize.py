@@ -269,3 +269,37 @@ def test_a_run_never_starts_with_a_paragraph_that_leans_on_the_one_before() -> N
     assert 4 in tied(analysis(article).units)
     runs = [s.paragraphs for s in summarize(article).sections]
     assert all(run[0] != 4 for run in runs)
+
+
+def test_every_summary_sentence_names_its_paragraph() -> None:
+    # the same sentence in two paragraphs: a substring search would name the first for both
+    text = (
+        "Storms hit the coast on Monday and closed every port in the region.\n\n"
+        "Officials said the damage would take weeks to repair. The ports stay closed.\n\n"
+        "Farmers inland reported flooded fields and lost harvests across three counties.\n\n"
+        "Relief teams arrived on Wednesday with food and water. The ports stay closed."
+    )
+    article = parse(text)
+    summary = summarize(article, max_sentences=3)
+    assert len(summary.tldr_paragraphs) == len(summary.tldr)
+    for sentence, number in zip(summary.tldr, summary.tldr_paragraphs, strict=True):
+        assert sentence in article.paragraph(number).sentences
+    for section in summary.sections:
+        assert len(section.sentence_paragraphs) == len(section.sentences)
+        for sentence, number in zip(section.sentences, section.sentence_paragraphs, strict=True):
+            assert number in section.paragraphs
+            assert sentence in article.paragraph(number).sentences
+
+
+def test_stored_digest_round_trips_and_old_digests_read_back() -> None:
+    article = parse("# Title\n\nOne sentence here about ports. Another one about farms.\n\nMore.")
+    digest = analyze(article)
+    assert type(digest).from_dict(digest.to_dict()) == digest
+    old = digest.to_dict()
+    del old["summary"]["tldr_paragraphs"], old["language"]
+    for section in old["summary"]["sections"]:
+        del section["sentence_paragraphs"]
+    back = type(digest).from_dict(old)
+    assert back.summary.tldr_paragraphs == []
+    assert all(s.sentence_paragraphs == [] for s in back.summary.sections)
+    assert back.language is None

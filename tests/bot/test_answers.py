@@ -102,7 +102,7 @@ async def test_a_dropped_article_is_sent_again(answers: AnswerProcess) -> None:
     for stored in (first, second, third):  # the child keeps two: #1 is dropped
         await answers.answer(stored, QUESTIONS[0])
     answers._known.clear()
-    answers._known.update({(1, 1): None})  # as if the parent still thought it there
+    answers._known.put((1, 1), True)  # as if the parent still thought it there
     pages = await answers.answer(first, QUESTIONS[1])
     assert _dicts(pages) == _dicts(_here(first, QUESTIONS[1]))
     answers.forget(1, 1)

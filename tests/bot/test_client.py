@@ -13,12 +13,10 @@ from pathlib import Path
 
 import discord
 import pytest
-from discord.ext import commands
 
 import cogs
-from bot.client import GENERIC_APOLOGY, DigestBot, build_intents, user_message
+from bot.client import DigestBot, build_intents
 from bot.config import Settings
-from bot.errors import ArticleNotFound, NotModerator
 from storage import NewArticle, StoredArticle, open_store
 
 ALL_EXTENSIONS = tuple(f"cogs.{m.name}" for m in pkgutil.iter_modules(cogs.__path__))
@@ -133,15 +131,3 @@ def test_intents_follow_the_setting() -> None:
     assert not build_intents(Settings()).message_content
     assert build_intents(Settings(message_content=True)).message_content
     assert not build_intents(Settings()).members
-
-
-def test_user_messages() -> None:
-    assert user_message(NotModerator()) == "Only moderators can do that."
-    assert user_message(ArticleNotFound("no #3")) == "no #3"
-    assert user_message(commands.NotOwner()) == "Only the bot's owner can do that."
-    assert "Manage Server" in (user_message(commands.MissingPermissions(["manage_guild"])) or "")
-    cooldown = commands.CommandOnCooldown(commands.Cooldown(1, 10), 4.2, commands.BucketType.user)
-    assert user_message(cooldown) == "Slow down: try again in 4 s."
-    assert user_message(RuntimeError("boom")) is None
-    assert user_message(discord.Forbidden.__new__(discord.Forbidden)) is None
-    assert "Sorry" in GENERIC_APOLOGY

@@ -14,6 +14,7 @@ from bot.render import (
     CONTENT_LIMIT,
     FIELD_VALUE_LIMIT,
     NO_MENTIONS,
+    Packer,
     Page,
     article_list_page,
     build_pages,
@@ -22,7 +23,6 @@ from bot.render import (
     escape,
     inline,
     page_problems,
-    para_ref,
     split_text,
     text_pages,
     unescape,
@@ -95,14 +95,18 @@ digests = st.builds(
                 heading=st.one_of(st.none(), nasty_text),
                 sentences=st.lists(nasty_text, max_size=4),
                 paragraphs=st.lists(st.integers(1, 10_000), max_size=30),
+                # one per sentence (the engine's), or not (a stored digest: searched for)
+                sentence_paragraphs=st.lists(st.integers(1, 10_000), max_size=4),
             ),
             max_size=40,
         ),
+        tldr_paragraphs=st.lists(st.integers(1, 10_000), max_size=5),
     ),
     facts=st.lists(st.builds(Fact, text=nasty_text, paragraph=st.integers(1, 10_000)), max_size=8),
     paragraph_count=st.integers(0, 10_000),
     section_count=st.integers(0, 1000),
     engine_version=st.just("1"),
+    language=st.one_of(st.none(), st.sampled_from(["en", "zh", "pt"]), nasty_text),
 )
 
 
@@ -207,11 +211,6 @@ def test_text_pages_and_build_pages() -> None:
     assert [p.embeds[-1].footer.text for p in many][-1] == f"end · {len(many)}/{len(many)}"
 
 
-def test_para_ref() -> None:
-    assert para_ref([1, 2, 3, 5, 7, 8]) == "¶1–3, ¶5, ¶7–8"
-    assert para_ref([]) == ""
-
-
 def test_list_page() -> None:
     from datetime import UTC, datetime
 
@@ -228,3 +227,70 @@ def test_list_page() -> None:
     empty = article_list_page([], total=0, page=0, page_count=1)
     assert "No articles yet" in (empty.embeds[0].description or "")
     assert isinstance(empty.embeds[0], discord.Embed)
+
+
+def _summary(tldr_paragraphs: list[int], sentence_paragraphs: list[int]) -> Summary:
+    """A TL;DR sentence that is also in ¶1, taken by the engine from ¶3; a section whose
+    sentences are that one (from ¶1: another sentence) and the TL;DR's."""
+    return Summary(
+        tldr=[REPEATED],
+        tldr_paragraphs=tldr_paragraphs,
+        sections=[
+            SectionSummary(
+                heading="Both",
+                sentences=[REPEATED, "Another point."],
+                paragraphs=[1, 2, 3],
+                sentence_paragraphs=sentence_paragraphs,
+            )
+        ],
+    )
+
+
+REPEATED = "Prices rose 5% in May."
+PARAGRAPHS = [(1, f"{REPEATED} Then calm."), (2, "Another point."), (3, f"Later: {REPEATED}")]
+
+
+def test_each_sentence_shows_the_paragraph_the_engine_took_it_from() -> None:
+    digest = Digest(None, _summary([3], [1, 2]), [], 3, 1, "4", language="en")
+    page = digest_pages(digest, number=7, paragraphs=PARAGRAPHS)[0]
+    embed = page.embeds[0]
+    assert f"• {inline(REPEATED)} (¶3)" in (embed.description or "")  # not ¶1, its first place
+    # the same words from ¶1 are another sentence: the section shows it, the TL;DR's is not
+    assert embed.fields[0].value == f"• {inline(REPEATED)} (¶1)\n• Another point. (¶2)"
+    assert embed.footer.text == (
+        "Article #7 · 3 paragraphs · English · Ask: /ask <question> article:#7 — or reply to "
+        "this message"
+    )
+
+
+def test_a_digest_stored_before_the_engine_gave_paragraphs() -> None:
+    """Its sentences are found in the stored paragraphs (the first that holds each); a
+    sentence the TL;DR shows is left out of the sections, as before; no language."""
+    digest = Digest.from_dict(Digest(None, _summary([], []), [], 3, 1, "3").to_dict())
+    assert digest.summary.tldr_paragraphs == [] and digest.language is None
+    embed = digest_pages(digest, number=7, paragraphs=PARAGRAPHS)[0].embeds[0]
+    assert f"• {inline(REPEATED)} (¶1)" in (embed.description or "")
+    assert embed.fields[0].value == "• Another point. (¶2)"
+    assert (embed.footer.text or "").startswith("Article #7 · 3 paragraphs · Ask:")
+
+
+def test_one_packer_packs_every_reply() -> None:
+    """`build_pages` and `quote_pages` both fill messages through `Packer`: ten embeds or
+    6,000 characters a message at most, `content` on each, the footer with "i/n"."""
+    packer = Packer(content="Head", footer="Foot")
+    start = packer.room
+    packer.add_embed("¶1", "x" * 100)
+    assert packer.room == start - 102
+    for i in range(2, 13):
+        packer.add_embed(f"¶{i}", "x" * 100)
+    packer.new_message()
+    packer.new_message()  # an empty message is not one
+    packer.add_embed("¶13", "y" * 4000)
+    packer.add_embed("¶14", "z" * 2000)  # over 6,000 with the one before: a new message
+    pages = packer.finish()
+    assert [len(p.embeds) for p in pages] == [10, 2, 1, 1]
+    assert all(p.content == "Head" for p in pages)
+    assert [p.embeds[-1].footer.text for p in pages] == [f"Foot · {i}/4" for i in range(1, 5)]
+    assert_fits(pages)
+    assert Packer(content="Only text").finish() == [Page(content="Only text")]
+    assert Packer(title="T").finish()[0].embeds[0].title == "T"

@@ -11,10 +11,11 @@ from pathlib import Path
 import pytest
 from aiohttp import web
 
-from bot.article import analyze, parse
+from bot.article import ENGINE_VERSION, Digest, Summary, analyze, parse
 from bot.client import DigestBot
 from bot.render import unescape
-from tests.e2e.bot_fixtures import World, buttons, click, embed_text, linked
+from storage import NewArticle
+from tests.e2e.bot_fixtures import World, buttons, click, embed_text, eventually, linked
 from tests.e2e.fakediscord import FakeDiscord, run_bot_process
 
 SAMPLE = (Path(__file__).parents[1] / "fixtures" / "anthropic-amazon-partnership.txt").read_text()
@@ -170,6 +171,42 @@ async def test_list_show_delete_with_buttons(
     assert await digestbot.store.get_article(world.guild.id, 3) is None
     gone = await fake.slash(world.general, world.bob, "article show", {"article": "#3"})
     assert "no article #3" in (await gone.wait_response())["content"]
+
+
+async def test_show_makes_a_digest_of_an_older_engine_again(
+    fake: FakeDiscord, world: World, digestbot: DigestBot
+) -> None:
+    """A digest stored by another engine version is made again when it is shown, and
+    written back; the reader sees the new one at once."""
+    article = parse(SAMPLE)
+    old = Digest(None, Summary(["(an old digest)"], []), [], 4, 1, "0")
+    await digestbot.store.add_article(
+        NewArticle(
+            guild_id=world.guild.id,
+            channel_id=world.general.id,
+            author_id=world.alice.id,
+            title=None,
+            source_kind="text",
+            source_ref=None,
+            text=SAMPLE,
+            paragraphs=[(p.number, p.heading, p.text) for p in article.paragraphs],
+            analysis=old.to_dict(),
+            engine_version="0",
+        )
+    )
+    show = await fake.slash(world.general, world.bob, "article show", {"article": "#1"})
+    reply = await show.wait_response()
+    assert "(an old digest)" not in embed_text(reply)
+    assert_digest_of_sample(reply)
+
+    async def rewritten() -> bool:
+        stored = await digestbot.store.get_article(world.guild.id, 1)
+        return stored is not None and stored.engine_version == ENGINE_VERSION
+
+    await eventually(rewritten, "the new digest to be stored")
+    # a member who may not delete is told so before the article is even looked up
+    refused = await fake.slash(world.general, world.bob, "article delete", {"article": "#99"})
+    assert "Only moderators" in (await refused.wait_response())["content"]
 
 
 async def test_paginator_disables_on_timeout(
@@ -415,6 +452,13 @@ async def test_moderator_role_setting(
     assert "off" in (await ix.wait_response())["content"]
     assert not (await digestbot.store.get_settings(world.guild.id)).discussion_threads
     assert (await digestbot.store.get_settings(world.guild_b.id)).moderator_role_id is None
+    shown = await fake.slash(world.general, world.bob, "settings show")
+    reply = await shown.wait_response()
+    assert reply["flags"] & EPHEMERAL
+    assert reply["content"] == (
+        "**Moderators**: members with Manage Messages, the role **Writers**\n"
+        "**Discussion threads**: off"
+    )
 
 
 async def test_owner_sync_by_mention(fake: FakeDiscord, world: World, digestbot: DigestBot) -> None:

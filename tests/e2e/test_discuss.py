@@ -36,20 +36,12 @@ OTHER = (
 )
 
 
-def cog(bot: DigestBot) -> Any:
-    """The running `Discuss` cog (discord.py loads extensions as fresh module objects, so
-    its settings are changed on the instance, not by patching `cogs.discuss`)."""
-    found = bot.get_cog("Discuss")
-    assert found is not None
-    return found
-
-
 @pytest.fixture(autouse=True)
 def generous_cooldowns(digestbot: DigestBot) -> None:
     """Tests ask many questions; the cooldown tests set their own limits."""
-    discussing = cog(digestbot)
-    discussing.ask_rate = discussing.search_rate = (100, 60.0)
-    discussing.channel_followup_rate = (100, 60.0)
+    manners = digestbot.discussion.manners
+    manners.ask_rate = manners.search_rate = (100, 60.0)
+    manners.channel_followup_rate = (100, 60.0)
 
 
 # --- helpers ----------------------------------------------------------------------------------
@@ -209,16 +201,6 @@ async def test_more_button_sends_the_next_passages_for_the_asker_only(
 async def test_more_buttons_are_disabled_when_they_time_out(
     fake: FakeDiscord, world: World, digestbot: DigestBot
 ) -> None:
-    discussing = cog(digestbot)
-    views: list[Any] = []
-    more_view = discussing.more_view
-
-    def keep(*args: Any) -> Any:
-        view = more_view(*args)
-        views.append(view)
-        return view
-
-    discussing.more_view = keep
     await post(fake, world.general, world.alice)
     # an interaction's reply (edited through the interaction's webhook) ...
     answer = await ask(fake, world.general, world.bob, "How much did Amazon invest in Anthropic?")
@@ -228,7 +210,10 @@ async def test_more_buttons_are_disabled_when_they_time_out(
     )
     follow_up = await fake.wait_for_bot_message(world.general, after=question)
     assert buttons(answer) == buttons(follow_up) == {"More": False}
-    assert len(views) == 2
+    registered = digestbot._connection._view_store._synced_message_views  # discord.py internals
+    ids = [int(m["id"]) for m in (answer, follow_up)]
+    await eventually(lambda: all(i in registered for i in ids), "the views to be registered")
+    views = [registered[i] for i in ids]
     for view in views:
         await view.on_timeout()
     for message in (answer, follow_up):
@@ -312,7 +297,7 @@ async def test_known_articles_follow_new_posts_and_deletes(
 async def test_answers_from_the_answer_process_and_without_it(
     fake: FakeDiscord, world: World, digestbot: DigestBot
 ) -> None:
-    discussing = cog(digestbot)
+    discussing = digestbot.discussion
     assert discussing.use_answer_process  # two or more CPUs here
     await post(fake, world.general, world.alice)
     question, paragraph, _ = QUESTIONS[0]
@@ -475,8 +460,8 @@ async def test_guild_b_never_sees_guild_a_articles(
 async def test_cooldowns_say_when_to_try_again(
     fake: FakeDiscord, world: World, digestbot: DigestBot, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    cog(digestbot).ask_rate = (2, 60.0)
-    cog(digestbot).search_rate = (1, 30.0)
+    digestbot.discussion.manners.ask_rate = (2, 60.0)
+    digestbot.discussion.manners.search_rate = (1, 30.0)
     await post(fake, world.general, world.alice)
     for _ in range(2):
         assert quoted(await ask(fake, world.general, world.bob, "Which chips?"))
@@ -513,7 +498,7 @@ async def test_cooldowns_say_when_to_try_again(
 async def test_a_chatty_thread_is_capped(
     fake: FakeDiscord, world: World, digestbot: DigestBot, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    cog(digestbot).channel_followup_rate = (2, 60.0)
+    digestbot.discussion.manners.channel_followup_rate = (2, 60.0)
     await post(fake, world.general, world.alice)
     thread = await discussion_thread(fake, world)
     people = [world.bob, world.alice] + [fake.create_member(world.guild, f"u{i}") for i in range(2)]
@@ -586,7 +571,7 @@ async def test_slow_work_is_deferred(
     fake: FakeDiscord, world: World, digestbot: DigestBot, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     await post(fake, world.general, world.alice)
-    cog(digestbot).defer_after = 0.0
+    digestbot.discussion.defer_after = 0.0
     ix = await fake.slash(world.general, world.bob, "ask", {"question": "Which chips?"})
     assert await ix.wait_callback() == 5
     assert_answers(await ix.wait_response(), 1)
@@ -667,6 +652,37 @@ async def test_replies_to_digests_and_answers(
     cmd = await fake.send_user_message(world.general, world.bob, "!search tram line")
     assert "#2" in embed_text(await fake.wait_for_bot_message(world.general, after=cmd))
     assert fake.threads(world.guild) == []  # the setting is off
+
+
+@pytest.mark.digestbot(message_content=True)
+async def test_prefix_article_options(
+    fake: FakeDiscord, world: World, digestbot: DigestBot
+) -> None:
+    """The article option converts the same for prefix commands: a title with spaces, a
+    length after it or alone, and a named article that does not exist is said so (never
+    silently replaced by the current one)."""
+    off = await fake.slash(world.general, world.alice, "settings threads", {"state": "off"})
+    await off.wait_response()
+    await post(fake, world.general, world.alice)
+    await post(fake, world.general, world.alice, OTHER)  # #2, the latest here
+
+    async def reply_to(text: str) -> JSON:
+        cmd = await fake.send_user_message(world.general, world.bob, text)
+        return await fake.wait_for_bot_message(world.general, after=cmd)
+
+    long = embed_text(await reply_to("!summary long"))
+    assert "Summary (long) · #2" in long and "Key facts" in long
+    assert "Summary (short) · #1" in embed_text(await reply_to("!summary #1 short"))
+    for text in ("!summary #9", "!facts #9", "!quote #9 1", "!ask #9 Who?"):
+        assert "There is no article #9" in (await reply_to(text))["content"], text
+    assert (
+        "no article here has a title like"
+        in (await reply_to("!facts Giraffes"))["content"].casefold()
+    )
+    assert "Key facts" in embed_text(await reply_to("!facts Detailed Analysis"))
+    missing = await fake.slash(world.general, world.bob, "facts", {"article": "#9"})
+    reply = await missing.wait_response()
+    assert "There is no article #9" in reply["content"] and reply["flags"] & EPHEMERAL
 
 
 async def test_without_the_intent_mentions_and_slash_commands_work(

@@ -1,7 +1,7 @@
 """Storage benchmark: ingest, size, open time and read latencies at 10,000 and 100,000 articles.
 
-    .venv/bin/python benchmarks/storage.py                    # 10,000 then 100,000 articles
-    .venv/bin/python benchmarks/storage.py --articles 20000   # one smaller run (checkpoint at 1/10)
+    .venv/bin/python benchmarks/store_load.py                   # 10,000 then 100,000 articles
+    .venv/bin/python benchmarks/store_load.py --articles 20000  # smaller (checkpoint at 1/10)
 
 Articles are realistic news text: the development articles of
 `../shared/eval/summarization.jsonl` recombined at random (4-14 paragraphs of 2-4 consecutive
@@ -37,8 +37,6 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from storage import NewArticle, SQLiteStore, open_store
 from storage.query import STOP_WORDS, build_match

@@ -1,8 +1,8 @@
 """/ask latency through the fake Discord with 10,000 stored articles, and the event loop's lag.
 
-    .venv/bin/python benchmarks/bot.py                     # 10,000 articles, 1 and 50 askers
-    .venv/bin/python benchmarks/bot.py --articles 3000 --rounds 4   # a quicker look
-    .venv/bin/python benchmarks/bot.py --profile ask.pstats         # cProfile of the bot's loop
+    .venv/bin/python benchmarks/ask_load.py                    # 10,000 articles, 1 and 50 askers
+    .venv/bin/python benchmarks/ask_load.py --articles 3000 --rounds 4  # a quicker look
+    .venv/bin/python benchmarks/ask_load.py --profile ask.pstats        # cProfile of the bot's loop
 
 The real bot runs in its own process (this script with `--serve`: what `python -m bot` runs,
 plus a task that watches its event loop) against the fake Discord of `tests/e2e/fakediscord`
@@ -61,8 +61,6 @@ from pathlib import Path
 from typing import Any
 
 import discord
-
-# `_common` also puts the repository on sys.path
 from _common import REPO, add_data_argument, data_file, read_jsonl, table
 
 from bot.answers import prepare_article
@@ -70,6 +68,9 @@ from bot.article import analyze, find_passages, parse
 from bot.config import Settings
 from bot.render import Page, answer_pages
 from storage import NewArticle, open_store
+
+# The fake Discord is in the test tree, which is not an installed package: reach it here.
+sys.path.append(str(REPO))
 from tests.e2e.fakediscord import FakeDiscord, FakeInteraction, FakeMember
 
 FLOOR_ENV = "BENCH_FLOOR"
@@ -580,7 +581,7 @@ async def bot_process(
     called `benchmarks` shadows this folder.)"""
     process = await asyncio.create_subprocess_exec(
         sys.executable,
-        str(REPO / "benchmarks" / "bot.py"),
+        str(REPO / "benchmarks" / "ask_load.py"),
         "--serve",
         str(lag_file),
         env={**os.environ, **fake.env(), "PYTHONUNBUFFERED": "1", **env},

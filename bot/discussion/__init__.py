@@ -1,0 +1,40 @@
+"""Talking about stored articles, without Discord's commands: the service `cogs.discuss` calls.
+
+- `service`: `Discussion` (built once by the bot: `DigestBot.discussion`) — which article a
+  command or a message means, answers (in the answer process or here), summaries and facts
+  off the event loop, links from answer messages to their article; `follow_up_of`
+  (does a plain message ask?).
+- `caches`: `ArticleCache` (parsed articles), `StoredCache` (what the store said), both
+  `bot.lru.LRU`s.
+- `flow`: `TurnQueue`, `Busy`, `PendingLinks` — how work is ordered on the event loop.
+- `manners`: `Manners`, `Cooldowns` — how often members may ask and search.
+- `paragraphs`: `parse_paragraphs` — `/quote`'s "2-5" option.
+- `views`: `ArticlePageSource`, `MoreView` / `more_view` — buttons on what it sends.
+"""
+
+from .caches import ArticleCache, StoredCache
+from .flow import Busy, PendingLinks, TurnQueue
+from .manners import Cooldowns, Manners
+from .paragraphs import MAX_QUOTE, parse_paragraphs
+from .service import Discussion, FollowUp, asks, follow_up_of
+from .views import DELETED, ArticlePageSource, MoreView, more_view
+
+__all__ = [
+    "DELETED",
+    "MAX_QUOTE",
+    "ArticleCache",
+    "ArticlePageSource",
+    "Busy",
+    "Cooldowns",
+    "Discussion",
+    "FollowUp",
+    "Manners",
+    "MoreView",
+    "PendingLinks",
+    "StoredCache",
+    "TurnQueue",
+    "asks",
+    "follow_up_of",
+    "more_view",
+    "parse_paragraphs",
+]

@@ -1,0 +1,206 @@
+"""What the discussion service keeps between questions: parsed articles and store answers.
+
+- `ArticleCache`: articles parsed (and indexed for `find_passages`) once, per (guild,
+  number), least recently used dropped first past a count and a number of characters.
+- `StoredCache`: what the store said about "article #n" and about "the latest article" of a
+  channel or a server, exact (invalidated by the bot's article events), bounded the same way.
+
+Both are `bot.lru.LRU`s. Article numbers are never reused and a stored article never changes
+(except its analysis, which neither reads), so an entry is never stale once its article
+exists; only a new article (the latest changes) and a deleted one invalidate.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from concurrent.futures import Executor
+
+from storage import StoredArticle
+
+from ..answers import parse_title, prepare_article
+from ..article import Article
+from ..lru import LRU
+
+log = logging.getLogger(__name__)
+
+Key = tuple[int, int]  # (guild id, article number)
+Place = tuple[int, int | None]  # (guild id, channel id, or None for the whole server)
+
+
+class ArticleCache:
+    """Parsed articles per (guild, number), least recently used dropped first, bounded by
+    count and by total text length. A miss parses (once, however many ask at the same time)
+    in `executor`.
+
+    (A parsed article is a few hundred objects for the garbage collector, its index ~30
+    since the index is compact, so holding many does not lengthen the collector's passes:
+    no `gc.freeze` here; `bot.runner.settle_memory` freezes the start-up objects.)"""
+
+    def __init__(
+        self, executor: Executor, *, max_articles: int = 64, max_chars: int = 8_000_000
+    ) -> None:
+        self.executor = executor
+        self._items: LRU[Key, Article] = LRU(max_items=max_articles, max_size=max_chars)
+        self._loading: dict[Key, asyncio.Future[Article]] = {}
+
+    @property
+    def max_articles(self) -> int:
+        return self._items.max_items
+
+    @property
+    def max_chars(self) -> int:
+        return self._items.max_size or 0
+
+    def __contains__(self, stored: StoredArticle) -> bool:
+        return (stored.guild_id, stored.number) in self._items
+
+    def peek(self, stored: StoredArticle) -> Article | None:
+        """The parsed article if it is cached (as `get`, without waiting), else None."""
+        return self._items.get((stored.guild_id, stored.number))
+
+    def discard(self, guild_id: int, number: int) -> None:
+        self._items.pop((guild_id, number))
+
+    async def get(self, stored: StoredArticle) -> Article:
+        key = (stored.guild_id, stored.number)
+        hit = self._items.get(key)
+        if hit is not None:
+            return hit
+        pending = self._loading.get(key)
+        if pending is None:
+            pending = asyncio.ensure_future(self._load(key, stored))
+            self._loading[key] = pending
+        return await asyncio.shield(pending)
+
+    async def _load(self, key: Key, stored: StoredArticle) -> Article:
+        loop = asyncio.get_running_loop()
+        try:
+            article = await loop.run_in_executor(
+                self.executor, prepare_article, stored.text, parse_title(stored)
+            )
+        finally:
+            self._loading.pop(key, None)
+        if len(article.paragraphs) != len(stored.paragraphs):
+            log.warning(
+                "guild %s article #%d: re-parsing gives %d paragraphs, %d stored (engine changed?)",
+                *key,
+                len(article.paragraphs),
+                len(stored.paragraphs),
+            )
+        self._items.put(key, article, size=len(stored.text))
+        return article
+
+    def clear(self) -> None:
+        self._items.clear()
+
+
+class StoredCache:
+    """What the store answered for "article #n" and for "the latest article" of a channel or a
+    server, so that asking about a known article reads nothing from the store (each read is a
+    hop to the store's thread and back, which under load costs more than the read itself).
+
+    Exact, not timed: only a new article (the latest changes) and a deleted one invalidate,
+    through the bot's `article_stored` and `article_deleted` events (`added`, `deleted`). A
+    read that was under way while one of them happened is not cached (`generation`).
+
+    Bounded: `max_articles` articles (and `max_chars` of their text), and `max_places`
+    "latest" answers (most are "none here": every channel asked in without an article
+    adds one). Which places point at an article is indexed, so deleting or dropping it
+    forgets them without a scan."""
+
+    def __init__(
+        self, *, max_articles: int = 256, max_chars: int = 16_000_000, max_places: int = 10_000
+    ) -> None:
+        self.generation = 0
+        self._articles: LRU[Key, StoredArticle] = LRU(
+            max_items=max_articles, max_size=max_chars, on_evict=self._article_dropped
+        )
+        # (guild, channel or None for the server) → the latest article's number, 0 for none
+        self._latest: LRU[Place, int] = LRU(max_items=max_places, on_evict=self._place_dropped)
+        self._pointing: dict[Key, set[Place]] = {}  # article → the places whose latest it is
+
+    def get(self, guild_id: int, number: int) -> StoredArticle | None:
+        return self._articles.get((guild_id, number))
+
+    def latest(self, guild_id: int, channel_id: int | None) -> tuple[bool, StoredArticle | None]:
+        """(known, the latest article of the channel, or of the server for None); known and
+        None when the store said there is none."""
+        number = self._latest.get((guild_id, channel_id))
+        if number is None:
+            return False, None
+        if number == 0:
+            return True, None
+        stored = self.get(guild_id, number)
+        return stored is not None, stored
+
+    def put_latest(
+        self, guild_id: int, channel_id: int | None, stored: StoredArticle | None, generation: int
+    ) -> None:
+        """Remember what `Store.latest_article` answered (read at `generation`)."""
+        if generation != self.generation:
+            return
+        place = (guild_id, channel_id)
+        self._forget_place(place)
+        number = 0 if stored is None else stored.number
+        self._latest.put(place, number)
+        if stored is not None:
+            self._pointing.setdefault((guild_id, number), set()).add(place)
+            self.put(stored, generation)
+
+    def put(self, stored: StoredArticle, generation: int) -> None:
+        """Remember `stored`, read when `self.generation` was `generation`."""
+        if generation != self.generation:
+            return
+        key = (stored.guild_id, stored.number)
+        if key not in self._articles:
+            self._articles.put(key, stored, size=len(stored.text))
+
+    def added(self, stored: StoredArticle) -> None:
+        self.generation += 1
+        self._forget_place((stored.guild_id, stored.channel_id))
+        self._forget_place((stored.guild_id, None))
+
+    def deleted(self, guild_id: int, number: int) -> None:
+        self.forget(guild_id, number)
+
+    def forget(self, guild_id: int, number: int) -> None:
+        """Drop what is known of article #number (deleted, or its stored row changed)."""
+        self.generation += 1
+        self._articles.pop((guild_id, number))
+        self._forget_article((guild_id, number))
+
+    def clear(self) -> None:
+        self.generation += 1
+        self._articles.clear()
+        self._latest.clear()
+        self._pointing.clear()
+
+    @property
+    def places(self) -> int:
+        """How many "latest" answers are held."""
+        return len(self._latest)
+
+    def _forget_place(self, place: Place) -> None:
+        number = self._latest.pop(place)
+        if number:
+            self._unpoint(place, number)
+
+    def _forget_article(self, key: Key) -> None:
+        for place in self._pointing.pop(key, ()):
+            self._latest.pop(place)
+
+    def _unpoint(self, place: Place, number: int) -> None:
+        key = (place[0], number)
+        places = self._pointing.get(key)
+        if places is not None:
+            places.discard(place)
+            if not places:
+                del self._pointing[key]
+
+    def _article_dropped(self, key: Key, _: StoredArticle) -> None:
+        self._forget_article(key)
+
+    def _place_dropped(self, place: Place, number: int) -> None:
+        if number:
+            self._unpoint(place, number)

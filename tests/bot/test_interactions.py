@@ -1,0 +1,62 @@
+"""The interaction toolkit: deferring only slow work, what a user reads for each error, and
+where a command ran."""
+
+from __future__ import annotations
+
+import asyncio
+from types import SimpleNamespace
+
+import discord
+from discord.ext import commands
+
+from bot.errors import ArticleNotFound, NotModerator
+from bot.interactions import Location, in_time, user_message
+
+
+class _Response:
+    def __init__(self) -> None:
+        self.deferred = 0
+        self._done = False
+
+    def is_done(self) -> bool:
+        return self._done
+
+    async def defer(self, *, thinking: bool) -> None:
+        await asyncio.sleep(0.01)
+        self.deferred += 1
+        self._done = True
+
+
+class _Interaction:
+    def __init__(self) -> None:
+        self.response = _Response()
+
+
+async def test_in_time_defers_slow_work_only_and_waits_for_the_deferral() -> None:
+    fast = _Interaction()
+    assert await in_time(fast, asyncio.sleep(0, "x"), defer_after=0.05) == "x"  # type: ignore[arg-type]
+    assert fast.response.deferred == 0
+    slow = _Interaction()
+    assert await in_time(slow, asyncio.sleep(0.1, "y"), defer_after=0.01) == "y"  # type: ignore[arg-type]
+    assert slow.response.deferred == 1 and slow.response.is_done()
+    # the work finishes while the deferral is in flight: in_time returns after it
+    racing = _Interaction()
+    assert await in_time(racing, asyncio.sleep(0.012, "z"), defer_after=0.01) == "z"  # type: ignore[arg-type]
+    assert racing.response.is_done() == (racing.response.deferred == 1)
+
+
+def test_user_messages() -> None:
+    assert user_message(NotModerator()) == "Only moderators can do that."
+    assert user_message(ArticleNotFound("no #3")) == "no #3"
+    assert user_message(commands.NotOwner()) == "Only the bot's owner can do that."
+    assert "Manage Server" in (user_message(commands.MissingPermissions(["manage_guild"])) or "")
+    cooldown = commands.CommandOnCooldown(commands.Cooldown(1, 10), 4.2, commands.BucketType.user)
+    assert user_message(cooldown) == "Slow down: try again in 4 s."
+    assert user_message(RuntimeError("boom")) is None
+    assert user_message(discord.Forbidden.__new__(discord.Forbidden)) is None
+
+
+def test_location_of_a_channel_and_of_anything_else() -> None:
+    channel = SimpleNamespace(id=10)
+    assert Location.of(channel, reply_to=5) == Location(None, (10,), 5)
+    assert Location.of(None) == Location(None, (), None)
