@@ -77,9 +77,16 @@ class QuickDigestBot(DigestBot):
 
 @contextlib.asynccontextmanager
 async def start_digestbot(
-    fake: FakeDiscord, tmp_path: Path, *, sync: bool = True, **settings: Any
+    fake: FakeDiscord,
+    tmp_path: Path,
+    *,
+    sync: bool = True,
+    client_options: dict[str, Any] | None = None,
+    **settings: Any,
 ) -> AsyncIterator[DigestBot]:
-    """A ready `DigestBot` on a new store; closed (bot, then store) when the block ends."""
+    """A ready `DigestBot` on a new store; closed (bot, then store) when the block ends.
+    ``client_options``: more keyword arguments for discord.py's client (``heartbeat_timeout``,
+    ``max_ratelimit_timeout``...)."""
     values: dict[str, Any] = {
         "token": fake.token,
         "db_path": tmp_path / "digestbot.sqlite3",
@@ -90,7 +97,8 @@ async def start_digestbot(
     config = Settings(**values)
     store: Store = await open_store(config.db_path)
     with fake.patch_discord_py():  # restores discord.py's URLs afterwards
-        bot = QuickDigestBot(config, store, guild_ready_timeout=0.05)
+        options = {"guild_ready_timeout": 0.05, **(client_options or {})}
+        bot = QuickDigestBot(config, store, **options)
         task = asyncio.create_task(bot.start(fake.token))
         ready = asyncio.create_task(bot.wait_until_ready())
         try:

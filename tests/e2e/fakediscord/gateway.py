@@ -283,6 +283,8 @@ class Gateway:
                     pass  # presence / voice state updates: recorded only
                 else:
                     log.debug("fake gateway ignores op %s", op)
+        except ConnectionError:
+            pass  # the client went away while the fake was answering it
         finally:
             self.connections.discard(ws)
             if self.requests.pop(ws, None) is not None and ws.close_code is not None:
