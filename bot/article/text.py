@@ -120,9 +120,7 @@ _ABBREVIATIONS: dict[str, frozenset[str]] = {
     "pt": _set("sr sra srs dr dra prof eng pág etc ex"),
     "nl": _set("dhr mevr mr dr prof ir ing bijv o a enz d w z ca nr"),
     "ro": _set("dl dna dr prof ing etc nr pag str"),
-    "ru": _set(
-        "т е д п г гг др им ул стр см н э до млн млрд тыс руб проф акад им тов гр пр кв"
-    ),
+    "ru": _set("т е д п г гг др им ул стр см н э до млн млрд тыс руб проф акад им тов гр пр кв"),
     "uk": _set("т д п р рр ім вул див млн млрд тис грн проф акад"),
     "tr": _set("dr prof doç av vb vs yrd sn bkz"),
     "el": _set("κ κα π χ δηλ κλπ μ αι"),

@@ -12,7 +12,9 @@ Fixtures (registered in ``tests/e2e/conftest.py``):
 
 For a bot with other settings inside one test, use ``start_digestbot(fake, tmp_path, ...)``.
 Helpers: ``button_id(message, label)`` finds a button's custom_id on a message dict;
-``embed_text(message)`` is all the visible text of a message (content and embeds) in one string.
+``embed_text(message)`` is all the visible text of a message (content and embeds) in one string;
+``shown(ix)`` the messages the bot showed for an interaction, ``replies_to(fake, world, m)``
+its replies to a prefix command.
 """
 
 from __future__ import annotations
@@ -146,6 +148,23 @@ def buttons(message: JSON) -> dict[str, bool]:
         for c in row.get("components", [])
         if c.get("type") == 2
     }
+
+
+def shown(ix: FakeInteraction) -> list[JSON]:
+    """The distinct messages the bot showed for `ix`: its reply, follow-ups, the placeholder's
+    replacement (a message edited later counts once; a "thinking…" placeholder not at all)."""
+    return list({str(m["id"]): m for m in ix.messages()}.values())
+
+
+def replies_to(fake: FakeDiscord, world: World, message: JSON) -> list[str]:
+    """The visible text of each bot message in #general that replies to `message` (a prefix
+    command)."""
+    return [
+        embed_text(m)
+        for m in fake.messages(world.general)
+        if m["author"].get("bot")
+        and (m.get("message_reference") or {}).get("message_id") == message["id"]
+    ]
 
 
 def embed_text(message: JSON) -> str:

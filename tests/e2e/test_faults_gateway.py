@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from bot.client import DigestBot
-from tests.e2e.bot_fixtures import World, embed_text, start_digestbot
-from tests.e2e.fakediscord import FakeDiscord, FakeInteraction
+from tests.e2e.bot_fixtures import World, embed_text, replies_to, shown, start_digestbot
+from tests.e2e.fakediscord import FakeDiscord
 
 ARTICLE = (
     "Amazon invests $5 billion in Anthropic.\n\n"
@@ -17,22 +17,6 @@ ARTICLE = (
     "Anthropic will train its next models on Trainium chips, the company said."
 )
 EPHEMERAL = 64
-
-
-def answers(ix: FakeInteraction) -> list[dict[str, object]]:
-    """The messages the bot produced for `ix` (replies, follow-ups, the placeholder's
-    replacement), placeholders excluded."""
-    return ix.messages()
-
-
-def replies_to(fake: FakeDiscord, world: World, message: dict[str, object]) -> list[str]:
-    """What the bot said in reply to `message` (a prefix command)."""
-    return [
-        embed_text(m)
-        for m in fake.messages(world.general)
-        if m["author"].get("bot")
-        and (m.get("message_reference") or {}).get("message_id") == message["id"]
-    ]
 
 
 @pytest.mark.parametrize("code", [4000, 1006, 4008])
@@ -46,7 +30,7 @@ async def test_commands_sent_while_the_bot_is_away_are_answered_once(
     ask = await fake.slash(world.general, world.bob, "ask", {"question": "which chips?"})
     assert "Trainium" in embed_text(await ask.wait_response())
     assert fake.gateway.stats["resumed"] == 1 and fake.gateway.stats["identifies"] == 1
-    assert len(answers(post)) == 1 and len(answers(ask)) == 1
+    assert len(shown(post)) == 1 and len(shown(ask)) == 1
     assert (await digestbot.store.list_articles(world.guild.id)).total == 1
 
 
@@ -67,7 +51,7 @@ async def test_a_lost_session_is_replaced(
     await fake.wait_ready()
     ask = await fake.slash(world.general, world.bob, "ask", {"question": "how much money?"})
     assert "$5 billion" in embed_text(await ask.wait_response()).replace("\\$", "$")
-    assert len(answers(ask)) == 1
+    assert len(shown(ask)) == 1
 
 
 @pytest.mark.fakediscord(heartbeat_interval=0.05)
@@ -80,7 +64,7 @@ async def test_a_zombie_connection_is_noticed(
         digest = await post.wait_response(timeout=10)
         assert "Article #1" in embed_text(digest)
         assert fake.gateway.stats["client closed 4000"] == 1
-        assert fake.gateway.stats["resumed"] == 1 and len(answers(post)) == 1
+        assert fake.gateway.stats["resumed"] == 1 and len(shown(post)) == 1
 
 
 async def test_a_replayed_interaction_is_not_a_second_command(
@@ -98,8 +82,8 @@ async def test_a_replayed_interaction_is_not_a_second_command(
     await fake.wait_until(lambda: fake.gateway.stats["resumed"] == 1 or None, what="a RESUME")
     ping = await fake.slash(world.general, world.bob, "ask", {"question": "how much money?"})
     await ping.wait_response()  # everything replayed before it has been handled
-    assert len(answers(post)) == 1 and len(answers(ask)) == 1
-    assert [r.kind for r in post.responses] == ["callback", "followup"]
+    assert len(shown(post)) == 1 and len(shown(ask)) == 1
+    assert [r.kind for r in post.responses] == ["callback", "edit"]  # defer, then the digest
     assert [r.kind for r in ask.responses][:1] == ["callback"] and len(ask.responses) <= 2
     assert (await digestbot.store.list_articles(world.guild.id)).total == 1
     assert len(fake.threads(world.guild)) == 1

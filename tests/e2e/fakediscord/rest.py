@@ -876,8 +876,14 @@ class Rest:
         if is_empty(payload, n_attachments=len(call.files)):
             raise E.empty_message()
         original = self.fake._messages.get(ix.original_message_id or 0)
-        if ix.callback_type == 5 and original is not None and original.loading:
-            # the first follow-up after a "thinking" defer replaces the placeholder
+        if (
+            ix.callback_type == 5
+            and original is not None
+            and original.loading
+            and not original.deleted
+        ):
+            # the first follow-up after a "thinking" defer replaces the placeholder (once the
+            # bot deleted the placeholder, a follow-up is a new message, ephemeral or not)
             self.fake._edit_message(
                 original, {k: v for k, v in payload.items() if k != "flags"}, call.files
             )
