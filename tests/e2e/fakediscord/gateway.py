@@ -244,7 +244,10 @@ class Gateway:
 
     async def handle(self, request: web.Request) -> web.StreamResponse:
         ws = web.WebSocketResponse(max_msg_size=0, autoping=True)
-        await ws.prepare(request)
+        try:
+            await ws.prepare(request)
+        except ConnectionError:
+            return ws  # the client gave up on this connection before it was accepted
         self.connections.add(ws)
         self.requests[ws] = request
         self.stats["connections"] += 1
