@@ -245,24 +245,24 @@ class DigestBot(commands.Bot):
         log.info("ready as %s (%s) in %d guilds", user, user and user.id, len(self.guilds))
 
     async def close(self) -> None:
-        self._stop_waiting_for_guilds()
         try:
             await super().close()
         finally:
-            self._stop_waiting_for_guilds()  # (a READY may have come in while closing)
             await self.discussion.close()
             if self.http_session is not None:
                 await self.http_session.close()
                 self.http_session = None
             self.executor.shutdown(wait=False, cancel_futures=True)
 
-    def _stop_waiting_for_guilds(self) -> None:
-        """discord.py leaves the task that waits for the guilds after a READY running; if it
-        ends after the close it dispatches `ready` on a closed client and fails ("Task
-        exception was never retrieved" in the log): a shutdown soon after a (re)connection."""
-        waiting = getattr(self._connection, "_ready_task", None)
-        if isinstance(waiting, asyncio.Task):
-            waiting.cancel()
+    def dispatch(self, event_name: str, /, *args: Any, **kwargs: Any) -> None:
+        """Events stop with the close: discord.py may still dispatch one afterwards (the
+        task that waits for the guilds after a READY does), on a client whose loop is gone,
+        which fails ("Task exception was never retrieved"): a shutdown just after a
+        (re)connection."""
+        if self.is_closed():
+            log.debug("not dispatching %s: the bot is closed", event_name)
+            return
+        super().dispatch(event_name, *args, **kwargs)
 
     # --- shared services -----------------------------------------------------------------
 

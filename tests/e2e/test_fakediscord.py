@@ -20,6 +20,7 @@ import pytest
 from discord import app_commands
 from discord.ext import commands
 
+from tests.e2e.bot_fixtures import eventually
 from tests.e2e.fakediscord import (
     FakeDiscord,
     FakeDiscordError,
@@ -1037,12 +1038,12 @@ async def test_the_clock_expires_interactions(
 
 async def test_deleted_channels_and_messages(fake: FakeDiscord, world: World, bot: TinyBot) -> None:
     doomed = fake.create_text_channel(world.guild, "doomed")
-    await fake.wait_until(lambda: bot.get_channel(doomed.id), what="the channel at the bot")
+    await eventually(lambda: bot.get_channel(doomed.id) is not None, "the channel at the bot")
     fake.faults.before("POST", "/webhooks/", lambda: fake.delete_channel(doomed))
     await fake.slash(doomed, world.bob, "bad", {"how": "defer"})
     error = await asyncio.wait_for(bot.http_errors.get(), 5)
     assert isinstance(error, discord.NotFound) and error.code == 10003
-    await fake.wait_until(lambda: bot.get_channel(doomed.id) is None or None, what="the delete")
+    await eventually(lambda: bot.get_channel(doomed.id) is None, "the bot to see the delete")
     sent = await fake.send_user_message(world.general, world.alice, "soon gone")
     fake.delete_message(sent)
     channel = bot.get_channel(world.general.id)
@@ -1072,8 +1073,8 @@ async def test_permissions_taken_away_mid_session(
     with pytest.raises(discord.Forbidden) as caught:
         await channel.send("allowed a moment ago")
     assert caught.value.code == 50013
-    await fake.wait_until(
-        lambda: not channel.permissions_for(channel.guild.me).send_messages or None,
-        what="the bot to see its role change",
+    await eventually(
+        lambda: not channel.permissions_for(channel.guild.me).send_messages,
+        "the bot to see its permissions change",
     )
     assert [e.code for e in fake.take_errors()] == [50013]

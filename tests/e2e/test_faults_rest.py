@@ -12,7 +12,7 @@ import pytest
 
 from bot.client import DigestBot
 from bot.interactions import DISCORD_FAILED
-from tests.e2e.bot_fixtures import World, embed_text, replies_to, shown
+from tests.e2e.bot_fixtures import World, embed_text, eventually, replies_to, shown
 from tests.e2e.fakediscord import FakeDiscord, P
 
 EPHEMERAL = 64
@@ -150,7 +150,7 @@ async def test_a_channel_deleted_before_the_reply(
 ) -> None:
     await post(fake, world)
     doomed = fake.create_text_channel(world.guild, "doomed")
-    await fake.wait_until(lambda: digestbot.get_channel(doomed.id), what="the channel")
+    await eventually(lambda: digestbot.get_channel(doomed.id) is not None, "the channel")
     fake.faults.before("POST", "/callback$", lambda: fake.delete_channel(doomed))
     ask = await fake.slash(doomed, world.bob, "ask", {"question": "which chips?"})
     await fake.wait_until(lambda: fake.errors or None, what="the refused reply")
