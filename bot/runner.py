@@ -14,7 +14,7 @@ import gc
 import logging
 import signal
 import sys
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import discord
 
@@ -92,8 +92,10 @@ async def settle_when_ready(bot: DigestBot) -> None:
     settle_memory()
 
 
-async def serve(settings: Settings) -> int:
-    """Open the store, run the bot until a signal or a fatal error, close everything."""
+async def serve(settings: Settings, **client_options: Any) -> int:
+    """Open the store, run the bot until a signal or a fatal error, close everything.
+    `client_options`: more keyword arguments for discord.py's client (`benchmarks/soak.py`
+    gives a short `heartbeat_timeout`)."""
     from storage import DatabaseUnreachableError, StorageError, open_store
 
     from .client import DigestBot
@@ -107,7 +109,7 @@ async def serve(settings: Settings) -> int:
     except (StorageError, OSError) as exc:  # the message names the file or server
         sys.stderr.write(f"digestbot: cannot open the database: {exc}\n")
         return 1
-    bot = DigestBot(settings, store)
+    bot = DigestBot(settings, store, **client_options)
     loop = asyncio.get_running_loop()
     closing: list[asyncio.Task[None]] = []
     settling = loop.create_task(settle_when_ready(bot))
