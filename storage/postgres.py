@@ -101,6 +101,25 @@ MAX_POSITION: Final = 16383  # PostgreSQL's largest tsvector position
 MAX_POSITIONS: Final = 256  # positions kept per lexeme
 REINDEX_BATCH: Final = 500
 _POSITIONS: Final = [str(i) for i in range(MAX_POSITION + 1)]
+ORDERED_SCAN_MATCHES: Final = 20_000  # more matching paragraphs: walk the guild newest first
+COUNT_DOCUMENTS_BELOW: Final = 100_000  # paragraphs: above, term counts are estimated
+_SEARCH: Final = """
+    WITH recent AS MATERIALIZED (
+        SELECT id, terms FROM paragraphs
+        WHERE id BETWEEN $2 AND $3 AND terms @@ $1::tsquery
+        ORDER BY {newest} DESC
+        LIMIT $4
+    ),
+    best AS MATERIALIZED (
+        SELECT id, {rank} AS score FROM recent ORDER BY score DESC, id DESC LIMIT $5
+    )
+    SELECT a.number, a.title, p.number, p.text, best.score
+    FROM best
+    JOIN paragraphs AS p ON p.id = best.id
+    JOIN articles AS a ON a.id = p.article_id
+    WHERE a.guild_id = $6
+    ORDER BY best.score DESC, best.id DESC
+"""
 _SETTINGS: Final = tuple(f.name for f in fields(GuildSettings))
 _SETTING_COLUMNS: Final = ", ".join(_SETTINGS)
 _ESCAPE: Final = "\uffff"
@@ -641,29 +660,21 @@ class PostgresStore(StoreBase):
             f"ts_rank(terms, ${7 + 2 * i}::tsquery, 1) * ${8 + 2 * i}::float8"
             for i in range(len(focused.terms))
         )
-        sql = f"""
-            WITH recent AS MATERIALIZED (
-                SELECT id, terms FROM paragraphs
-                WHERE id BETWEEN $2 AND $3 AND terms @@ $1::tsquery
-                ORDER BY id DESC
-                LIMIT $4
-            ),
-            best AS MATERIALIZED (
-                SELECT id, {rank} AS score FROM recent ORDER BY score DESC, id DESC LIMIT $5
-            )
-            SELECT a.number, a.title, p.number, p.text, best.score
-            FROM best
-            JOIN paragraphs AS p ON p.id = best.id
-            JOIN articles AS a ON a.id = p.article_id
-            WHERE a.guild_id = $6
-            ORDER BY best.score DESC, best.id DESC
-        """
+        counts = [self._df.counts[t] for t in focused.terms]
         per_term: list[Any] = []
         for term, weight in zip(focused.terms, weights, strict=True):
             per_term += [_tsquery([term], "&"), weight]
+        rows: list[asyncpg.Record] = []
         for operator in ("&", "|"):
-            rows: list[asyncpg.Record] = await connection.fetch(
-                sql,
+            # The newest matches: a GIN index cannot hand them out newest first, so either
+            # all matches are read through it and the newest kept (right when they are few),
+            # or the guild's paragraphs are walked newest first until the window is full
+            # (right when most match). The planner cannot tell which, as it does not know how
+            # rare a term outside its statistics is: the counts above decide.
+            matches = min(counts) if operator == "&" else sum(counts)
+            newest = "id" if matches > ORDERED_SCAN_MATCHES else "id + 0"
+            rows = await connection.fetch(
+                _SEARCH.format(rank=rank, newest=newest),
                 _tsquery(focused.terms, operator),
                 low,
                 high,
@@ -676,21 +687,33 @@ class PostgresStore(StoreBase):
                 break
         return rows
 
+    async def _document_frequency(self, connection: asyncpg.Connection, term: str) -> int:
+        """Paragraphs holding `term`, up to the cap: counted while the table is small;
+        the planner's estimate (from ANALYZE's statistics of common terms) once it is large,
+        as counting means visiting every matching row."""
+        query = _tsquery([term], "&")
+        if await self._paragraph_count(connection) > COUNT_DOCUMENTS_BELOW:
+            plan = await connection.fetchval(
+                "EXPLAIN (FORMAT JSON) SELECT 1 FROM paragraphs WHERE terms @@ $1::tsquery",
+                query,
+            )
+            return int(json.loads(plan)[0]["Plan"]["Plan Rows"])
+        # One statement per term, so the planner sees the term and its statistics.
+        count = await connection.fetchval(
+            "SELECT count(*) FROM"
+            " (SELECT 1 FROM paragraphs WHERE terms @@ $1::tsquery LIMIT $2) AS found",
+            query,
+            DocFrequencies.cap(self.common_term_docs),
+        )
+        return int(count)
+
     async def _without_common_terms(
         self, connection: asyncpg.Connection, match: MatchQuery
     ) -> MatchQuery:
         """`match` without the terms found in more than `common_term_docs` paragraphs when
         rarer ones remain (see `DocFrequencies`)."""
-        cap = DocFrequencies.cap(self.common_term_docs)
         for term in self._df.missing(match.terms):
-            # One statement per term, so the planner sees the term and its statistics.
-            count = await connection.fetchval(
-                "SELECT count(*) FROM"
-                " (SELECT 1 FROM paragraphs WHERE terms @@ $1::tsquery LIMIT $2) AS found",
-                _tsquery([term], "&"),
-                cap,
-            )
-            self._df.counts[term] = int(count)
+            self._df.counts[term] = await self._document_frequency(connection, term)
         kept = self._df.keep(match.terms, self.common_term_docs)
         return match if kept == match.terms else MatchQuery(kept)
 
