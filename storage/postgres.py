@@ -105,13 +105,15 @@ ORDERED_SCAN_MATCHES: Final = 20_000  # more matching paragraphs: walk the guild
 COUNT_DOCUMENTS_BELOW: Final = 100_000  # paragraphs: above, term counts are estimated
 _SEARCH: Final = """
     WITH recent AS MATERIALIZED (
-        SELECT id, terms FROM paragraphs
+        SELECT id FROM paragraphs
         WHERE id BETWEEN $2 AND $3 AND terms @@ $1::tsquery
         ORDER BY {newest} DESC
         LIMIT $4
     ),
     best AS MATERIALIZED (
-        SELECT id, {rank} AS score FROM recent ORDER BY score DESC, id DESC LIMIT $5
+        SELECT recent.id, {rank} AS score
+        FROM recent JOIN paragraphs USING (id)
+        ORDER BY score DESC, recent.id DESC LIMIT $5
     )
     SELECT a.number, a.title, p.number, p.text, best.score
     FROM best
