@@ -412,6 +412,7 @@ class Articles(commands.Cog):
             analysis=digest.to_dict(),
             engine_version=digest.engine_version,
             meta=source.meta,
+            language=article.language,
         )
 
     # --- commands ------------------------------------------------------------------------

@@ -28,6 +28,7 @@ the key number once, in its TL;DR, rather than twice.
 
 from __future__ import annotations
 
+import heapq
 import math
 import re
 from collections.abc import Collection
@@ -67,8 +68,9 @@ def items(text: str, lang: str | None = "en") -> set[str]:
     else:
         runs = _capitalised_runs(text)
         stop = lexicon(lang).stop_words
+    opening = len(text) - len(text.lstrip(_OPENERS))  # where the sentence's first word starts
     for start, words in runs:
-        at_start = start == 0 or not text[:start].strip(_OPENERS)
+        at_start = start <= opening
         while words and words[0].lower() in stop:
             words.pop(0)
             at_start = False
@@ -130,12 +132,16 @@ def key_facts(article: Article, *, limit: int = 5, exclude: Collection[str] = ()
     before = [place.get(u.index - 1, -1) for u in units]
     chosen: list[int] = []
     taken: set[int] = set(known)
+    known_set = frozenset(known)
+    known_bags = list(dict.fromkeys(units[k].bag for k in known))  # a repeated sentence once
     covered: set[str] = set().union(*(carried[j] for j in known))
     texts: set[str] = set()
-    for _ in range(limit * 10):  # a bound: skipped repeats also take a turn
-        if len(chosen) == limit:
-            break
-        best, best_value = -1, -1.0
+    turns = limit * 10  # a bound: skipped repeats also take a turn
+    while turns > 0 and len(chosen) < limit:
+        # Each sentence's value until the next fact is chosen (it depends on `covered` and
+        # `chosen` only), best first (ties: the earlier sentence): a skipped repeat costs a
+        # pop, not another pass over the article.
+        ranked: list[tuple[float, int]] = []
         for j, u in enumerate(units):
             if j in taken:
                 continue
@@ -147,22 +153,28 @@ def key_facts(article: Article, *, limit: int = 5, exclude: Collection[str] = ()
                 continue  # once there are facts, only a new item makes another
             else:  # an article without items: its most salient sentence, not its shortest
                 value = _SALIENCE * salience[j] * _CHARS / max(len(u.text), _CHARS)
-            if back[j] and before[j] not in chosen and before[j] not in known:
+            if back[j] and before[j] not in chosen and before[j] not in known_set:
                 value = 0.0  # "They then took charge...": only after its antecedent, or last
-            if value > best_value:
-                best, best_value = j, value
+            ranked.append((-value, j))
+        heapq.heapify(ranked)
+        best = -1
+        while ranked and turns > 0:
+            turns -= 1
+            j = heapq.heappop(ranked)[1]
+            taken.add(j)
+            u = units[j]
+            key = " ".join(u.text.split())
+            if (
+                key in texts
+                or any(overlap(u.bag, units[c].bag) > _REDUNDANT for c in chosen)
+                or any(overlap(u.bag, bag) > _REDUNDANT for bag in known_bags)
+            ):
+                continue  # it repeats a chosen fact or an excluded sentence
+            best = j
+            break
         if best < 0:
             break
-        taken.add(best)
-        u = units[best]
-        key = " ".join(u.text.split())
-        if (
-            key in texts
-            or any(overlap(u.bag, units[c].bag) > _REDUNDANT for c in chosen)
-            or any(overlap(u.bag, units[k].bag) > _REDUNDANT for k in known)
-        ):
-            continue  # it repeats a chosen fact or an excluded sentence
-        texts.add(key)
+        texts.add(" ".join(units[best].text.split()))
         chosen.append(best)
         covered |= carried[best]
     return [Fact(units[j].text, units[j].paragraph) for j in sorted(chosen)]

@@ -50,7 +50,9 @@ from .text import split_sentences
 
 __all__ = ["is_furniture", "is_list", "parse"]
 
-_ATX = re.compile(r"^(#{1,6})[ \t]+(.*?)(?:[ \t]+#+)?[ \t]*$")
+# A `#` heading line: its level and text (`_atx` takes off a closing run of `#`). One greedy
+# pass: a lazy text group before an optional closing run backtracked quadratically on spaces.
+_ATX = re.compile(r"(#{1,6})[ \t]++(.*)")
 _SETEXT = re.compile(r"^(?:=+|-+)[ \t]*$")
 _RULE = re.compile(r"^(?:(?:[-*_=~·•][ \t]*){3,}|[←→»›<>|]+)$")
 _BULLET = re.compile(r"^(?:[-*+•·▪‣◦–][ \t]+|\d{1,3}[.)][ \t]+)\S")
@@ -97,7 +99,7 @@ _FURNITURE = re.compile(
       | listen\ to\ this\ (?:article|story).{{0,40}}|\d{{1,3}}\ min(?:ute)?s?\ read
       | (?:updated|published|posted|last\ updated|last\ modified)(?:\ on|\ at)?:?\s+
           (?:\d|{_MONTH}|today|yesterday|(?:mon|tue|wed|thu|fri|sat|sun)[a-z]*\b)[^.!?]{{0,40}}
-    )\s*[→»›>…:.!|]*""",
+    )\s*+[→»›>…:.!|]*+""",
     re.IGNORECASE | re.VERBOSE,
 )
 # A byline: "By" and one or more names of two or more capitalised words, then perhaps a role
@@ -113,6 +115,10 @@ _COOKIE_ASK = re.compile(
 )
 
 
+# (The possessive tail above gives nothing back: at the end of a full match, nothing could use
+# it, and a long run of those marks no longer multiplies the backtracking before it.)
+
+
 def is_furniture(line: str) -> bool:
     if len(line) <= 100 and _BYLINE.fullmatch(line):
         return True
@@ -126,6 +132,18 @@ def is_furniture(line: str) -> bool:
 def is_list(text: str) -> bool:
     """Whether a paragraph's text is a list (its lines are "- item" or "1. item")."""
     return bool(_BULLET.match(text))
+
+
+def _atx(line: str) -> tuple[int, str] | None:
+    """A Markdown `#` heading: its level and its text without a closing `#` run ("## Title ##")."""
+    m = _ATX.match(line)
+    if m is None:
+        return None
+    text = m.group(2).rstrip(" \t")
+    body = text.rstrip("#")
+    if len(body) < len(text) and body.endswith((" ", "\t")):  # "Title ##", not "C#"
+        text = body.rstrip(" \t")
+    return len(m.group(1)), text
 
 
 def _heading_text(line: str) -> str:
@@ -227,12 +245,12 @@ def _block_items(lines: list[str], soft: bool = False) -> list[_Item]:
         body.clear()
 
     for i, line in enumerate(lines):
-        atx = _ATX.match(line)
+        atx = _atx(line)
         if atx:
             flush()
-            text = _heading_text(atx.group(2).strip())
+            text = _heading_text(atx[1].strip())
             if text:
-                items.append(_Item("h", text, level=len(atx.group(1))))
+                items.append(_Item("h", text, level=atx[0]))
             continue
         if (
             _SETEXT.match(line)

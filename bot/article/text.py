@@ -37,7 +37,7 @@ __all__ = ["split_sentences", "words"]
 
 # A candidate end of sentence: terminal punctuation, spaced leftovers, closing quotes/brackets.
 #
-# Linear time: a run of marks is matched only from its first mark (the look-behind), and the
+# Linear time: a run of marks is matched only from its first mark (the look-behinds), and the
 # possessive quantifiers never hand back a mark, a space or a quote (what follows each of them
 # could not start with one anyway, so the matches are the same as with greedy ones).
 _CLOSERS = "\"'”’»“›)]」』）"  # closing quotes and brackets that may follow an end mark
@@ -57,7 +57,7 @@ def _boundary_pattern(marks: str) -> re.Pattern[str]:
         rf"""(?<![{m}])[{m}]++(?:[ \t]++[.…]++(?![\w.]))*[{re.escape(_CLOSERS)}]*+"""
         r"""(?:[ \u00a0\u202f]++[»›](?=\s))?+(?=\s)"""
         rf"""|[{_CJK_STOPS}]+[{re.escape(_CJK_CLOSERS)}]*"""
-        rf"""|[!?]++(?=[{_CJK}])"""
+        rf"""|(?<![!?])[!?]++(?=[{_CJK}])"""
         r"""|\n(?=[ \t]*(?:[-*•·▪‣◦–]|\d{1,2}[.)])[ \t])"""
     )
 
