@@ -13,7 +13,8 @@ as a digest does) and `find_passages` (index build + one question, then a second
 the built index); HTML first through `extract_html`, then the same.
 
 Every (family, size) runs in a fresh interpreter, with a time limit (`--timeout`) and an
-address-space limit (`--memory`, so a quadratic table fails instead of swapping the machine),
+address-space limit (`--memory`, so a quadratic table fails instead of swapping the machine;
+once a size fails, the larger ones are not run and show the same),
 after a warm-up on a normal article (imports, caches): the stages are timed (repeated while
 they take under half a second, the fastest kept), and the peak is the growth of the process's
 peak resident memory over the run (lxml's C memory included). `--tracemalloc` reports the
@@ -392,10 +393,14 @@ def main(argv: list[str] | None = None) -> int:
     try:
         for name in names:
             for suffix, code in codes:
-                results = [
-                    measure(code, name, size, args.timeout, memory, args.tracemalloc)
-                    for size in sizes
-                ]
+                results: list[dict[str, Any]] = []
+                for size in sizes:
+                    if results and "error" in results[-1]:  # larger inputs fail as well
+                        results.append(results[-1])
+                        continue
+                    results.append(
+                        measure(code, name, size, args.timeout, memory, args.tracemalloc)
+                    )
                 rows.append(_row(name + suffix, results))
                 print(" ".join(rows[-1]), file=sys.stderr, flush=True)
     finally:
