@@ -33,14 +33,17 @@ import math
 import re
 from collections.abc import Collection
 
-from .lexicon import STOP_WORDS
+from .chars import WORD
+from .language import language_of
+from .lexicon import STOP_WORDS, lexicon
 from .model import Article, Fact
 from .score import Unit, analysis, overlap
 from .summarize import eligible, leans_back
 
 __all__ = ["key_facts"]
 
-_NUMBER = re.compile(r"(?<![\w.])\d+(?:[.,]\d+)*")
+_NUMBER = re.compile(r"(?<![A-Za-z0-9_.])\d+(?:[.,]\d+)*")  # "1943年": digits glued to Han count
+_WORDS = re.compile(f"{WORD}(?:['’-]{WORD})*")
 _CAPS = re.compile(r"(?<![\w'’-])[A-Z][\w'’-]*(?:[ \t]+[A-Z][\w'’-]*)*")
 _OPENERS = " \t\"'“‘(["
 _SINGLE_WEIGHT = 0.2  # a lone capitalised word is weaker evidence of a name than a run
@@ -53,16 +56,22 @@ _CHARS = 150.0  # worth is divided by len(text) / _CHARS
 _REDUNDANT = 0.5
 
 
-def items(text: str) -> set[str]:
+def items(text: str, lang: str | None = "en") -> set[str]:
     """The numbers and names in `text`: runs of capitalised words, without leading function
     words ("For Anthropic" is "Anthropic"). A lone capitalised word is a name only inside the
-    sentence (its first word is capitalised anyway); it is marked with a leading "~"."""
+    sentence (its first word is capitalised anyway); it is marked with a leading "~". In
+    scripts without capitals (Chinese, Arabic, Hindi...) the numbers are the items."""
     found = {m.group().rstrip(".,") for m in _NUMBER.finditer(text)}
+    if lang == "en":
+        runs = [(m.start(), m.group().split()) for m in _CAPS.finditer(text)]
+        stop = STOP_WORDS
+    else:
+        runs = _capitalised_runs(text)
+        stop = lexicon(lang).stop_words
     opening = len(text) - len(text.lstrip(_OPENERS))  # where the sentence's first word starts
-    for m in _CAPS.finditer(text):
-        words = m.group().split()
-        at_start = m.start() <= opening
-        while words and words[0].lower() in STOP_WORDS:
+    for start, words in runs:
+        at_start = start <= opening
+        while words and words[0].lower() in stop:
             words.pop(0)
             at_start = False
         if len(words) > 1:
@@ -70,6 +79,29 @@ def items(text: str) -> set[str]:
         elif words and not at_start:
             found.add("~" + _POSSESSIVE.sub("", words[0]))
     return found
+
+
+def _capitalised_runs(text: str) -> list[tuple[int, list[str]]]:
+    """Runs of capitalised words separated by spaces, in any script with capital letters."""
+    runs: list[tuple[int, list[str]]] = []
+    current: list[str] = []
+    start = end = 0
+    for m in _WORDS.finditer(text):
+        word = m.group()
+        if word[0].isupper():
+            if current and text[end : m.start()].strip(" \t") == "":
+                current.append(word)
+            else:
+                if current:
+                    runs.append((start, current))
+                current, start = [word], m.start()
+            end = m.end()
+        elif current:
+            runs.append((start, current))
+            current = []
+    if current:
+        runs.append((start, current))
+    return runs
 
 
 def key_facts(article: Article, *, limit: int = 5, exclude: Collection[str] = ()) -> list[Fact]:
@@ -80,7 +112,8 @@ def key_facts(article: Article, *, limit: int = 5, exclude: Collection[str] = ()
     units: list[Unit] = eligible(analysis(article).units)
     shown = {" ".join(text.split()) for text in exclude}
     known = [j for j, u in enumerate(units) if shown and " ".join(u.text.split()) in shown]
-    carried = [items(u.text) for u in units]
+    lang = language_of(article)
+    carried = [items(u.text, lang) for u in units]
     first: dict[str, int] = {}
     mentions: dict[str, int] = {}
     for position, found in enumerate(carried):

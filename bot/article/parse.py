@@ -43,7 +43,9 @@ import re
 from dataclasses import dataclass
 
 from .language import detect_language
+from .lexicon import lexicon
 from .model import Article, Paragraph, Section
+from .passages import MAX_PASSAGE, divide, leading_heading
 from .text import split_sentences
 
 __all__ = ["is_furniture", "is_list", "parse"]
@@ -350,6 +352,12 @@ def parse(text: str, *, title: str | None = None, language: str | None = None) -
             i.kind = "p"
     if items and items[-1].kind == "h":
         items[-1].kind = "p"
+    wall = _wall(items)
+    if wall is not None and len(items) == 1:  # a heading glued onto the first sentence?
+        cut = leading_heading(wall.text)
+        if cut:
+            items.insert(0, _Item("h", wall.text[:cut].strip()))
+            wall.text = wall.text[cut:].strip()
 
     sections: list[Section] = []
     paragraphs: list[Paragraph] = []
@@ -363,9 +371,48 @@ def parse(text: str, *, title: str | None = None, language: str | None = None) -
             heading = item.text
             continue
         sentences = split_sentences(item.text, language) or [item.text]
-        para = Paragraph(len(paragraphs) + 1, item.text, sentences, heading)
-        paragraphs.append(para)
-        current.append(para)
+        pieces = [(item.text, sentences)]
+        if item is wall:
+            pieces = _passages(item.text, sentences, language)
+        for piece, own in pieces:
+            para = Paragraph(len(paragraphs) + 1, piece, own, heading)
+            paragraphs.append(para)
+            current.append(para)
     if current:
         sections.append(Section(heading, current))
-    return Article(title=title, sections=sections, paragraphs=paragraphs, language=language)
+    return Article(
+        title=title,
+        sections=sections,
+        paragraphs=paragraphs,
+        language=language,
+        passages=wall is not None and len(paragraphs) > 1,
+    )
+
+
+def _wall(items: list[_Item]) -> _Item | None:
+    """The one paragraph of a text without paragraph breaks, when it is too long to quote whole
+    (a list is not one: its lines are its breaks)."""
+    paras = [i for i in items if i.kind == "p"]
+    if len(paras) != 1 or len(paras[0].text) <= MAX_PASSAGE or is_list(paras[0].text):
+        return None
+    return paras[0]
+
+
+def _passages(text: str, sentences: list[str], language: str | None) -> list[tuple[str, list[str]]]:
+    """`text` cut into readable passages of its sentences (bot/article/passages.py): each a
+    verbatim slice of it from its first sentence to its last, with those sentences."""
+    lex = lexicon(language)
+    starts = divide(sentences, [lex.terms(s) for s in sentences])
+    if len(starts) < 2:
+        return [(text, sentences)]
+    spans: list[tuple[int, int]] = []
+    pos = 0
+    for sentence in sentences:  # each sentence's place in the text, in order (linear)
+        at = text.find(sentence, pos)
+        spans.append((at, at + len(sentence)))
+        pos = at + len(sentence)
+    ends = [*starts[1:], len(sentences)]
+    return [
+        (text[spans[a][0] : spans[b - 1][1]], sentences[a:b])
+        for a, b in zip(starts, ends, strict=True)
+    ]

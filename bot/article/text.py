@@ -172,8 +172,9 @@ def _is_boundary(
         return False
     glued = nxt == mark_start + len(mark)  # no space after the mark
     if mark[0] in _CJK_STOPS:
-        # "「本当ですか。」と彼は聞いた。": a quotation closed inside the sentence that goes on
-        return not (glued and mark[-1] in _CLOSERS and text[nxt] not in _OPENERS_CHARS)
+        if glued and mark[-1] in _CLOSERS and text[nxt] not in _OPENERS_CHARS:
+            return not _attributed(text, nxt, lang)
+        return True
     if glued and mark[0] in "!?":
         return True
     if mark.rstrip("\"'”’»)]") != ".":
@@ -204,6 +205,19 @@ def _is_boundary(
     if low in _SOFT or ("." in low and any(c.isalpha() for c in low)):
         return _next_word(text, nxt) in _OPENERS
     return True
+
+
+_ATTRIBUTION_SPAN = 10  # characters: "他说。" after a quotation is its attribution
+
+
+def _attributed(text: str, nxt: int, lang: str | None) -> bool:
+    """Whether the text right after a quotation that closed with a stop ("…。”") goes on with
+    the same sentence: Japanese quotes with と ("「本当ですか。」と彼は聞いた。"); in Chinese a
+    short attribution ("“我爱你。”他说。") ends within a few characters, a new sentence does not."""
+    if lang == "ja":
+        return text[nxt] in "とっ"
+    window = text[nxt : nxt + _ATTRIBUTION_SPAN + 1]
+    return any(c in _CJK_STOPS for c in window)
 
 
 def _abbreviation(lang: str, low: str, token: str) -> bool:
