@@ -66,10 +66,11 @@ Key = tuple[int, int]  # (guild id, article number)
 # --- what both sides run --------------------------------------------------------------------
 
 
-def prepare_article(text: str, title: str | None) -> Article:
-    """Parse a stored article and build `find_passages`' index (cached on the Article: the
-    first call builds it). Blocking: run it in an executor or the child."""
-    article = parse(text, title=title)
+def prepare_article(text: str, title: str | None, language: str | None = None) -> Article:
+    """Parse a stored article (in the language it was stored with, so it parses as it did when
+    posted) and build `find_passages`' index (cached on the Article: the first call builds it).
+    Blocking: run it in an executor or the child."""
+    article = parse(text, title=title, language=language)
     if article.paragraphs:
         find_passages(article, article.paragraphs[0].text, k=1)
     return article
@@ -94,6 +95,7 @@ class AnswerSource:
     parse_title: str | None
     text: str
     headings: Mapping[int, str | None]
+    language: str | None = None
 
     @classmethod
     def of(cls, stored: StoredArticle) -> AnswerSource:
@@ -103,6 +105,7 @@ class AnswerSource:
             parse_title=parse_title(stored),
             text=stored.text,
             headings={p.number: p.heading for p in stored.paragraphs},
+            language=stored.language,
         )
 
 
@@ -338,7 +341,7 @@ def _articles(max_articles: int, max_chars: int) -> LRU[Key, _Entry]:
 def _hold(articles: LRU[Key, _Entry], key: Key, source: AnswerSource) -> None:
     """Parse and keep `source` (an article never changes: one already held stays)."""
     if key not in articles:
-        article = prepare_article(source.text, source.parse_title)
+        article = prepare_article(source.text, source.parse_title, source.language)
         articles.put(key, _Entry(article, source), size=len(source.text))
 
 

@@ -13,11 +13,13 @@ import logging
 import os
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from dotenv import dotenv_values
+
+from storage.location import parse_location
 
 from .errors import ConfigError
 
@@ -41,6 +43,7 @@ class Settings:
 
     token: str | None = None
     db_path: Path = DEFAULT_DB
+    db_url: str | None = field(default=None, repr=False)  # PostgreSQL, instead of db_path
     command_prefix: str = "!"
     moderator_role: int | str | None = None  # a role id, or a role name (case-insensitive)
     dev_guild_id: int | None = None
@@ -54,6 +57,11 @@ class Settings:
     fetch_timeout: float = DEFAULT_FETCH_TIMEOUT  # seconds for a whole fetch
     max_article_bytes: int = DEFAULT_MAX_ARTICLE_BYTES
     analysis_workers: int = DEFAULT_ANALYSIS_WORKERS
+
+    @property
+    def database(self) -> str:
+        """What `storage.open_store` opens: the PostgreSQL URL, else the SQLite path."""
+        return self.db_url if self.db_url is not None else str(self.db_path)
 
     @property
     def log_level_number(self) -> int:
@@ -141,8 +149,16 @@ def load_settings(
             problems.append("DISCORD_TOKEN must be the bot token alone, without spaces.")
 
     db_raw = get("DIGESTBOT_DB").strip()
-    db_path = Path(db_raw).expanduser() if db_raw else DEFAULT_DB
-    if create_dirs:
+    db_path, db_url = DEFAULT_DB, None
+    if db_raw:
+        try:
+            location = parse_location(db_raw)
+        except ValueError as exc:
+            problems.append(f"DIGESTBOT_DB: {exc}.")
+        else:
+            db_url = location.url
+            db_path = location.path or DEFAULT_DB
+    if create_dirs and db_url is None:
         try:
             db_path.parent.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
@@ -190,6 +206,7 @@ def load_settings(
     settings = Settings(
         token=token,
         db_path=db_path,
+        db_url=db_url,
         command_prefix=prefix,
         moderator_role=moderator_role,
         dev_guild_id=_snowflake("DEV_GUILD_ID", get("DEV_GUILD_ID"), problems),

@@ -1,7 +1,8 @@
 """`python -m bot` (and the `digestbot` script): run the bot until SIGINT/SIGTERM.
 
-Exit codes: 0 after a clean shutdown; 2 for a missing token or invalid settings; 1 when
-Discord refuses to let the bot in (bad token, a privileged intent not enabled) or the
+Exit codes: 0 after a clean shutdown; 2 for a missing token or invalid settings (including a
+PostgreSQL server that cannot be reached, refuses the credentials or lacks the database); 1
+when Discord refuses to let the bot in (bad token, a privileged intent not enabled) or the
 database cannot be opened.
 """
 
@@ -13,7 +14,7 @@ import gc
 import logging
 import signal
 import sys
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import discord
 
@@ -91,19 +92,24 @@ async def settle_when_ready(bot: DigestBot) -> None:
     settle_memory()
 
 
-async def serve(settings: Settings) -> int:
-    """Open the store, run the bot until a signal or a fatal error, close everything."""
-    from storage import StorageError, open_store
+async def serve(settings: Settings, **client_options: Any) -> int:
+    """Open the store, run the bot until a signal or a fatal error, close everything.
+    `client_options`: more keyword arguments for discord.py's client (`benchmarks/soak.py`
+    gives a short `heartbeat_timeout`)."""
+    from storage import DatabaseUnreachableError, StorageError, open_store
 
     from .client import DigestBot
 
     assert settings.token is not None
     try:
-        store = await open_store(settings.db_path)
-    except (StorageError, OSError) as exc:
-        sys.stderr.write(f"digestbot: cannot open the database {settings.db_path}: {exc}\n")
+        store = await open_store(settings.database)
+    except DatabaseUnreachableError as exc:
+        sys.stderr.write(f"digestbot: DIGESTBOT_DB: {exc}\n")
+        return 2
+    except (StorageError, OSError) as exc:  # the message names the file or server
+        sys.stderr.write(f"digestbot: cannot open the database: {exc}\n")
         return 1
-    bot = DigestBot(settings, store)
+    bot = DigestBot(settings, store, **client_options)
     loop = asyncio.get_running_loop()
     closing: list[asyncio.Task[None]] = []
     settling = loop.create_task(settle_when_ready(bot))

@@ -32,7 +32,7 @@ from .language import language_of
 from .lexicon import Lexicon, fold, lexicon
 from .model import Article
 
-__all__ = ["Index", "idf", "within"]
+__all__ = ["Index", "idf"]
 
 TRUNC = 6  # prefix length of the loose match
 FUZZY_MIN = 4  # shortest term that may be matched one edit away
@@ -403,22 +403,6 @@ class Index:
             out.append(spaces)
             at = text.find(pat, at + 1)
         return out
-
-
-def within(px: list[int], py: list[int], gap: int = 3) -> bool:
-    """Whether some `a` of `px` and `b` of `py` (each ascending, as `Index.positions` gives
-    them) are 1 to `gap` apart: one merge over both lists, so linear in their lengths (a
-    double loop over the positions of two terms repeated all over a paragraph is quadratic)."""
-    j, m = 0, len(py)
-    for a in px:
-        while j < m and py[j] < a - gap:
-            j += 1
-        k = j
-        while k < m and py[k] <= a + gap:  # at most 2 * gap + 1 positions
-            if py[k] != a:
-                return True
-            k += 1
-    return False
 
 
 def _fold(text: str) -> str:

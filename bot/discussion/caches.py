@@ -77,7 +77,7 @@ class ArticleCache:
         loop = asyncio.get_running_loop()
         try:
             article = await loop.run_in_executor(
-                self.executor, prepare_article, stored.text, parse_title(stored)
+                self.executor, prepare_article, stored.text, parse_title(stored), stored.language
             )
         finally:
             self._loading.pop(key, None)

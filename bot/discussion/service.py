@@ -97,12 +97,12 @@ def follow_up_of(content: str, me: int) -> FollowUp | None:
 
 def asks(text: str, mentioned: bool) -> bool:
     """Whether a message asks the bot something: it mentions the bot or ends with "?"."""
-    return mentioned or text.rstrip().endswith(("?", "？"))
+    return mentioned or text.rstrip().endswith(("?", "？", "؟", "\u037e"))  # Greek question mark
 
 
 def _reanalyse(stored: StoredArticle) -> tuple[Article, Digest]:
     """Parse and analyse a stored article again with this engine (blocking: the executor)."""
-    article = parse(stored.text, title=parse_title(stored))
+    article = parse(stored.text, title=parse_title(stored), language=stored.language)
     return article, analyze(article)
 
 

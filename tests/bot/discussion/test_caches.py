@@ -25,9 +25,9 @@ async def test_article_cache_parses_once_and_evicts_least_recent() -> None:
     calls: list[str] = []
     real = caches.prepare_article
 
-    def counting(text: str, title: str | None):  # type: ignore[no-untyped-def]
+    def counting(text: str, title: str | None, language: str | None = None):  # type: ignore[no-untyped-def]
         calls.append(text)
-        return real(text, title)
+        return real(text, title, language)
 
     with ThreadPoolExecutor(2) as pool, pytest.MonkeyPatch.context() as mp:
         mp.setattr(caches, "prepare_article", counting)
