@@ -1,8 +1,9 @@
 """`python -m bot` (and the `digestbot` script): run the bot until SIGINT/SIGTERM.
 
 Exit codes: 0 after a clean shutdown; 2 for a missing token or invalid settings; 1 when
-Discord refuses to let the bot in (bad token, a privileged intent not enabled) or the
-database cannot be opened.
+Discord refuses to let the bot in (bad token, a privileged intent not enabled), cannot be
+reached at start, or the database cannot be opened. Each of these is one line (or a short
+paragraph) on stderr, never a traceback, and whatever was opened before is closed.
 """
 
 from __future__ import annotations
@@ -15,12 +16,15 @@ import signal
 import sys
 from typing import TYPE_CHECKING
 
+import aiohttp
 import discord
 
 from .config import Settings, load_settings
 from .errors import ConfigError
 
 if TYPE_CHECKING:
+    from storage import Store
+
     from .client import DigestBot
 
 log = logging.getLogger(__name__)
@@ -44,6 +48,10 @@ digestbot: Discord refused the Message Content intent (MESSAGE_CONTENT=true).
 Enable it at https://discord.com/developers/applications → your application → Bot →
 Privileged Gateway Intents → "Message Content Intent", or set MESSAGE_CONTENT=false:
 slash commands, context menus and mentions work without it.
+"""
+
+UNREACHABLE = """\
+digestbot: cannot reach Discord at {where} ({reason}). Check the network (and DISCORD_API_BASE).
 """
 
 BAD_TOKEN = """\
@@ -95,14 +103,24 @@ async def serve(settings: Settings) -> int:
     """Open the store, run the bot until a signal or a fatal error, close everything."""
     from storage import StorageError, open_store
 
-    from .client import DigestBot
-
-    assert settings.token is not None
     try:
         store = await open_store(settings.db_path)
     except (StorageError, OSError) as exc:
         sys.stderr.write(f"digestbot: cannot open the database {settings.db_path}: {exc}\n")
         return 1
+    try:
+        return await run_bot(settings, store)
+    finally:
+        await store.close()
+        log.info("store closed; bye")
+
+
+async def run_bot(settings: Settings, store: Store) -> int:
+    """Run the bot on `store` (opened and closed by the caller) until a signal or a fatal
+    error; its exit code."""
+    from .client import DigestBot
+
+    assert settings.token is not None
     bot = DigestBot(settings, store)
     loop = asyncio.get_running_loop()
     closing: list[asyncio.Task[None]] = []
@@ -119,7 +137,14 @@ async def serve(settings: Settings) -> int:
     code = 0
     try:
         async with bot:
-            await bot.start(settings.token)
+            try:
+                await bot.login(settings.token)
+            except (aiohttp.ClientError, OSError, discord.DiscordServerError) as exc:
+                where = settings.api_base or "discord.com"
+                reason = " ".join(str(exc).split()) or type(exc).__name__
+                sys.stderr.write(UNREACHABLE.format(where=where, reason=reason))
+                return 1
+            await bot.connect()  # network trouble from here on: it reconnects by itself
     except discord.PrivilegedIntentsRequired:
         sys.stderr.write(INTENT_REFUSED)
         code = 1
@@ -134,6 +159,4 @@ async def serve(settings: Settings) -> int:
             await bot.close()
         for task in closing:
             await task
-        await store.close()
-        log.info("store closed; bye")
     return code

@@ -19,8 +19,6 @@ attachment, a message, or a URL (through `bot.web` once it is available).
 
 from __future__ import annotations
 
-import asyncio
-import functools
 import logging
 import math
 import re
@@ -45,7 +43,7 @@ from bot.interactions import (
 )
 from bot.render import Page, article_label, article_list_page, clip, digest_pages, text_pages
 from bot.views import ConfirmView, ListPageSource, Paginator, send_page
-from bot.web import ExtractedPage, FetchError, check_url, extract_text, fetch_and_extract
+from bot.web import ExtractedPage, FetchError, check_url, fetch_article
 from storage import NewArticle, Store, StoredArticle
 from storage.base import SourceKind
 
@@ -120,12 +118,14 @@ class ArticleSources:
         except FetchError as exc:
             raise BadSource(str(exc)) from exc
 
-    async def from_url(self, url: str, *, title: str | None = None) -> Source:
+    async def from_url(self, url: str, *, guild_id: int, title: str | None = None) -> Source:
+        """A web page, fetched here and extracted in a worker in the server's turn."""
         session = self.bot.http_session
         if session is None:
             raise RuntimeError("the bot's HTTP session is not open")
         try:
-            page = await fetch_and_extract(session, url, executor=self.bot.executor)
+            fetched = await fetch_article(session, url)
+            page = await self.bot.extract_fetched(fetched, guild_id=guild_id)
         except FetchError as exc:
             log.info("fetch of %s failed: %s", url, exc.detail)
             raise BadSource(str(exc)) from exc
@@ -164,9 +164,10 @@ class ArticleSources:
         )
 
     async def from_attachment(
-        self, attachment: discord.Attachment, *, title: str | None = None
+        self, attachment: discord.Attachment, *, guild_id: int, title: str | None = None
     ) -> Source:
-        """A .txt, .md or .html attachment (decoded and extracted by `bot.web`)."""
+        """A .txt, .md or .html attachment (decoded and extracted by `bot.web`, in a worker in
+        the server's turn)."""
         name = attachment.filename
         suffix = PurePath(name).suffix.lower()
         if suffix not in FILE_SUFFIXES:
@@ -175,10 +176,10 @@ class ArticleSources:
         data = await attachment.read()
         self._check_size(len(data), f"“{name}”")
         check_not_binary(data, name)
-        loop = asyncio.get_running_loop()
-        extract = functools.partial(extract_text, data, attachment.content_type, filename=name)
         try:
-            page = await loop.run_in_executor(self.bot.executor, extract)
+            page = await self.bot.extract_file(
+                data, attachment.content_type, filename=name, guild_id=guild_id
+            )
         except FetchError as exc:
             raise BadSource(str(exc)) from exc
         fallback = PurePath(name).stem.replace("_", " ").replace("-", " ").strip() or None
@@ -186,13 +187,13 @@ class ArticleSources:
             page, kind="file", title=title, meta={"filename": name}, fallback_title=fallback
         )
 
-    async def from_message(self, message: discord.Message) -> Source:
+    async def from_message(self, message: discord.Message, *, guild_id: int) -> Source:
         """A message's text, or its first .txt/.md/.html attachment."""
         if message.content.strip():
             return self.from_text(message.content, ref=message.jump_url)
         for attachment in message.attachments:
             if PurePath(attachment.filename).suffix.lower() in FILE_SUFFIXES:
-                source = await self.from_attachment(attachment)
+                source = await self.from_attachment(attachment, guild_id=guild_id)
                 return Source(
                     text=source.text,
                     kind="message",
@@ -321,7 +322,9 @@ class Articles(commands.Cog):
         number for a duplicate). Returns the stored article."""
         guild_id = guild_id_of(target)
         await defer(target)
-        article, digest = await self.bot.analyze_text(source.text, title=source.title)
+        article, digest = await self.bot.analyze_text(
+            source.text, title=source.title, guild_id=guild_id
+        )
         if not article.paragraphs:
             raise EmptyArticle("I found no paragraphs of text to digest in that.")
         title = _title_for(source, article)
@@ -379,19 +382,22 @@ class Articles(commands.Cog):
         """Post an article: the text after the command, a URL, an attached file, or the
         message this one replies to."""
         await self.bot.require_moderator(ctx)
+        guild_id = guild_id_of(ctx)
         source: Source
         url = _URL_ONLY.match(text.strip()) if text else None
         if url:
-            source = await self.sources.from_url(self.sources.check_url(url.group(1)))
+            checked = self.sources.check_url(url.group(1))
+            source = await self.sources.from_url(checked, guild_id=guild_id)
         elif text and text.strip():
             source = self.sources.from_text(text, ref=None)
         elif ctx.message.attachments:
-            source = await self.sources.from_attachment(ctx.message.attachments[0])
+            attachment = ctx.message.attachments[0]
+            source = await self.sources.from_attachment(attachment, guild_id=guild_id)
         elif ctx.message.reference is not None and ctx.message.reference.message_id:
             replied = ctx.message.reference.resolved
             if not isinstance(replied, discord.Message):
                 replied = await ctx.channel.fetch_message(ctx.message.reference.message_id)
-            source = await self.sources.from_message(replied)
+            source = await self.sources.from_message(replied, guild_id=guild_id)
         else:
             raise commands.MissingRequiredArgument(ctx.command.clean_params["text"])  # type: ignore[union-attr]
         await self.publish(ctx, source)
@@ -421,12 +427,13 @@ class Articles(commands.Cog):
                 modal.article_title.default = title
             await interaction.response.send_modal(modal)
             return
+        guild_id = guild_id_of(interaction)
         if file is not None:
-            source = await self.sources.from_attachment(file, title=title)
+            source = await self.sources.from_attachment(file, guild_id=guild_id, title=title)
         elif url:
             checked = self.sources.check_url(url.strip())
             await defer(interaction)
-            source = await self.sources.from_url(checked, title=title)
+            source = await self.sources.from_url(checked, guild_id=guild_id, title=title)
         else:
             source = self.sources.from_text(text or "", title=title)
         await self.publish(interaction, source)
@@ -436,7 +443,7 @@ class Articles(commands.Cog):
     ) -> None:
         """The "Save as article" message command."""
         await self.bot.require_moderator(interaction)
-        source = await self.sources.from_message(message)
+        source = await self.sources.from_message(message, guild_id=guild_id_of(interaction))
         await self.publish(interaction, source)
 
     @article.command(name="list")  # type: ignore[arg-type]  # discord.py hybrid typing vs mypy

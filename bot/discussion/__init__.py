@@ -1,19 +1,18 @@
 """Talking about stored articles, without Discord's commands: the service `cogs.discuss` calls.
 
 - `service`: `Discussion` (built once by the bot: `DigestBot.discussion`) — which article a
-  command or a message means, answers (in the answer process or here), summaries and facts
-  off the event loop, links from answer messages to their article; `follow_up_of`
-  (does a plain message ask?).
-- `caches`: `ArticleCache` (parsed articles), `StoredCache` (what the store said), both
-  `bot.lru.LRU`s.
-- `flow`: `TurnQueue`, `Busy`, `PendingLinks` — how work is ordered on the event loop.
+  command or a message means, answers, summaries and facts (in the answer workers,
+  `bot.workers`), links from answer messages to their article; `follow_up_of` (does a plain
+  message ask?).
+- `caches`: `StoredCache` (what the store said, a `bot.lru.LRU`).
+- `flow`: `Busy`, `PendingLinks` — when links to answers are written.
 - `manners`: `Manners`, `Cooldowns` — how often members may ask and search.
 - `paragraphs`: `parse_paragraphs` — `/quote`'s "2-5" option.
 - `views`: `ArticlePageSource`, `MoreView` / `more_view` — buttons on what it sends.
 """
 
-from .caches import ArticleCache, StoredCache
-from .flow import Busy, PendingLinks, TurnQueue
+from .caches import StoredCache
+from .flow import Busy, PendingLinks
 from .manners import Cooldowns, Manners
 from .paragraphs import MAX_QUOTE, parse_paragraphs
 from .service import Discussion, FollowUp, asks, follow_up_of
@@ -22,7 +21,6 @@ from .views import DELETED, ArticlePageSource, MoreView, more_view
 __all__ = [
     "DELETED",
     "MAX_QUOTE",
-    "ArticleCache",
     "ArticlePageSource",
     "Busy",
     "Cooldowns",
@@ -32,7 +30,6 @@ __all__ = [
     "MoreView",
     "PendingLinks",
     "StoredCache",
-    "TurnQueue",
     "asks",
     "follow_up_of",
     "more_view",

@@ -11,6 +11,7 @@ Fixtures (registered in ``tests/e2e/conftest.py``):
   ``@pytest.mark.digestbot(message_content=True, ...)`` (keywords are `Settings` fields).
 
 For a bot with other settings inside one test, use ``start_digestbot(fake, tmp_path, ...)``.
+Bots fork their worker processes from the test run's shared ``zygote`` (``tests/conftest.py``).
 Helpers: ``button_id(message, label)`` finds a button's custom_id on a message dict;
 ``embed_text(message)`` is all the visible text of a message (content and embeds) in one string.
 """
@@ -31,6 +32,7 @@ import pytest
 
 from bot.client import DigestBot
 from bot.config import Settings
+from bot.workers import Zygote
 from storage import Store, open_store
 from tests.e2e.fakediscord import FakeDiscord, FakeInteraction
 from tests.e2e.fakediscord.models import FakeChannel, FakeGuild, FakeMember, FakeRole
@@ -77,9 +79,15 @@ class QuickDigestBot(DigestBot):
 
 @contextlib.asynccontextmanager
 async def start_digestbot(
-    fake: FakeDiscord, tmp_path: Path, *, sync: bool = True, **settings: Any
+    fake: FakeDiscord,
+    tmp_path: Path,
+    *,
+    sync: bool = True,
+    zygote: Zygote | None = None,
+    **settings: Any,
 ) -> AsyncIterator[DigestBot]:
-    """A ready `DigestBot` on a new store; closed (bot, then store) when the block ends."""
+    """A ready `DigestBot` on a new store; closed (bot, then store) when the block ends.
+    `zygote`: the one to fork workers from (else the bot starts its own)."""
     values: dict[str, Any] = {
         "token": fake.token,
         "db_path": tmp_path / "digestbot.sqlite3",
@@ -90,7 +98,7 @@ async def start_digestbot(
     config = Settings(**values)
     store: Store = await open_store(config.db_path)
     with fake.patch_discord_py():  # restores discord.py's URLs afterwards
-        bot = QuickDigestBot(config, store, guild_ready_timeout=0.05)
+        bot = QuickDigestBot(config, store, zygote=zygote, guild_ready_timeout=0.05)
         task = asyncio.create_task(bot.start(fake.token))
         ready = asyncio.create_task(bot.wait_until_ready())
         try:
@@ -111,13 +119,17 @@ async def start_digestbot(
 
 @pytest.fixture
 async def digestbot(
-    request: pytest.FixtureRequest, fake: FakeDiscord, world: World, tmp_path: Path
+    request: pytest.FixtureRequest,
+    fake: FakeDiscord,
+    world: World,
+    tmp_path: Path,
+    zygote: Zygote,
 ) -> AsyncIterator[DigestBot]:
     marker = request.node.get_closest_marker("digestbot")
     options: dict[str, Any] = dict(marker.kwargs) if marker else {}
     unknown = set(options) - {f.name for f in dataclasses.fields(Settings)}
     assert not unknown, f"not Settings fields: {unknown}"
-    async with start_digestbot(fake, tmp_path, **options) as bot:
+    async with start_digestbot(fake, tmp_path, zygote=zygote, **options) as bot:
         yield bot
 
 

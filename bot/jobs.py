@@ -1,0 +1,62 @@
+"""What the worker processes run (`bot.workers`): module-level functions of plain, picklable
+data, each the CPU-heavy part of a command.
+
+The zygote imports this module (and through it the engine, the renderer and the HTML
+extractor) before it forks a worker, so a worker starts with all of it loaded.
+
+- for the `articles` pool: `analyze_text` (a posted article), `extract_file` (an uploaded
+  .html/.md/.txt), `extract_fetched` (a fetched web page), `reanalyse` (a digest stored by an
+  older engine);
+- for the `answers` pool, on an article the worker holds (`bot.answers.HeldArticle`):
+  `answer`, `summary`, `facts`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+
+from .answers import Answer, HeldArticle, answer_pages_for
+from .article import Article, Digest, Fact, Summary, analyze, key_facts, parse, summarize
+from .web import ExtractedPage, FetchedPage, extract_page, extract_text
+
+
+def analyze_text(text: str, title: str | None) -> tuple[Article, Digest]:
+    """Parse and analyse a posted article."""
+    article = parse(text, title=title)
+    digest = analyze(article)
+    article._cache.clear()  # the engine's statistics need not cross back to the bot
+    return article, digest
+
+
+def extract_file(data: bytes, content_type: str | None, filename: str) -> ExtractedPage:
+    """The article in an uploaded file (`bot.web.extract_text`)."""
+    return extract_text(data, content_type, filename=filename)
+
+
+def extract_fetched(page: FetchedPage) -> ExtractedPage:
+    """The article of a fetched web page (`bot.web.extract_page`)."""
+    return extract_page(page)
+
+
+def reanalyse(text: str, title: str | None) -> tuple[list[str], Digest]:
+    """A stored article analysed again by this engine: its paragraphs' texts (to check they
+    are the stored ones) and its digest."""
+    article = parse(text, title=title)
+    return [p.text for p in article.paragraphs], analyze(article)
+
+
+def answer(held: HeldArticle, question: str) -> Answer:
+    """The answer to `question` (one plain page when the article does not cover it)."""
+    source = held.source
+    pages = answer_pages_for(
+        held.article, question, number=source.number, title=source.title, headings=source.headings
+    )
+    return Answer.of(pages)
+
+
+def summary(held: HeldArticle, max_sentences: int) -> Summary:
+    return summarize(held.article, max_sentences=max_sentences)
+
+
+def facts(held: HeldArticle, limit: int, exclude: Collection[str]) -> list[Fact]:
+    return key_facts(held.article, limit=limit, exclude=exclude)
