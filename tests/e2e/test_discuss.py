@@ -492,6 +492,22 @@ async def test_cooldowns_say_when_to_try_again(
 
 
 @pytest.mark.digestbot(message_content=True)
+async def test_a_prefix_mistake_shows_what_was_typed_never_a_link(
+    fake: FakeDiscord, world: World, digestbot: DigestBot
+) -> None:
+    await post(fake, world.general, world.alice)
+    masked = re.compile(r"(?<!\\)\[[^\]]*(?<!\\)\]\(")  # a [text]( Discord would link
+    for typed in (
+        "!quote [FreeNitro](https://evil.example/claim) 1",
+        "!article show [FreeNitro](https://evil.example/claim)",
+        "!quote 1 [FreeNitro](https://evil.example/claim)",
+    ):
+        sent = await fake.send_user_message(world.general, world.bob, typed)
+        reply = (await fake.wait_for_bot_message(world.general, after=sent))["content"]
+        assert "FreeNitro" in reply and not masked.search(reply), reply
+
+
+@pytest.mark.digestbot(message_content=True)
 async def test_a_chatty_thread_is_capped(
     fake: FakeDiscord, world: World, digestbot: DigestBot, monkeypatch: pytest.MonkeyPatch
 ) -> None:
