@@ -109,9 +109,12 @@ async def article_autocomplete(
     interaction: discord.Interaction[Any], current: str
 ) -> list[app_commands.Choice[str]]:
     """Autocomplete for an `article` option: the guild's titles matching what was typed,
-    newest first; each choice's value is `#<number>`."""
+    newest first; each choice's value is `#<number>`. Nothing past the member's autocomplete
+    cooldown (`Manners.complete_rate`: each keystroke is a request)."""
     store: Store | None = getattr(interaction.client, "store", None)
     if interaction.guild_id is None or store is None:
+        return []
+    if not discussion_of(interaction.client).manners.may_complete(interaction.user):
         return []
     number = parse_article_number(current)
     query = current[:MAX_QUERY].strip()

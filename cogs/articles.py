@@ -32,6 +32,7 @@ from discord.ext import commands
 
 from bot.article import Article, Digest
 from bot.article_option import ArticleArg
+from bot.discussion import Manners, cooldown
 from bot.errors import BadSource, EmptyArticle, SourceTooLarge, UnsupportedFile
 from bot.interactions import (
     Target,
@@ -447,6 +448,7 @@ class Articles(commands.Cog):
         await self.publish(interaction, source)
 
     @article.command(name="list")  # type: ignore[arg-type]  # discord.py hybrid typing vs mypy
+    @cooldown(Manners.check_read)
     async def list_articles(self, ctx: commands.Context[DigestBot]) -> None:
         """This server's articles, newest first."""
         source = ArticleListSource(self.bot.store, guild_id_of(ctx))
@@ -454,6 +456,7 @@ class Articles(commands.Cog):
         await Paginator(ctx.author.id, source).start(ctx)
 
     @article.command(name="show")  # type: ignore[arg-type]  # discord.py hybrid typing vs mypy
+    @cooldown(Manners.check_read)
     @app_commands.describe(article="#number or title")
     async def show(self, ctx: commands.Context[DigestBot], *, article: ArticleArg) -> None:
         """Show an article's digest again."""

@@ -6,14 +6,15 @@
   message ask?).
 - `caches`: `StoredCache` (what the store said, a `bot.lru.LRU`).
 - `flow`: `Busy`, `PendingLinks` — when links to answers are written.
-- `manners`: `Manners`, `Cooldowns` — how often members may ask and search.
+- `manners`: `Manners`, `Cooldowns`, `cooldown` — how often members may use the commands
+  that cost work.
 - `paragraphs`: `parse_paragraphs` — `/quote`'s "2-5" option.
 - `views`: `ArticlePageSource`, `MoreView` / `more_view` — buttons on what it sends.
 """
 
 from .caches import StoredCache
 from .flow import Busy, PendingLinks
-from .manners import Cooldowns, Manners
+from .manners import Cooldowns, Manners, cooldown
 from .paragraphs import MAX_QUOTE, parse_paragraphs
 from .service import Discussion, FollowUp, asks, follow_up_of
 from .views import DELETED, ArticlePageSource, MoreView, more_view
@@ -31,6 +32,7 @@ __all__ = [
     "PendingLinks",
     "StoredCache",
     "asks",
+    "cooldown",
     "follow_up_of",
     "more_view",
     "parse_paragraphs",
