@@ -22,7 +22,8 @@ and it can be killed.
 - **Fairness**: requests queue per server (`guild_id`) and servers are served round-robin,
   with at most `per_guild` requests of one server in flight (by default all workers but
   one), so one server's burst queues behind its own requests, never in front of everyone's;
-  at most `max_waiting` wait per server (then `ServerBusy`: "try again in a moment").
+  at most `max_waiting` wait per server (then `ServerBusy`: "try again in a moment"; 8 posts,
+  200 questions).
 - **Held articles**: a request may name an article (`key`) with a way to make it
   (`source()`: an object with `prepare()` and `size`); the worker prepares it once (parsing,
   indexing) and keeps it, least recently used dropped first (`Limits.max_articles`,
@@ -85,7 +86,10 @@ log = logging.getLogger(__name__)
 _HEADER = struct.Struct("!I")
 _PACKAGE_ROOT = str(Path(__file__).resolve().parent.parent)  # where this `bot` package is
 PRELOAD = ("bot.jobs",)  # what the zygote imports before forking workers
-ARTICLE_NICE = 10  # the articles pool's workers: questions win the CPU from posts
+# The articles pool's workers: whenever the CPU is contended, questions (of every server) win
+# it from posts. `benchmarks/fairness.py`: another server's /ask p95 under a flood of
+# worst-case posts went from 2.3x its quiet value at nice 10 to 1.3x at 19 (2 busy cores).
+ARTICLE_NICE = 19
 MIN_MEMORY_MB = 256
 
 TRY_AGAIN = "Something went wrong while I was working on that; please try again."
@@ -357,7 +361,6 @@ class WorkerPool:
     """Up to `size` worker processes forked from `zygote`, serving servers round-robin
     (module docstring). Workers start when requests need them and stay."""
 
-    max_waiting = 16  # requests of one server waiting (not in flight)
     start_timeout = 60.0
     retry_start_after = 5.0  # seconds: a failed start fails requests meanwhile
 
@@ -370,6 +373,7 @@ class WorkerPool:
         deadline: float,
         limits: Limits,
         per_guild: int | None = None,
+        max_waiting: int = 16,
         too_slow: str = TRY_AGAIN,
         too_big: str = TOO_BIG,
     ) -> None:
@@ -381,6 +385,7 @@ class WorkerPool:
         self.deadline = deadline
         self.limits = limits
         self.per_guild = per_guild if per_guild is not None else max(1, size - 1)
+        self.max_waiting = max_waiting  # requests of one server waiting (not in flight)
         self.too_slow = too_slow
         self.too_big = too_big
         self.stats = PoolStats()
@@ -745,6 +750,7 @@ class Workers:
             size=settings.analysis_workers,
             deadline=settings.analysis_timeout,
             limits=Limits(memory_bytes=memory, nice=ARTICLE_NICE, max_articles=1, max_chars=0),
+            max_waiting=8,  # posts: seconds each at worst
         )
         self.answers = WorkerPool(
             "answers",
@@ -752,6 +758,7 @@ class Workers:
             size=settings.answer_workers,
             deadline=settings.answer_timeout,
             limits=Limits(memory_bytes=memory),
+            max_waiting=200,  # questions: milliseconds each; a big server asks a lot at once
         )
 
     async def close(self) -> None:

@@ -165,10 +165,16 @@ class ArticleSources:
         )
 
     async def from_attachment(
-        self, attachment: discord.Attachment, *, guild_id: int, title: str | None = None
+        self,
+        attachment: discord.Attachment,
+        *,
+        guild_id: int,
+        title: str | None = None,
+        target: Target | None = None,
     ) -> Source:
         """A .txt, .md or .html attachment (decoded and extracted by `bot.web`, in a worker in
-        the server's turn)."""
+        the server's turn). A slash command's `target` is deferred once the file passed the
+        checks, before the extraction waits for its turn (a refusal stays private)."""
         name = attachment.filename
         suffix = PurePath(name).suffix.lower()
         if suffix not in FILE_SUFFIXES:
@@ -177,6 +183,8 @@ class ArticleSources:
         data = await attachment.read()
         self._check_size(len(data), f"“{name}”")
         check_not_binary(data, name)
+        if target is not None:
+            await defer(target)
         try:
             page = await self.bot.extract_file(
                 data, attachment.content_type, filename=name, guild_id=guild_id
@@ -188,13 +196,16 @@ class ArticleSources:
             page, kind="file", title=title, meta={"filename": name}, fallback_title=fallback
         )
 
-    async def from_message(self, message: discord.Message, *, guild_id: int) -> Source:
-        """A message's text, or its first .txt/.md/.html attachment."""
+    async def from_message(
+        self, message: discord.Message, *, guild_id: int, target: Target | None = None
+    ) -> Source:
+        """A message's text, or its first .txt/.md/.html attachment (`target`: as for
+        `from_attachment`)."""
         if message.content.strip():
             return self.from_text(message.content, ref=message.jump_url)
         for attachment in message.attachments:
             if PurePath(attachment.filename).suffix.lower() in FILE_SUFFIXES:
-                source = await self.from_attachment(attachment, guild_id=guild_id)
+                source = await self.from_attachment(attachment, guild_id=guild_id, target=target)
                 return Source(
                     text=source.text,
                     kind="message",
@@ -430,7 +441,9 @@ class Articles(commands.Cog):
             return
         guild_id = guild_id_of(interaction)
         if file is not None:
-            source = await self.sources.from_attachment(file, guild_id=guild_id, title=title)
+            source = await self.sources.from_attachment(
+                file, guild_id=guild_id, title=title, target=interaction
+            )
         elif url:
             checked = self.sources.check_url(url.strip())
             await defer(interaction)
@@ -444,7 +457,9 @@ class Articles(commands.Cog):
     ) -> None:
         """The "Save as article" message command."""
         await self.bot.require_moderator(interaction)
-        source = await self.sources.from_message(message, guild_id=guild_id_of(interaction))
+        source = await self.sources.from_message(
+            message, guild_id=guild_id_of(interaction), target=interaction
+        )
         await self.publish(interaction, source)
 
     @article.command(name="list")  # type: ignore[arg-type]  # discord.py hybrid typing vs mypy

@@ -165,8 +165,7 @@ class _Unpicklable(Exception):
 
 
 async def test_a_flood_from_one_server_is_refused_before_it_grows(zygote: Zygote) -> None:
-    pool = WorkerPool("flood", zygote, size=1, deadline=10.0, limits=Limits())
-    pool.max_waiting = 3
+    pool = WorkerPool("flood", zygote, size=1, deadline=10.0, limits=Limits(), max_waiting=3)
     try:
         await pool.run(1, sum, [0])
         first = asyncio.ensure_future(pool.run(1, time.sleep, 0.3))
