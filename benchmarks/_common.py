@@ -25,6 +25,14 @@ DEFAULT_DATA = REPO.parent / "shared" / "eval"
 SUMMARIZATION_FILE = "summarization.jsonl"
 
 
+def retraining() -> None:
+    """Let the engine be imported while its weights are being refitted for changed features
+    (bot.article.linear.aligned reads a stale vector as zeros instead of refusing it)."""
+    import os
+
+    os.environ["DIGESTBOT_RETRAINING"] = "1"
+
+
 SOURCES = {
     "cnndm": "cnn_dailymail/3.0.0/test",
     "bbc": "bbc_news_summary",

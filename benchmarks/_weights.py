@@ -8,7 +8,6 @@ never depends on hand edits). Models are tuples of (feature name, weight) pairs,
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -28,16 +27,20 @@ names; the module takes it with `linear.aligned`, which refuses a vector whose n
 
 from __future__ import annotations
 
-from .linear import Weights
+Weights = tuple[tuple[str, float], ...]
 '''
 
 ORDER = (
     "SCORER_PARAGRAPHS",
     "SCORER_BLOCK",
+    "SCORER_OTHER",
     "RANK",
     "SENTENCE",
     "ABSTAIN",
     "ABSTAIN_AT",
+    "ABSTAIN_AT_LANG",
+    "TYPE_RANK",
+    "TYPE_SENTENCE",
 )
 
 
@@ -54,10 +57,11 @@ def _render(name: str, value: Any) -> str:
 
 
 def current() -> dict[str, Any]:
-    """The models in the weights.py on disk."""
-    module = importlib.import_module("bot.article.weights")
-    module = importlib.reload(module)
-    return {k: getattr(module, k) for k in dir(module) if k.isupper()}
+    """The models in the weights.py on disk (read as a file: importing the package would need
+    the very weights that are being replaced)."""
+    namespace: dict[str, Any] = {}
+    exec(compile(PATH.read_text(encoding="utf-8"), str(PATH), "exec"), namespace)
+    return {k: v for k, v in namespace.items() if k.isupper()}
 
 
 def write(updates: Mapping[str, Any], path: Path = PATH) -> None:

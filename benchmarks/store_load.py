@@ -1,22 +1,30 @@
-"""Storage benchmark: ingest, size, open time and read latencies at 10,000 and 100,000 articles.
+"""Storage benchmark: SQLite and PostgreSQL side by side, on the same articles, in one run.
 
-    .venv/bin/python benchmarks/store_load.py                   # 10,000 then 100,000 articles
-    .venv/bin/python benchmarks/store_load.py --articles 20000  # smaller (checkpoint at 1/10)
+    .venv/bin/python benchmarks/store_load.py                        # both, 100,000 and 300,000
+    .venv/bin/python benchmarks/store_load.py --articles 20000       # at 2,000 and 20,000
+    .venv/bin/python benchmarks/store_load.py --backend postgresql   # one store only
+
+PostgreSQL is a server of the benchmark's own (`storage.tempserver.TempPostgres`, the helper the
+tests use: Debian's `postgresql` package, in a temporary directory on 127.0.0.1), with
+PostgreSQL's durable defaults (`fsync`, `synchronous_commit` on: an acknowledged article is on
+disk) and 128 MB of shared buffers; the store talks to it over TCP through its pool. SQLite is
+the default store (WAL, `synchronous=NORMAL`: an acknowledged article survives the process being
+killed, not a power cut).
 
 Articles are realistic news text: the development articles of
 `../shared/eval/summarization.jsonl` recombined at random (4-14 paragraphs of 2-4 consecutive
-sentences of one source article each, so paragraphs rarely repeat whole), with a
-title, an analysis dict shaped like the engine's `Digest.to_dict()`, 20 channels and 200
-authors, all in one guild. A second, small guild (200 articles) lives in the same database to
-show that a search in it does not pay for the big one. Every add is awaited on its own, so each
-is its own transaction, as in the bot.
+sentences of one source article each, so paragraphs rarely repeat whole), with a title, an
+analysis dict shaped like the engine's `Digest.to_dict()`, 20 channels and 200 authors, all in
+one guild; a second, small guild (200 articles) shows that a search in it does not pay for the
+big one. Both stores get the same articles (the same seed) and the same queries.
 
-Figures printed (one table, targets beside them), measured at 1/10 of the run and at the end:
-ingest rate (and CPU per article: the machine is shared, and CPU time is what is this
-process's own), database size, open time (close, then `open_store` on the existing file), p50/p95
-of get-by-number, latest-in-channel, latest-in-guild, a listing page, title autocomplete and
-search (1-5-word queries cut from the text), and peak RSS. `--compare` also times the search
-queries with the guild filtered by a join instead of the rowid range, on both guilds.
+Ingest: 4 writers at once (asyncio tasks, each awaiting its own adds, as the bot's commands do).
+Figures, at each checkpoint: ingest rate (and this process's CPU per article), database size,
+open time, p50/p95/max of get-by-number, latest-in-channel, latest-in-guild, a listing page,
+title autocomplete and search (1-5 consecutive words of a paragraph, at least one not a stop
+word), this process's resident memory, and PostgreSQL's server processes' resident memory.
+Before measuring, PostgreSQL's tables are vacuumed and analysed (what autovacuum does on a
+running server) and a few queries warm each store's caches, as a running bot has them.
 """
 
 from __future__ import annotations
@@ -24,11 +32,10 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import random
 import re
-import resource
 import shutil
-import sqlite3
 import statistics
 import sys
 import tempfile
@@ -38,8 +45,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from storage import NewArticle, SQLiteStore, open_store
-from storage.query import STOP_WORDS, build_match
+import asyncpg
+
+from storage import NewArticle, PostgresStore, SQLiteStore, open_store
+from storage.query import STOP_WORDS
+from storage.tempserver import TempPostgres
+
+AnyStore = SQLiteStore | PostgresStore
+WRITERS = 4
 
 DEFAULT_DATA = Path(__file__).resolve().parents[2] / "shared" / "eval" / "summarization.jsonl"
 BIG_GUILD = 1_000_000_000_000_000_001
@@ -144,9 +157,7 @@ class Checkpoint:
     figures: dict[str, str] = field(default_factory=dict)
 
 
-async def timed(
-    calls: list[Callable[[], Awaitable[Any]]],
-) -> tuple[float, float, float]:
+async def timed(calls: list[Callable[[], Awaitable[Any]]]) -> tuple[float, float, float]:
     samples: list[float] = []
     for call in calls:
         start = time.perf_counter()
@@ -159,36 +170,118 @@ def ms(p50: float, p95: float, top: float) -> str:
     return f"{p50:.2f} / {p95:.2f} / {top:.1f}"
 
 
-def rss_mib() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+def rss_mib(pid: int | str = "self") -> float:
+    """Resident memory of a process now (VmRSS), in MiB."""
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return 0.0
 
 
-def db_size(path: Path) -> int:
-    return sum(p.stat().st_size for p in path.parent.glob(path.name + "*"))
+def server_rss_mib(server: TempPostgres) -> float:
+    """The PostgreSQL server's processes (the postmaster and its children), summed: shared
+    buffers are counted in each process that touched them, so this is an upper bound."""
+    assert server.root is not None
+    postmaster = int((server.data / "postmaster.pid").read_text().split()[0])
+    total = rss_mib(postmaster)
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            if int(fields[1]) == postmaster:
+                total += rss_mib(entry.name)
+    return total
+
+
+class Backend:
+    """One store under test: how to open it, its size, and its server's memory."""
+
+    def __init__(self, name: str, workdir: Path, server: TempPostgres | None) -> None:
+        self.name = name
+        self.server = server
+        if server is None:
+            self.location = str(workdir / "bench.sqlite3")
+        else:
+            self.location = server.create_database("bench")
+
+    async def open(self) -> AnyStore:
+        return await open_store(self.location)
+
+    async def size_mib(self) -> float:
+        if self.server is None:
+            path = Path(self.location)
+            return sum(p.stat().st_size for p in path.parent.glob(path.name + "*")) / 2**20
+        connection = await asyncpg.connect(self.location)
+        try:
+            size = await connection.fetchval("SELECT pg_database_size(current_database())")
+        finally:
+            await connection.close()
+        return int(size) / 2**20
+
+    async def settle(self) -> None:
+        """What a running server does by itself between bursts: vacuum and analyse."""
+        if self.server is None:
+            return
+        connection = await asyncpg.connect(self.location)
+        try:
+            await connection.execute("VACUUM ANALYZE")
+        finally:
+            await connection.close()
+
+
+async def ingest(
+    store: AnyStore, rng: random.Random, corpus: Corpus, first: int, last: int, total: int
+) -> int:
+    """Add articles `first`..`last` (of `total`) with WRITERS tasks; returns duplicates."""
+    pending = iter(range(first, last))
+    duplicates = 0
+    small_every = max(1, total // SMALL_ARTICLES)
+
+    def next_article() -> NewArticle | None:
+        for i in pending:
+            guild = SMALL_GUILD if i % small_every == small_every - 1 else BIG_GUILD
+            return make_article(rng, corpus, guild)
+        return None
+
+    async def writer() -> None:
+        nonlocal duplicates
+        while (new := next_article()) is not None:
+            result = await store.add_article(new)
+            duplicates += not result.created
+
+    await asyncio.gather(*(writer() for _ in range(WRITERS)))
+    return duplicates
 
 
 async def measure(
-    store: SQLiteStore,
-    path: Path,
+    store: AnyStore,
+    backend: Backend,
     total: int,
     rng: random.Random,
     corpus: Corpus,
     samples: int,
-    compare: bool,
-) -> tuple[SQLiteStore, dict[str, str]]:
+) -> tuple[AnyStore, dict[str, str]]:
     figures: dict[str, str] = {}
     await store.close()
-    figures["database size"] = f"{db_size(path) / 2**20:.0f} MiB"
+    await backend.settle()
+    figures["database size"] = f"{await backend.size_mib():,.0f} MiB"
     opens: list[float] = []
     for _ in range(3):
         start = time.perf_counter()
-        store = await open_store(path)
+        store = await backend.open()
         opens.append((time.perf_counter() - start) * 1000)
         if len(opens) < 3:
             await store.close()
     figures["open time"] = f"{opens[0]:.1f} ms (then {min(opens[1:]):.1f})"
 
     numbers = [rng.randint(1, total) for _ in range(samples)]
+    for n in numbers[:50]:
+        await store.get_article(BIG_GUILD, n)
     figures["get by number p50/p95/max"] = ms(
         *await timed([lambda n=n: store.get_article(BIG_GUILD, n) for n in numbers])
     )
@@ -221,7 +314,7 @@ async def measure(
         )
     )
     queries = make_queries(rng, corpus, samples)
-    for q in queries[:20]:  # warm the page cache, as a running bot has it
+    for q in queries[:20]:  # warm the caches, as a running bot has them
         await store.search(BIG_GUILD, q)
     hits: list[int] = []
 
@@ -230,7 +323,7 @@ async def measure(
 
     cpu = time.process_time()
     figures["search p50/p95/max"] = ms(*await timed([lambda q=q: search(q) for q in queries]))
-    figures["search CPU per query (mean)"] = (
+    figures["search CPU here per query (mean)"] = (
         f"{(time.process_time() - cpu) / len(queries) * 1000:.2f} ms"
     )
     figures["search: queries with hits"] = f"{sum(1 for h in hits if h) / len(hits):.0%}"
@@ -238,126 +331,193 @@ async def measure(
     figures[f"search small guild ({SMALL_ARTICLES}) p50/p95/max"] = ms(
         *await timed([lambda q=q: search(q, SMALL_GUILD) for q in queries])
     )
-    if compare:
-        figures.update(compare_filters(path, queries))
-    figures["peak RSS"] = f"{rss_mib():.0f} MiB"
+    figures["memory: this process (RSS)"] = f"{rss_mib():,.0f} MiB"
+    if backend.server is not None:
+        figures["memory: PostgreSQL processes"] = f"{server_rss_mib(backend.server):,.0f} MiB"
     return store, figures
 
 
-def compare_filters(path: Path, queries: list[str]) -> dict[str, str]:
-    """The same top-25 searches with the guild filtered by a join (no rowid range)."""
-    db = sqlite3.connect(path)
-    db.execute("PRAGMA cache_size = -32000")
-    out: dict[str, str] = {}
-    sql = """
-        SELECT a.number, p.number, snippet(paragraph_fts, 0, '', '', '…', 24), rank
-        FROM paragraph_fts JOIN paragraphs p ON p.id = paragraph_fts.rowid
-        JOIN articles a ON a.id = p.article_id
-        WHERE paragraph_fts MATCH ? AND a.guild_id = ? ORDER BY rank LIMIT 25
-    """
-    for guild, label in ((BIG_GUILD, "big"), (SMALL_GUILD, "small")):
-        samples: list[float] = []
-        for q in queries:
-            match = build_match(q)
-            assert match is not None
-            start = time.perf_counter()
-            rows = db.execute(sql, (match.all_terms, guild)).fetchall()
-            if not rows and len(match.terms) > 1:
-                db.execute(sql, (match.any_term, guild)).fetchall()
-            samples.append((time.perf_counter() - start) * 1000)
-        out[f"search via rank+join, {label} guild p50/p95/max"] = ms(
-            statistics.median(samples), percentile(samples, 0.95), max(samples)
-        )
-    db.close()
-    return out
-
-
 TARGETS = {
-    "ingest rate": "≥ 300/s",
-    "open time": "≤ 200 ms",
+    "ingest rate (4 writers)": "PG ≥ 1,000/s",
     "get by number p50/p95/max": "p95 ≤ 2 ms",
     "search p50/p95/max": "p95 ≤ 20 ms",
 }
 
 
-async def run(args: argparse.Namespace) -> None:
-    rng = random.Random(args.seed)
-    corpus = load_corpus(args.data)
-    print(
-        f"corpus: {len(corpus.paragraphs):,} paragraphs from {len(corpus.titles):,} articles; "
-        f"SQLite {sqlite3.sqlite_version}; synchronous={args.synchronous}",
-        flush=True,
-    )
-    total = args.articles
-    marks = sorted({max(1, total // 10), total})
-    path = args.workdir / "bench.sqlite3"
-    store = await open_store(path, synchronous=args.synchronous)
+async def run_backend(
+    backend: Backend, corpus: Corpus, marks: list[int], args: argparse.Namespace
+) -> list[Checkpoint]:
+    rng = random.Random(args.seed)  # the same articles for every backend
+    measure_rng = random.Random(args.seed + 1)  # and the same queries
+    store = await backend.open()
     checkpoints: list[Checkpoint] = []
-    added = small_added = duplicates = 0
+    added = 0
     try:
         for mark in marks:
             start = time.perf_counter()
             cpu = time.process_time()
-            first = added
-            while added < mark:
-                # One small-guild article per 1/SMALL_ARTICLES of the run, interleaved.
-                if small_added < SMALL_ARTICLES * added // total:
-                    await store.add_article(make_article(rng, corpus, SMALL_GUILD))
-                    small_added += 1
-                result = await store.add_article(make_article(rng, corpus, BIG_GUILD))
-                duplicates += not result.created
-                added += 1
-                if added % 10_000 == 0:
-                    rate = (added - first) / (time.perf_counter() - start)
-                    print(f"  {added:,} articles, {rate:,.0f}/s", file=sys.stderr, flush=True)
+            await ingest(store, rng, corpus, added, mark, marks[-1])
             elapsed = time.perf_counter() - start
             point = Checkpoint(mark)
-            point.figures["ingest rate"] = f"{(added - first) / elapsed:,.0f}/s"
-            point.figures["ingest CPU per article"] = (
-                f"{(time.process_time() - cpu) / (added - first) * 1000:.2f} ms"
+            point.figures["ingest rate (4 writers)"] = f"{(mark - added) / elapsed:,.0f}/s"
+            point.figures["ingest CPU here per article"] = (
+                f"{(time.process_time() - cpu) / (mark - added) * 1000:.2f} ms"
             )
-            store, figures = await measure(
-                store, path, added, rng, corpus, args.samples, args.compare
-            )
+            added = mark
+            store, figures = await measure(store, backend, mark, measure_rng, corpus, args.samples)
             point.figures.update(figures)
             checkpoints.append(point)
-            print(f"measured at {mark:,} articles", file=sys.stderr, flush=True)
+            print(f"{backend.name}: measured at {mark:,} articles", file=sys.stderr, flush=True)
     finally:
         await store.close()
-    print(f"duplicates returned: {duplicates}; database: {path if args.keep else '(removed)'}")
+    return checkpoints
+
+
+async def run(args: argparse.Namespace) -> None:
+    corpus = load_corpus(args.data)
+    marks = args.marks
+    backends = ["sqlite", "postgresql"] if args.backend == "both" else [args.backend]
+    print(
+        f"corpus: {len(corpus.paragraphs):,} paragraphs from {len(corpus.titles):,} articles; "
+        f"checkpoints at {', '.join(f'{m:,}' for m in marks)} articles; {WRITERS} writers",
+        flush=True,
+    )
+    results: dict[str, list[Checkpoint]] = {}
+    server: TempPostgres | None = None
+    try:
+        for name in backends:
+            if name == "postgresql":
+                server = TempPostgres(fast=False, base_dir=args.workdir).start()
+                version = server.psql("SHOW server_version").strip()
+                print(f"PostgreSQL {version} (durable defaults)", flush=True)
+            else:
+                import sqlite3
+
+                print(f"SQLite {sqlite3.sqlite_version} (WAL, synchronous=NORMAL)", flush=True)
+            backend = Backend(name, args.workdir, server if name == "postgresql" else None)
+            results[name] = await run_backend(backend, corpus, marks, args)
+    finally:
+        if server is not None:
+            server.stop()
     print("latencies in ms: p50 / p95 / max")
-    names = list(checkpoints[0].figures)
+    columns = [(name, point) for name in backends for point in results[name]]
+    names = list(dict.fromkeys(n for _, p in columns for n in p.figures))
     width = max(len(n) for n in names) + 2
-    header = f"{'figure':<{width}}{'target':<14}" + "".join(
-        f"{f'{c.articles:,} articles':>26}" for c in checkpoints
+    label = {"sqlite": "SQLite", "postgresql": "PostgreSQL"}
+    header = f"{'figure':<{width}}{'target':<16}" + "".join(
+        f"{f'{label[name]} {point.articles:,}':>26}" for name, point in columns
     )
     print(header)
     print("-" * len(header))
     for name in names:
-        row = f"{name:<{width}}{TARGETS.get(name, ''):<14}"
-        row += "".join(f"{c.figures.get(name, ''):>26}" for c in checkpoints)
+        row = f"{name:<{width}}{TARGETS.get(name, ''):<16}"
+        row += "".join(f"{point.figures.get(name, '—'):>26}" for _, point in columns)
         print(row)
+
+
+def compare_unspaced(data: Path) -> None:
+    """Chinese and Thai search: the stores' index (characters and character pairs, FTS5's
+    `ascii` tokenizer over `storage.query` terms) against FTS5's `trigram` tokenizer, on the
+    XQuAD paragraphs, with each answer as the query (is its paragraph among the hits?)."""
+    import sqlite3
+
+    from storage.query import build_match, search_form
+
+    print("unspaced scripts: index size (of text), answers found, search latency (ms)")
+    print(f"{'':10}{'index':<16}{'size':>18}{'found':>8}{'queries':>9}{'p50 / p95':>14}")
+    for language in ("zh", "th"):
+        paragraphs: list[str] = []
+        answers: list[tuple[str, int]] = []
+        with (data.parent / "multi" / f"xquad.{language}.jsonl").open(encoding="utf-8") as f:
+            for line in f:
+                item = json.loads(line)
+                base = len(paragraphs)
+                paragraphs += item["paragraphs"]
+                answers += [
+                    (q["answer"], base + q["paragraph_index"] + 1) for q in item["questions"]
+                ]
+        for name in ("pairs (ours)", "trigram"):
+            db = sqlite3.connect(":memory:")
+            if name == "trigram":
+                db.execute("CREATE VIRTUAL TABLE t USING fts5 (x, tokenize = 'trigram')")
+                rows = [(i + 1, p) for i, p in enumerate(paragraphs)]
+            else:
+                db.execute(
+                    "CREATE VIRTUAL TABLE t USING fts5 (x, content = '', tokenize = 'ascii')"
+                )
+                rows = [(i + 1, search_form(p)) for i, p in enumerate(paragraphs)]
+            db.executemany("INSERT INTO t (rowid, x) VALUES (?, ?)", rows)
+            db.commit()
+            size = db.execute("SELECT sum(length(block)) FROM t_data").fetchone()[0] + (
+                db.execute("SELECT sum(length(c0)) FROM t_content").fetchone()[0]
+                if name == "trigram"
+                else 0
+            )
+            found = 0
+            samples: list[float] = []
+            for answer, paragraph in answers:
+                if name == "trigram":
+                    expression = '"' + answer.replace('"', '""') + '"'
+                else:
+                    match = build_match(answer)
+                    if match is None:
+                        continue
+                    expression = match.all_terms
+                start = time.perf_counter()
+                hits = [
+                    r[0]
+                    for r in db.execute(
+                        "SELECT rowid FROM t WHERE t MATCH ? ORDER BY rank LIMIT 25", (expression,)
+                    )
+                ]
+                samples.append((time.perf_counter() - start) * 1000)
+                found += paragraph in hits
+            db.close()
+            latency = f"{statistics.median(samples):.2f} / {percentile(samples, 0.95):.2f}"
+            text = sum(len(p.encode("utf-8")) for p in paragraphs)
+            print(
+                f"{language:10}{name:<16}{size / 1024:>8,.0f} KB ({size / text:.1f}x)"
+                f"{found / len(answers):>8.0%}{len(answers):>9}{latency:>14}"
+            )
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--articles", type=int, default=100_000)
+    parser.add_argument("--backend", choices=("sqlite", "postgresql", "both"), default="both")
+    parser.add_argument("--articles", type=int, default=300_000)
+    parser.add_argument(
+        "--checkpoints",
+        default=None,
+        help="comma-separated article counts to measure at (default: 100,000 and the total, "
+        "or 1/10 and the total for a smaller run)",
+    )
     parser.add_argument("--data", type=Path, default=DEFAULT_DATA)
     parser.add_argument("--samples", type=int, default=1000, help="timed calls per figure")
     parser.add_argument("--seed", type=int, default=7)
-    parser.add_argument("--synchronous", choices=("NORMAL", "FULL"), default="NORMAL")
-    parser.add_argument("--dir", type=Path, default=None, help="where to put the database")
-    parser.add_argument("--keep", action="store_true", help="keep the database file")
-    parser.add_argument("--compare", action="store_true", help="also time a join guild filter")
+    parser.add_argument("--dir", type=Path, default=None, help="where to put the databases")
+    parser.add_argument(
+        "--unspaced",
+        action="store_true",
+        help="only compare indexes for Chinese and Thai (ours against FTS5's trigram)",
+    )
     args = parser.parse_args()
+    if args.unspaced:
+        compare_unspaced(args.data)
+        return
     if args.articles < 10:
         parser.error("--articles must be at least 10")
+    if args.checkpoints:
+        args.marks = sorted({int(m) for m in args.checkpoints.split(",")} | {args.articles})
+    elif args.articles > 100_000:
+        args.marks = [100_000, args.articles]
+    else:
+        args.marks = sorted({max(1, args.articles // 10), args.articles})
     args.workdir = Path(tempfile.mkdtemp(prefix="digestbot-bench-", dir=args.dir))
+    os.chmod(args.workdir, 0o755)  # the PostgreSQL server's own user reaches its directory
     try:
         asyncio.run(run(args))
     finally:
-        if not args.keep:
-            shutil.rmtree(args.workdir)
+        shutil.rmtree(args.workdir, ignore_errors=True)
 
 
 if __name__ == "__main__":

@@ -12,7 +12,12 @@ own features. The scorer learns salience from all of them; which sentences may b
 The script prints 5-fold cross-validated ROUGE of the TL;DR built exactly as `summarize` builds
 it (so the figures are for articles the weights did not see), with and without the lead prior
 (`summarize.lede`: texts with paragraphs always open their TL;DR with a lead sentence that reads
-as a lede), then the weights to paste into score.py.
+as a lede), then the weights; `--write` writes them to bot/article/weights.py.
+
+SCORER_OTHER (every language but English) is fitted on French (OrangeSum, 3 sentences) and
+Chinese (LCSTS, 1 sentence) news together, with ROUGE over lower-cased words (characters for
+Chinese) as `benchmarks/multilingual.py` measures it; each set's articles are cut into folds of
+their own.
 
 Needs the `bench` extra (rouge-score brings numpy). Nothing from the data is written anywhere.
 """
@@ -22,16 +27,23 @@ from __future__ import annotations
 import argparse
 import random
 from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from _common import add_data_argument, load_articles, mean_rouge, reference_lines, rouge
+from _common import add_data_argument, load_articles, mean_rouge, read_jsonl, retraining, rouge
 from _weights import write
 from rouge_score import tokenizers
 
-from bot.article import parse
-from bot.article.score import FEATURES, Unit, analysis
-from bot.article.summarize import candidates, eligible, lede, pick, tldr_length
+retraining()  # before the engine is imported: its weights may be for other features
+
+from multilingual import rouge as multi_rouge  # noqa: E402
+from multilingual import rouge_tokens  # noqa: E402
+
+from bot.article import parse  # noqa: E402
+from bot.article.score import FEATURES, Unit, analysis  # noqa: E402
+from bot.article.summarize import candidates, eligible, lede, pick, tldr_length  # noqa: E402
 
 _TOKENIZER = tokenizers.DefaultTokenizer(use_stemmer=True)
 
@@ -44,14 +56,23 @@ def _f1(hit: int, produced: int, wanted: int) -> float:
     return 2 * hit / (produced + wanted) if hit else 0.0
 
 
-def oracle(units: list[Unit], reference: str, k: int = 3) -> list[int]:
+def _english_tokens(text: str) -> list[str]:
+    return list(_TOKENIZER.tokenize(text))
+
+
+def oracle(
+    units: list[Unit],
+    reference: str,
+    k: int = 3,
+    tokenize: Callable[[str], list[str]] = _english_tokens,
+) -> list[int]:
     """Greedy ROUGE-1 + ROUGE-2 oracle: indexes (into `units`) of up to `k` sentences."""
-    ref = _TOKENIZER.tokenize(reference)
+    ref = tokenize(reference)
     r1, r2 = _grams(ref, 1), _grams(ref, 2)
     n1, n2 = sum(r1.values()), sum(r2.values())
     cand = []
     for u in units:
-        toks = _TOKENIZER.tokenize(u.text)
+        toks = tokenize(u.text)
         cand.append((_grams(toks, 1), _grams(toks, 2)))
     chosen: list[int] = []
     g1: Counter[tuple[str, ...]] = Counter()
@@ -75,25 +96,59 @@ def oracle(units: list[Unit], reference: str, k: int = 3) -> list[int]:
     return chosen
 
 
-def examples(data: Any, source: str) -> list[dict[str, Any]]:
+@dataclass(slots=True)
+class Source:
+    """One kind of text to fit on: its articles, the TL;DR length, its ROUGE."""
+
+    items: list[tuple[str, str | None, str]]  # article, title, reference
+    k: int  # TL;DR sentences
+    tokenize: Callable[[str], list[str]]  # for the oracle
+    score: Callable[[list[str], str], tuple[float, float, float]]  # ROUGE of a TL;DR
+
+
+def english(data: Any, source: str) -> Source:
+    items = [
+        (item["article"], item.get("title"), item["reference"])
+        for item in load_articles(data, source)
+    ]
+    return Source(items, 3, _english_tokens, lambda tldr, ref: rouge(tldr, _lines(ref)))
+
+
+def other(data: Any, lang: str, k: int) -> Source:
+    rows = read_jsonl(data / "multi" / f"summ.{lang}.jsonl")
+    items = [(r["article"], r.get("title") or None, r["reference"]) for r in rows]
+    return Source(
+        items,
+        k,
+        lambda text: rouge_tokens(text, lang),
+        lambda tldr, ref: multi_rouge("\n".join(tldr), ref, lang),
+    )
+
+
+def _lines(reference: str) -> list[str]:
+    return [line for line in reference.split("\n") if line.strip()]
+
+
+def examples(source: Source) -> list[dict[str, Any]]:
     out = []
-    for item in load_articles(data, source):
-        article = parse(item["article"], title=item.get("title"))
+    for text, title, reference in source.items:
+        article = parse(text, title=title)
         found = analysis(article)
         pool = candidates(found.units)  # what the scorer learns from
         units = eligible(found.units)  # what summarize may quote
         if not pool:
             continue
         y = np.zeros(len(pool))
-        y[oracle(pool, item["reference"])] = 1.0
+        y[oracle(pool, reference, source.k, source.tokenize)] = 1.0
         out.append(
             {
                 "x": np.array([u.features for u in pool]),
                 "y": y,
                 "units": units,
                 "x_units": np.array([u.features for u in units]),
-                "reference": reference_lines(item),
+                "reference": reference,
                 "lead": lede(units, found.structured),
+                "source": source,
             }
         )
     return out
@@ -122,10 +177,10 @@ def evaluate(
 ) -> list[tuple[float, float, float]]:
     scores = []
     for r in rows:
-        k = tldr_length(len(r["units"]), 3)
+        k = tldr_length(len(r["units"]), r["source"].k)
         values = list(r["x_units"] @ w)
         chosen = pick(r["units"], k, values, first=r["lead"] if lead_prior else None)
-        scores.append(rouge([u.text for u in chosen], r["reference"]))
+        scores.append(r["source"].score([u.text for u in chosen], r["reference"]))
     return scores
 
 
@@ -137,25 +192,46 @@ def main() -> None:
     parser.add_argument(
         "--write", action="store_true", help="write the fitted weights to bot/article/weights.py"
     )
+    parser.add_argument(
+        "--models",
+        default="SCORER_BLOCK,SCORER_PARAGRAPHS,SCORER_OTHER",
+        help="which weight sets to fit",
+    )
     args = parser.parse_args()
     fitted: dict[str, tuple[tuple[str, float], ...]] = {}
-    for name, source in (("SCORER_BLOCK", "cnndm"), ("SCORER_PARAGRAPHS", "bbc")):
-        rows = examples(args.data, source)
-        order = list(range(len(rows)))
-        random.Random(0).shuffle(order)
-        held: list[tuple[float, float, float]] = []
-        plain: list[tuple[float, float, float]] = []
+    sets = {
+        "SCORER_BLOCK": lambda: [("cnndm", english(args.data, "cnndm"))],
+        "SCORER_PARAGRAPHS": lambda: [("bbc", english(args.data, "bbc"))],
+        "SCORER_OTHER": lambda: [
+            ("fr", other(args.data, "fr", 3)),
+            ("zh", other(args.data, "zh", 1)),
+        ],
+    }
+    for name in args.models.split(","):
+        named = [(label, examples(source)) for label, source in sets[name]()]
+        rows = [r for _, part in named for r in part]
+        fold = {}  # every data set is cut into folds of its own articles
+        for _, part in named:
+            order = list(range(len(part)))
+            random.Random(0).shuffle(order)
+            for k in range(args.folds):
+                for i in order[k :: args.folds]:
+                    fold[id(part[i])] = k
+        held: dict[str, list[tuple[float, float, float]]] = {label: [] for label, _ in named}
+        plain: dict[str, list[tuple[float, float, float]]] = {label: [] for label, _ in named}
         for k in range(args.folds):
-            test = set(order[k :: args.folds])
-            w = fit([r for i, r in enumerate(rows) if i not in test], args.lam)
-            held += evaluate([r for i, r in enumerate(rows) if i in test], w)
-            plain += evaluate([r for i, r in enumerate(rows) if i in test], w, lead_prior=False)
-        leads = sum(r["lead"] is not None for r in rows)
-        for label, scores in (("", held), (" without the lead prior", plain)):
-            r1, r2, rl = mean_rouge(scores)
-            print(f"# {source}: {args.folds}-fold cross-validated TL;DR ROUGE-1/2/Lsum{label} "
-                  f"{r1:.2f} / {r2:.2f} / {rl:.2f} on {len(rows)} articles")  # fmt: skip
-        print(f"# {source}: the lead prior applies to {leads} of {len(rows)} articles")
+            w = fit([r for r in rows if fold[id(r)] != k], args.lam)
+            for label, part in named:
+                test = [r for r in part if fold[id(r)] == k]
+                held[label] += evaluate(test, w)
+                plain[label] += evaluate(test, w, lead_prior=False)
+        for label, part in named:
+            leads = sum(r["lead"] is not None for r in part)
+            for how, scores in (("", held[label]), (" without the lead prior", plain[label])):
+                r1, r2, rl = mean_rouge(scores)
+                print(f"# {label}: {args.folds}-fold cross-validated TL;DR ROUGE-1/2/L{how} "
+                      f"{r1:.2f} / {r2:.2f} / {rl:.2f} on {len(part)} articles")  # fmt: skip
+            print(f"# {label}: the lead prior applies to {leads} of {len(part)} articles")
         w = fit(rows, args.lam)
         fitted[name] = tuple((f, float(v)) for f, v in zip(FEATURES, w, strict=True))
         print(f"{name}: " + ", ".join(f"{f} {v:+.4f}" for f, v in fitted[name]))

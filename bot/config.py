@@ -19,6 +19,8 @@ from typing import TYPE_CHECKING
 
 from dotenv import dotenv_values
 
+from storage.location import parse_location
+
 from .errors import ConfigError
 
 if TYPE_CHECKING:
@@ -46,6 +48,7 @@ class Settings:
 
     token: str | None = field(default=None, repr=False)  # a secret: never in a log line
     db_path: Path = DEFAULT_DB
+    db_url: str | None = field(default=None, repr=False)  # PostgreSQL, instead of db_path
     command_prefix: str = "!"
     moderator_role: int | str | None = None  # a role id, or a role name (case-insensitive)
     dev_guild_id: int | None = None
@@ -63,6 +66,11 @@ class Settings:
     analysis_timeout: float = DEFAULT_ANALYSIS_TIMEOUT  # seconds for one article or page
     answer_timeout: float = DEFAULT_ANSWER_TIMEOUT  # seconds for one answer, summary, facts
     worker_memory_mb: int = DEFAULT_WORKER_MEMORY_MB  # address space of each worker process
+
+    @property
+    def database(self) -> str:
+        """What `storage.open_store` opens: the PostgreSQL URL, else the SQLite path."""
+        return self.db_url if self.db_url is not None else str(self.db_path)
 
     @property
     def log_level_number(self) -> int:
@@ -184,8 +192,16 @@ def load_settings(
             problems.append("DISCORD_TOKEN must be the bot token alone, without spaces.")
 
     db_raw = get("DIGESTBOT_DB").strip()
-    db_path = Path(db_raw).expanduser() if db_raw else DEFAULT_DB
-    if create_dirs:
+    db_path, db_url = DEFAULT_DB, None
+    if db_raw:
+        try:
+            location = parse_location(db_raw)
+        except ValueError as exc:
+            problems.append(f"DIGESTBOT_DB: {exc}.")
+        else:
+            db_url = location.url
+            db_path = location.path or DEFAULT_DB
+    if create_dirs and db_url is None:
         try:
             db_path.parent.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
@@ -232,6 +248,7 @@ def load_settings(
     settings = Settings(
         token=token,
         db_path=db_path,
+        db_url=db_url,
         command_prefix=prefix,
         moderator_role=moderator_role,
         dev_guild_id=_snowflake("DEV_GUILD_ID", get("DEV_GUILD_ID"), problems),

@@ -33,6 +33,8 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
+from storage import TryAgainError
+
 from .errors import GuildOnly, UserError
 from .render import NO_MENTIONS, inline
 
@@ -154,6 +156,8 @@ def user_message(error: BaseException, ctx: commands.Context[Any] | None = None)
     """The short message a user sees for `error`, or None when it is a bug of ours."""
     if isinstance(error, UserError):
         return error.user_message
+    if isinstance(error, TryAgainError):  # the database restarted or was busy: nothing kept
+        return str(error)
     if isinstance(error, commands.NotOwner):
         return "Only the bot's owner can do that."
     if isinstance(error, commands.NoPrivateMessage | app_commands.NoPrivateMessage):

@@ -1,8 +1,9 @@
 """`python -m bot` (and the `digestbot` script): run the bot until SIGINT/SIGTERM.
 
-Exit codes: 0 after a clean shutdown; 2 for a missing token or invalid settings; 1 when
-Discord refuses to let the bot in (bad token, a privileged intent not enabled), cannot be
-reached at start, or the database cannot be opened. Each of these is one line (or a short
+Exit codes: 0 after a clean shutdown; 2 for a missing token or invalid settings (including a
+PostgreSQL server that cannot be reached, refuses the credentials or lacks the database); 1
+when Discord refuses to let the bot in (bad token, a privileged intent not enabled), cannot
+be reached at start, or the database cannot be opened. Each of these is one line (or a short
 paragraph) on stderr, never a traceback, and whatever was opened before is closed.
 """
 
@@ -101,12 +102,15 @@ async def settle_when_ready(bot: DigestBot) -> None:
 
 async def serve(settings: Settings) -> int:
     """Open the store, run the bot until a signal or a fatal error, close everything."""
-    from storage import StorageError, open_store
+    from storage import DatabaseUnreachableError, StorageError, open_store
 
     try:
-        store = await open_store(settings.db_path)
-    except (StorageError, OSError) as exc:
-        sys.stderr.write(f"digestbot: cannot open the database {settings.db_path}: {exc}\n")
+        store = await open_store(settings.database)
+    except DatabaseUnreachableError as exc:
+        sys.stderr.write(f"digestbot: DIGESTBOT_DB: {exc}\n")
+        return 2
+    except (StorageError, OSError) as exc:  # the message names the file or server
+        sys.stderr.write(f"digestbot: cannot open the database: {exc}\n")
         return 1
     try:
         return await run_bot(settings, store)

@@ -7,12 +7,17 @@ guild's data.
 
 from __future__ import annotations
 
+import dataclasses
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Literal, Protocol
+from typing import Any, Final, Literal, Protocol, get_args
 
 SourceKind = Literal["text", "file", "message", "url"]
+SOURCE_KINDS: Final = frozenset(get_args(SourceKind))
+MAX_ID: Final = 2**63 - 1  # ids are signed 64-bit integers in both databases
+_LANGUAGE = re.compile(r"[a-z]{2}")
 
 
 class StorageError(Exception):
@@ -21,6 +26,22 @@ class StorageError(Exception):
 
 class SchemaTooNewError(StorageError):
     """The database was written by a newer digestbot; it is refused rather than damaged."""
+
+
+class DatabaseUnreachableError(StorageError):
+    """The database server cannot be reached, refused the credentials, or the database does
+    not exist: a setting to fix (`DIGESTBOT_DB`), reported in one line at start."""
+
+
+class TryAgainError(StorageError):
+    """The database was briefly unavailable (a restart, a dropped connection, every connection
+    busy). Nothing half-done was kept: the command may simply be tried again. `str()` is a
+    short sentence fit to show a user."""
+
+    def __init__(
+        self, message: str = "The database is briefly unavailable; try again in a moment."
+    ) -> None:
+        super().__init__(message)
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,6 +59,7 @@ class NewArticle:
     analysis: Mapping[str, Any]  # the engine's Digest.to_dict(): replies come from it fast
     engine_version: str
     meta: Mapping[str, Any] = field(default_factory=dict)  # author, site, date of a web page
+    language: str | None = None  # ISO 639-1 code ("en", "zh"), when known
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,6 +84,7 @@ class StoredArticle:
     analysis: dict[str, Any]
     engine_version: str
     meta: dict[str, Any]
+    language: str | None = None  # ISO 639-1 code ("en", "zh"), when known
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,8 +124,83 @@ class SearchHit:
 
 @dataclass(frozen=True, slots=True)
 class GuildSettings:
-    moderator_role_id: int | None = None
-    discussion_threads: bool = True
+    """A server's settings. Each field is a column of the `guilds` table in both stores (same
+    name; `bool` and `int | None` are the types a setting may have): a new setting is one
+    field here and one migration per store. `metadata["doc"]` says what it does."""
+
+    moderator_role_id: int | None = field(
+        default=None, metadata={"doc": "A role whose members may post and delete articles"}
+    )
+    discussion_threads: bool = field(
+        default=True, metadata={"doc": "Open a discussion thread for each new digest"}
+    )
+
+
+def _setting_types() -> dict[str, type]:
+    kinds = {"bool": bool, "int | None": int}
+    types: dict[str, type] = {}
+    for f in dataclasses.fields(GuildSettings):
+        if f.type not in kinds:  # the stores convert these two; teach them a new one first
+            raise TypeError(f"GuildSettings.{f.name}: a setting is bool or int | None")
+        types[f.name] = kinds[str(f.type)]
+    return types
+
+
+SETTING_TYPES: Final = _setting_types()
+
+
+def check_setting_changes(changes: Mapping[str, object]) -> dict[str, object]:
+    """`changes` for `Store.update_settings`, checked: known fields only, each of its type
+    (`None` only where the field allows it). Raises `TypeError` or `ValueError`."""
+    checked: dict[str, object] = {}
+    for name, value in changes.items():
+        kind = SETTING_TYPES.get(name)
+        if kind is None:
+            raise TypeError(f"unknown guild setting {name!r}")
+        if kind is bool:
+            if not isinstance(value, bool):
+                raise ValueError(f"{name} must be True or False, not {value!r}")
+        elif value is not None:
+            if isinstance(value, bool) or not isinstance(value, int):
+                raise ValueError(f"{name} must be an id or None, not {value!r}")
+            check_id(name, value)
+        checked[name] = value
+    return checked
+
+
+def check_id(name: str, value: int) -> int:
+    """A Discord id or article number fits a signed 64-bit column; anything else is refused
+    the same way by both stores."""
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ValueError(f"{name} must be an integer, not {value!r}")
+    if not -MAX_ID - 1 <= value <= MAX_ID:
+        raise ValueError(f"{name} is out of range: {value}")
+    return value
+
+
+def check_new_article(new: NewArticle) -> None:
+    """What both stores refuse in `add_article`, with the same `ValueError`."""
+    if new.source_kind not in SOURCE_KINDS:
+        raise ValueError(f"unknown source kind {new.source_kind!r}")
+    numbers = [number for number, _, _ in new.paragraphs]
+    if len(set(numbers)) != len(numbers):
+        raise ValueError("paragraph numbers must be unique")
+    for number in numbers:
+        check_id("paragraph number", number)
+    check_id("guild_id", new.guild_id)
+    check_id("author_id", new.author_id)
+    if new.channel_id is not None:
+        check_id("channel_id", new.channel_id)
+    if new.language is not None and not _LANGUAGE.fullmatch(new.language):
+        raise ValueError(f"language must be an ISO 639-1 code like 'en', not {new.language!r}")
+    strings: list[str | None] = [new.text, new.title, new.source_ref, new.engine_version]
+    for _, heading, text in new.paragraphs:
+        strings += [heading, text]
+    for value in strings:
+        if value is not None:
+            # Lone surrogates cannot be stored as UTF-8 by either database: UnicodeEncodeError
+            # (a ValueError) here, before either is asked.
+            value.encode("utf-8")
 
 
 class Store(Protocol):
@@ -152,10 +250,7 @@ class Store(Protocol):
 
     async def get_settings(self, guild_id: int) -> GuildSettings: ...
 
-    async def update_settings(
-        self,
-        guild_id: int,
-        *,
-        moderator_role_id: int | Literal["unchanged"] | None = "unchanged",
-        discussion_threads: bool | None = None,
-    ) -> GuildSettings: ...
+    async def update_settings(self, guild_id: int, /, **changes: object) -> GuildSettings:
+        """Change the named settings (fields of `GuildSettings`), keep the others; returns
+        them all. `update_settings(g, discussion_threads=False)`."""
+        ...

@@ -1,5 +1,6 @@
 """Numbered SQL migrations: `storage/migrations/NNNN_name.sql`, applied in order at open.
 
+(PostgreSQL's are in `storage/pg_migrations/`, applied by `storage.postgres` the same way.)
 Every pending migration is applied inside one transaction (SQLite's DDL is transactional), and
 each applied one is recorded in `schema_migrations`. Re-opening an up-to-date database changes
 nothing. A database whose newest recorded version is above the newest file here was written by
@@ -48,10 +49,11 @@ class Migration:
     sql: str
 
 
-def load_migrations(package: str = "storage") -> list[Migration]:
-    """The package's migrations in order. Their numbers must run 1, 2, 3, ... without gaps."""
+def load_migrations(package: str = "storage", folder: str = "migrations") -> list[Migration]:
+    """The package's migrations in order (SQLite's in `migrations/`, PostgreSQL's in
+    `pg_migrations/`). Their numbers must run 1, 2, 3, ... without gaps."""
     found: list[Migration] = []
-    for entry in resources.files(package).joinpath("migrations").iterdir():
+    for entry in resources.files(package).joinpath(folder).iterdir():
         match = _NAME.match(entry.name)
         if match is None:
             continue
@@ -143,8 +145,14 @@ async def apply_migrations(
         if pending:
             await db.execute(VERSION_TABLE)
             for migration in pending:
-                for statement in split_statements(migration.sql):
-                    await db.execute(statement)
+                try:
+                    for statement in split_statements(migration.sql):
+                        await db.execute(statement)
+                except sqlite3.Error as exc:
+                    raise StorageError(
+                        f"{where}: migration {migration.version:04d}_{migration.name} failed, "
+                        f"so no migration was applied (the database is as it was): {exc}"
+                    ) from exc
                 await db.execute(
                     "INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)",
                     (migration.version, migration.name, int(time.time())),

@@ -20,32 +20,54 @@ row is checked against the guild id again.
 from __future__ import annotations
 
 import asyncio
-import hashlib
 import json
 import logging
 import os
-import re
 import sqlite3
-import time
 from collections.abc import AsyncIterator, Mapping, Sequence
 from contextlib import asynccontextmanager, suppress
-from datetime import UTC, datetime, timedelta
+from dataclasses import astuple, fields
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Final, Literal, cast, get_args
+from typing import Any, Final, Literal, cast
 
 import aiosqlite
 
 from .base import (
+    SETTING_TYPES,
     AddResult,
     ArticleInfo,
     ArticlePage,
     GuildSettings,
     NewArticle,
     SearchHit,
-    SourceKind,
     StorageError,
     StoredArticle,
     StoredParagraph,
+    check_id,
+    check_new_article,
+    check_setting_changes,
+)
+from .common import (
+    MAX_SEQUENCE,
+    MAX_SLOT,
+    ROW_COUNTS,
+    SLOT_BITS,
+    ArticleRecord,
+    DocFrequencies,
+    GuildRecord,
+    LinkRecord,
+    StoreBase,
+    article_record,
+    clamp_limit,
+    from_micros,
+    guild_record,
+    info_from_row,
+    stored_article,
+    text_hash,
+    title_number,
+    to_json,
+    to_micros,
 )
 from .migrate import (
     apply_migrations,
@@ -54,76 +76,66 @@ from .migrate import (
     load_migrations,
     read_version,
 )
-from .query import MatchQuery, build_match
+from .query import SEARCH_VERSION, MatchQuery, build_match, search_form
 from .snippet import make_snippet
 
-__all__ = ["SQLiteStore", "open_store"]
+__all__ = ["SQLiteStore", "open_sqlite"]
 
 log = logging.getLogger(__name__)
 
 Synchronous = Literal["NORMAL", "FULL"]
 
-SLOT_BITS: Final = 40  # paragraph id = (guild slot << 40) | per-guild paragraph sequence
-MAX_SEQUENCE: Final = (1 << SLOT_BITS) - 1
-MAX_SLOT: Final = (1 << (63 - SLOT_BITS)) - 1
 BUSY_TIMEOUT_MS: Final = 5000
-SEARCH_WINDOW: Final = 2000  # newest matching paragraphs a search ranks
-COMMON_TERM_DOCS: Final = 50_000  # a search term in more paragraphs is left out
-DF_CACHE_SECONDS: Final = 3600.0
-MAX_LIMIT: Final = 100
-_EPOCH: Final = datetime(1970, 1, 1, tzinfo=UTC)
-_SOURCE_KINDS: Final = frozenset(get_args(SourceKind))
-_NUMBER: Final = re.compile(r"#?\s*(\d{1,18})")
+# Databases up to 256 MiB are checked page by page at open (about 1 s at that size, on a busy
+# machine: PRAGMA quick_check reads ~250 MB/s); a damaged page of a larger one is reported,
+# as clearly, when it is read.
+QUICK_CHECK_MAX_BYTES: Final = 256 << 20
+_SETTINGS: Final = tuple(f.name for f in fields(GuildSettings))
+_SETTING_COLUMNS: Final = ", ".join(_SETTINGS)
 
 _LOAD: Final = """
     SELECT a.number, a.channel_id, a.author_id, a.created_at, a.source_kind, a.title,
         a.source_ref, b.engine_version, b.meta, b.analysis, b.text,
         (SELECT json_group_array(json_array(p.number, p.heading, p.text))
          FROM (SELECT number, heading, text FROM paragraphs
-               WHERE article_id = a.id ORDER BY number) AS p)
+               WHERE article_id = a.id ORDER BY number) AS p),
+        a.language
     FROM articles AS a JOIN article_bodies AS b ON b.article_id = a.id
     WHERE a.guild_id = ?1 AND a.number = {number}
 """
 _INFO_COLUMNS: Final = """
     number, title, created_at, author_id, channel_id, source_kind, source_ref, paragraph_count
 """
+# The FTS rows of some paragraphs, written or deleted with the terms computed from their text.
+_INDEX: Final = """
+    INSERT INTO paragraph_fts (rowid, terms)
+    SELECT id, digestbot_search_form(text) FROM paragraphs WHERE {where}
+"""
+_UNINDEX: Final = """
+    INSERT INTO paragraph_fts (paragraph_fts, rowid, terms)
+    SELECT 'delete', id, digestbot_search_form(text) FROM paragraphs WHERE {where}
+"""
 
 Row = Sequence[Any]
 
 
-def normalise_text(text: str) -> str:
-    """What two texts must share to be the same article: their words, whitespace aside."""
-    return " ".join(text.split())
+class _QuietStatements(logging.Filter):
+    """aiosqlite logs every call, with its SQL and parameters (article text, user ids), at
+    DEBUG: keep those out of the log, and everything else it says."""
 
-
-def text_hash(text: str) -> bytes:
-    return hashlib.sha256(normalise_text(text).encode("utf-8")).digest()
-
-
-def _to_micros(moment: datetime) -> int:
-    delta = moment - _EPOCH
-    return (delta.days * 86_400 + delta.seconds) * 1_000_000 + delta.microseconds
-
-
-def _from_micros(micros: int) -> datetime:
-    return _EPOCH + timedelta(microseconds=micros)
-
-
-def _json(value: Mapping[str, Any]) -> str:
-    return json.dumps(dict(value), ensure_ascii=False, separators=(",", ":"))
-
-
-def _info(row: Row) -> ArticleInfo:
-    return ArticleInfo(
-        number=row[0],
-        title=row[1],
-        created_at=_from_micros(row[2]),
-        author_id=row[3],
-        channel_id=row[4],
-        source_kind=row[5],
-        source_ref=row[6],
-        paragraph_count=row[7],
+    _STATEMENT_MESSAGES = frozenset(
+        {"executing %s", "operation %s completed", "returning exception %s"}
     )
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return record.msg not in self._STATEMENT_MESSAGES
+
+
+def quiet_aiosqlite() -> None:
+    """Install `_QuietStatements` on aiosqlite's logger (once)."""
+    logger = logging.getLogger("aiosqlite")
+    if not any(isinstance(f, _QuietStatements) for f in logger.filters):
+        logger.addFilter(_QuietStatements())
 
 
 async def _rows(db: aiosqlite.Connection, sql: str, params: Sequence[Any] = ()) -> list[Row]:
@@ -137,8 +149,23 @@ async def _rollback(db: aiosqlite.Connection) -> None:
         await db.execute("ROLLBACK")
 
 
-class SQLiteStore:
-    """A `Store` on one SQLite file. Create it with `open_store`."""
+def _settings_from(row: Row) -> GuildSettings:
+    values = {
+        name: bool(value) if SETTING_TYPES[name] is bool else value
+        for name, value in zip(_SETTINGS, row, strict=True)
+    }
+    return GuildSettings(**values)
+
+
+def _damaged(path: Path, exc: sqlite3.DatabaseError) -> StorageError:
+    return StorageError(
+        f"{path}: the database file is damaged ({exc}); restore a backup, or salvage it "
+        f"with: sqlite3 {path} .recover | sqlite3 recovered.sqlite3"
+    )
+
+
+class SQLiteStore(StoreBase):
+    """A `Store` on one SQLite file. Create it with `open_sqlite` (or `storage.open_store`)."""
 
     def __init__(
         self, path: Path, writer: aiosqlite.Connection, reader: aiosqlite.Connection
@@ -148,13 +175,8 @@ class SQLiteStore:
         self._reader = reader
         self._write_lock = asyncio.Lock()
         self._read_lock = asyncio.Lock()
-        self._slots: dict[int, int] = {}  # guild id -> slot; a slot never changes once given
-        self._df: dict[str, int] = {}  # search term -> paragraphs holding it (all guilds)
-        self._df_since = time.monotonic()
-        # Search tuning (see `search`); tests lower them to exercise both paths on small data.
-        self.search_window = SEARCH_WINDOW
-        self.common_term_docs = COMMON_TERM_DOCS
-        self._closed = False
+        super().__init__()
+        self._total: tuple[float, int] | None = None  # (when counted, paragraphs)
 
     # -- connection plumbing -------------------------------------------------------------
 
@@ -170,6 +192,9 @@ class SQLiteStore:
                 await db.execute("BEGIN IMMEDIATE")
                 yield db
                 await db.execute("COMMIT")
+            except sqlite3.DatabaseError as exc:
+                await _rollback(db)
+                raise self._failure(exc) from exc
             except BaseException:
                 await _rollback(db)
                 raise
@@ -180,11 +205,19 @@ class SQLiteStore:
         writer never blocks (WAL)."""
         self._check_open()
         async with self._read_lock:
-            yield self._reader
+            try:
+                yield self._reader
+            except sqlite3.DatabaseError as exc:
+                raise self._failure(exc) from exc
 
-    def _check_open(self) -> None:
-        if self._closed:
-            raise StorageError("the store is closed")
+    def _failure(self, exc: sqlite3.DatabaseError) -> Exception:
+        """A damaged or read-only file as a clear `StorageError`; anything else unchanged."""
+        code = getattr(exc, "sqlite_errorcode", None)
+        if code in (sqlite3.SQLITE_CORRUPT, sqlite3.SQLITE_NOTADB):
+            return _damaged(self.path, exc)
+        if code == sqlite3.SQLITE_READONLY or "readonly" in str(exc):
+            return StorageError(f"{self.path}: the database is read-only: {exc}")
+        return exc
 
     async def close(self) -> None:
         if self._closed:
@@ -196,23 +229,23 @@ class SQLiteStore:
                 await self._writer.execute("PRAGMA optimize")
             await self._writer.close()
 
-    async def __aenter__(self) -> SQLiteStore:
-        return self
-
-    async def __aexit__(self, *exc: object) -> None:
-        await self.close()
-
     # -- articles ------------------------------------------------------------------------
 
+    async def _guild_slot(self, db: aiosqlite.Connection, guild_id: int) -> int:
+        """The guild's slot, its row made on first use (inside a write transaction). A slot
+        is taken once per guild, ever: the row is only inserted when it is missing."""
+        rows = await _rows(db, "SELECT slot FROM guilds WHERE guild_id = ?", (guild_id,))
+        if not rows:
+            rows = await _rows(
+                db, "INSERT INTO guilds (guild_id) VALUES (?) RETURNING slot", (guild_id,)
+            )
+        return int(rows[0][0])
+
     async def add_article(self, new: NewArticle) -> AddResult:
-        if new.source_kind not in _SOURCE_KINDS:
-            raise ValueError(f"unknown source kind {new.source_kind!r}")
-        numbers = [number for number, _, _ in new.paragraphs]
-        if len(set(numbers)) != len(numbers):
-            raise ValueError("paragraph numbers must be unique")
+        check_new_article(new)
         digest = text_hash(new.text)
-        analysis = _json(new.analysis)
-        meta = _json(new.meta)
+        analysis = to_json(new.analysis)
+        meta = to_json(new.meta)
         created = datetime.now(UTC)
         count = len(new.paragraphs)
 
@@ -227,18 +260,17 @@ class SQLiteStore:
                 assert article is not None  # read in the same transaction
                 return AddResult(article=article, created=False)
 
-            (slot, number, first) = (
+            slot = await self._guild_slot(db, new.guild_id)
+            (number, first) = (
                 await _rows(
                     db,
                     """
-                INSERT INTO guilds (guild_id, next_number, next_paragraph, article_count)
-                VALUES (?1, 2, ?2 + 1, 1)
-                ON CONFLICT (guild_id) DO UPDATE SET
-                    next_number = next_number + 1,
-                    next_paragraph = next_paragraph + ?2,
-                    article_count = article_count + 1
-                RETURNING slot, next_number - 1, next_paragraph - ?2
-                """,
+                    UPDATE guilds SET next_number = next_number + 1,
+                        next_paragraph = next_paragraph + ?2,
+                        article_count = article_count + 1
+                    WHERE guild_id = ?1
+                    RETURNING next_number - 1, next_paragraph - ?2
+                    """,
                     (new.guild_id, count),
                 )
             )[0]
@@ -248,8 +280,9 @@ class SQLiteStore:
                 db,
                 """
                 INSERT INTO articles (guild_id, number, channel_id, author_id, created_at,
-                    source_kind, paragraph_count, title, title_fold, source_ref, text_hash)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    source_kind, paragraph_count, title, title_fold, source_ref, text_hash,
+                    language)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 RETURNING id
                 """,
                 (
@@ -257,13 +290,14 @@ class SQLiteStore:
                     number,
                     new.channel_id,
                     new.author_id,
-                    _to_micros(created),
+                    to_micros(created),
                     new.source_kind,
                     count,
                     new.title,
                     (new.title or "").lower(),
                     new.source_ref,
                     digest,
+                    new.language,
                 ),
             )
             article_id = rows[0][0]
@@ -281,25 +315,10 @@ class SQLiteStore:
                     for i, (p_number, heading, text) in enumerate(new.paragraphs)
                 ],
             )
+            await db.execute(_INDEX.format(where="article_id = ?"), (article_id,))
 
-        self._slots[new.guild_id] = slot  # only once committed: a rolled-back slot is reused
-        article = StoredArticle(
-            guild_id=new.guild_id,
-            number=number,
-            channel_id=new.channel_id,
-            author_id=new.author_id,
-            title=new.title,
-            source_kind=new.source_kind,
-            source_ref=new.source_ref,
-            created_at=_from_micros(_to_micros(created)),
-            text=new.text,
-            paragraphs=sorted(
-                (StoredParagraph(n, h, t) for n, h, t in new.paragraphs), key=lambda p: p.number
-            ),
-            analysis=json.loads(analysis),
-            engine_version=new.engine_version,
-            meta=json.loads(meta),
-        )
+        self._slots[new.guild_id] = slot
+        article = stored_article(new, number, from_micros(to_micros(created)), analysis, meta)
         return AddResult(article=article, created=True)
 
     async def _load(
@@ -321,7 +340,7 @@ class SQLiteStore:
             number=row[0],
             channel_id=row[1],
             author_id=row[2],
-            created_at=_from_micros(row[3]),
+            created_at=from_micros(row[3]),
             source_kind=row[4],
             title=row[5],
             source_ref=row[6],
@@ -330,20 +349,25 @@ class SQLiteStore:
             analysis=json.loads(row[9]),
             text=row[10],
             paragraphs=[StoredParagraph(n, h, t) for n, h, t in paragraphs],
+            language=row[12],
         )
 
     async def get_article(self, guild_id: int, number: int) -> StoredArticle | None:
+        check_id("guild_id", guild_id)
+        check_id("number", number)
         async with self._read_one() as db:
             return await self._load(db, guild_id, "?2", (number,))
 
     async def latest_article(
         self, guild_id: int, *, channel_id: int | None = None
     ) -> StoredArticle | None:
+        check_id("guild_id", guild_id)
         async with self._read_one() as db:
             if channel_id is None:
                 return await self._load(
                     db, guild_id, "(SELECT max(number) FROM articles WHERE guild_id = ?1)", ()
                 )
+            check_id("channel_id", channel_id)
             return await self._load(
                 db,
                 guild_id,
@@ -354,8 +378,9 @@ class SQLiteStore:
     async def list_articles(
         self, guild_id: int, *, offset: int = 0, limit: int = 10
     ) -> ArticlePage:
-        offset = max(0, offset)
-        limit = max(0, min(limit, MAX_LIMIT))
+        check_id("guild_id", guild_id)
+        offset = min(max(0, offset), 2**62)
+        limit = clamp_limit(limit)
         async with self._read_one() as db:
             # One statement: the page and the total come from one snapshot. The LEFT JOIN
             # keeps the total when the page is empty.
@@ -373,16 +398,15 @@ class SQLiteStore:
                 (guild_id, limit, offset),
             )
         return ArticlePage(
-            items=[_info(r[1:]) for r in rows if r[1] is not None],
+            items=[info_from_row(r[1:]) for r in rows if r[1] is not None],
             total=rows[0][0] if rows else 0,
         )
 
     async def find_titles(self, guild_id: int, text: str, *, limit: int = 25) -> list[ArticleInfo]:
-        limit = max(0, min(limit, MAX_LIMIT))
+        check_id("guild_id", guild_id)
+        limit = clamp_limit(limit)
         if limit == 0:
             return []
-        wanted = text.strip()
-        match = _NUMBER.fullmatch(wanted)
         async with self._read_one() as db:
             # The article numbered `text` ("12", "#12") first, then titles holding `text`.
             rows = await _rows(
@@ -396,17 +420,25 @@ class SQLiteStore:
                     ORDER BY number DESC LIMIT ?4
                 )
                 """,
-                (guild_id, int(match[1]) if match else None, wanted.lower(), limit),
+                (guild_id, title_number(text), text.strip().lower(), limit),
             )
         items: dict[int, ArticleInfo] = {}
         for row in sorted(rows, key=lambda r: (r[0], -r[1])):
-            items.setdefault(row[1], _info(row[1:]))
+            items.setdefault(row[1], info_from_row(row[1:]))
         return list(items.values())[:limit]
 
     async def delete_article(self, guild_id: int, number: int) -> bool:
+        check_id("guild_id", guild_id)
+        check_id("number", number)
         async with self._write() as db:
-            # Paragraphs (and through their trigger, the FTS rows), the body and the message
-            # and thread links go with the article: ON DELETE CASCADE.
+            await db.execute(
+                _UNINDEX.format(
+                    where="article_id = (SELECT id FROM articles WHERE guild_id = ? AND number = ?)"
+                ),
+                (guild_id, number),
+            )
+            # Paragraphs, the body and the message and thread links go with the article:
+            # ON DELETE CASCADE.
             deleted = await _rows(
                 db,
                 "DELETE FROM articles WHERE guild_id = ? AND number = ? RETURNING id",
@@ -422,7 +454,9 @@ class SQLiteStore:
     async def update_analysis(
         self, guild_id: int, number: int, analysis: Mapping[str, Any], engine_version: str
     ) -> bool:
-        payload = _json(analysis)
+        check_id("guild_id", guild_id)
+        check_id("number", number)
+        payload = to_json(analysis)
         async with self._write() as db:
             rows = await _rows(
                 db,
@@ -446,16 +480,18 @@ class SQLiteStore:
         return slot
 
     async def search(self, guild_id: int, query: str, *, limit: int = 25) -> list[SearchHit]:
-        """Paragraphs of the guild ranked by BM25 (FTS5, Porter stems), best first.
+        """Paragraphs of the guild ranked by BM25 (FTS5 over `storage.query` terms), best
+        first.
 
-        All the query's words must match; when no paragraph has them all, any of them may.
-        Two bounds keep a query cheap however large the guild: words found in more than
-        `common_term_docs` paragraphs are left out when rarer words remain (they weigh almost
+        All the query's terms must match; when no paragraph has them all, any of them may.
+        Two bounds keep a query cheap however large the guild: terms found in more than
+        `common_term_docs` paragraphs are left out when rarer terms remain (they weigh almost
         nothing in BM25 but cost a pass over their posting list), and ranking covers the
         guild's newest `search_window` matching paragraphs, which is every match of any query
         specific enough to be useful.
         """
-        limit = max(0, min(limit, MAX_LIMIT))
+        check_id("guild_id", guild_id)
+        limit = clamp_limit(limit)
         match = build_match(query)
         if match is None or limit == 0:
             return []
@@ -482,33 +518,23 @@ class SQLiteStore:
     async def _without_common_terms(
         self, db: aiosqlite.Connection, match: MatchQuery
     ) -> MatchQuery:
-        """Drop the terms found in more than `common_term_docs` paragraphs when rarer ones
-        remain (only the two rarest stay when all are that common).
-
-        BM25 reads a term's whole posting list to weigh it, which for "said" or "one" in a
-        million paragraphs costs several milliseconds, and such a term weighs almost nothing.
-        Counts come from the whole index and are cached for `DF_CACHE_SECONDS`.
-        """
-        now = time.monotonic()
-        if now - self._df_since > DF_CACHE_SECONDS or len(self._df) > 50_000:
-            self._df.clear()
-            self._df_since = now
-        missing = [t for t in match.terms if t not in self._df]
+        """`match` without the terms found in more than `common_term_docs` paragraphs when
+        rarer ones remain (see `DocFrequencies`)."""
+        missing = self._df.missing(match.terms)
         if missing:
+            cap = DocFrequencies.cap(self.common_term_docs)
             rows = await _rows(
                 db,
                 " UNION ALL ".join(
-                    f"SELECT {i}, count(*) FROM paragraph_fts WHERE paragraph_fts MATCH ?"
+                    f"SELECT {i}, count(*) FROM (SELECT 1 FROM paragraph_fts"
+                    f" WHERE paragraph_fts MATCH ? LIMIT {cap})"
                     for i in range(len(missing))
                 ),
                 [MatchQuery((t,)).all_terms for t in missing],
             )
             for i, count in rows:
-                self._df[missing[i]] = int(count)
-        kept = tuple(t for t in match.terms if self._df[t] <= self.common_term_docs)
-        if not kept:
-            rarest = sorted(match.terms, key=lambda t: self._df[t])[:2]
-            kept = tuple(t for t in match.terms if t in rarest)
+                self._df.counts[missing[i]] = int(count)
+        kept = self._df.keep(match.terms, self.common_term_docs)
         return match if kept == match.terms else MatchQuery(kept)
 
     async def _search(
@@ -549,6 +575,9 @@ class SQLiteStore:
     # -- links ---------------------------------------------------------------------------
 
     async def _link(self, table: str, column: str, guild_id: int, key: int, number: int) -> None:
+        check_id("guild_id", guild_id)
+        check_id(column, key)
+        check_id("number", number)
         async with self._write() as db:
             await db.execute(
                 f"""
@@ -560,6 +589,8 @@ class SQLiteStore:
             )
 
     async def _linked(self, table: str, column: str, guild_id: int, key: int) -> int | None:
+        check_id("guild_id", guild_id)
+        check_id(column, key)
         async with self._read_one() as db:
             rows = await _rows(
                 db,
@@ -571,62 +602,183 @@ class SQLiteStore:
             )
         return int(rows[0][0]) if rows else None
 
-    async def link_message(self, guild_id: int, message_id: int, number: int) -> None:
-        """Remember that a bot message is about article `number` (a later link of the same
-        message replaces it; nothing is recorded when the article does not exist)."""
-        await self._link("message_links", "message_id", guild_id, message_id, number)
-
-    async def article_for_message(self, guild_id: int, message_id: int) -> int | None:
-        return await self._linked("message_links", "message_id", guild_id, message_id)
-
-    async def link_thread(self, guild_id: int, thread_id: int, number: int) -> None:
-        """Remember the discussion thread of article `number` (as `link_message`)."""
-        await self._link("thread_links", "thread_id", guild_id, thread_id, number)
-
-    async def article_for_thread(self, guild_id: int, thread_id: int) -> int | None:
-        return await self._linked("thread_links", "thread_id", guild_id, thread_id)
-
     # -- settings ------------------------------------------------------------------------
 
     async def get_settings(self, guild_id: int) -> GuildSettings:
+        check_id("guild_id", guild_id)
+        async with self._read_one() as db:
+            rows = await _rows(
+                db, f"SELECT {_SETTING_COLUMNS} FROM guilds WHERE guild_id = ?", (guild_id,)
+            )
+        return _settings_from(rows[0]) if rows else GuildSettings()
+
+    async def update_settings(self, guild_id: int, /, **changes: object) -> GuildSettings:
+        check_id("guild_id", guild_id)
+        checked = check_setting_changes(changes)
+        async with self._write() as db:
+            await self._guild_slot(db, guild_id)
+            if checked:
+                await db.execute(
+                    f"UPDATE guilds SET {', '.join(f'{name} = ?' for name in checked)}"
+                    " WHERE guild_id = ?",
+                    (*(int(v) if isinstance(v, bool) else v for v in checked.values()), guild_id),
+                )
+            rows = await _rows(
+                db, f"SELECT {_SETTING_COLUMNS} FROM guilds WHERE guild_id = ?", (guild_id,)
+            )
+        return _settings_from(rows[0])
+
+    # -- copying (python -m storage copy) ------------------------------------------------
+
+    async def export_guilds(self) -> list[GuildRecord]:
         async with self._read_one() as db:
             rows = await _rows(
                 db,
-                "SELECT moderator_role_id, discussion_threads FROM guilds WHERE guild_id = ?",
-                (guild_id,),
+                "SELECT guild_id, slot, next_number, next_paragraph, article_count,"
+                f" {_SETTING_COLUMNS} FROM guilds ORDER BY slot",
             )
-        if not rows:
-            return GuildSettings()
-        return GuildSettings(moderator_role_id=rows[0][0], discussion_threads=bool(rows[0][1]))
+        return [guild_record(r, _settings_from(r[5:])) for r in rows]
 
-    async def update_settings(
-        self,
-        guild_id: int,
-        *,
-        moderator_role_id: int | Literal["unchanged"] | None = "unchanged",
-        discussion_threads: bool | None = None,
-    ) -> GuildSettings:
-        async with self._write() as db:
-            await db.execute(
-                "INSERT INTO guilds (guild_id) VALUES (?) ON CONFLICT (guild_id) DO NOTHING",
-                (guild_id,),
-            )
-            if moderator_role_id != "unchanged":
-                await db.execute(
-                    "UPDATE guilds SET moderator_role_id = ? WHERE guild_id = ?",
-                    (moderator_role_id, guild_id),
-                )
-            if discussion_threads is not None:
-                await db.execute(
-                    "UPDATE guilds SET discussion_threads = ? WHERE guild_id = ?",
-                    (int(discussion_threads), guild_id),
-                )
+    async def export_articles(self, guild_id: int, after: int, limit: int) -> list[ArticleRecord]:
+        """The guild's articles numbered above `after`, in number order, at most `limit`."""
+        async with self._read_one() as db:
             rows = await _rows(
                 db,
-                "SELECT moderator_role_id, discussion_threads FROM guilds WHERE guild_id = ?",
+                """
+                SELECT a.number, a.channel_id, a.author_id, a.created_at, a.source_kind,
+                    a.title, a.source_ref, a.text_hash, a.language, b.engine_version, b.meta,
+                    b.analysis, b.text,
+                    (SELECT json_group_array(json_array(p.id, p.number, p.heading, p.text))
+                     FROM paragraphs AS p WHERE p.article_id = a.id)
+                FROM articles AS a JOIN article_bodies AS b ON b.article_id = a.id
+                WHERE a.guild_id = ? AND a.number > ? ORDER BY a.number LIMIT ?
+                """,
+                (guild_id, after, limit),
+            )
+        return [article_record(r, from_micros(r[3]), json.loads(r[13])) for r in rows]
+
+    async def export_links(self, guild_id: int) -> list[LinkRecord]:
+        async with self._read_one() as db:
+            rows = await _rows(
+                db,
+                """
+                SELECT 'message_links', l.message_id, a.number FROM message_links AS l
+                JOIN articles AS a ON a.id = l.article_id WHERE l.guild_id = ?1
+                UNION ALL
+                SELECT 'thread_links', l.thread_id, a.number FROM thread_links AS l
+                JOIN articles AS a ON a.id = l.article_id WHERE l.guild_id = ?1
+                ORDER BY 1, 2
+                """,
                 (guild_id,),
             )
-        return GuildSettings(moderator_role_id=rows[0][0], discussion_threads=bool(rows[0][1]))
+        return [LinkRecord(*r) for r in rows]
+
+    async def article_hashes(self, guild_id: int) -> dict[int, bytes]:
+        async with self._read_one() as db:
+            rows = await _rows(
+                db, "SELECT number, text_hash FROM articles WHERE guild_id = ?", (guild_id,)
+            )
+        return {int(r[0]): bytes(r[1]) for r in rows}
+
+    async def import_guild(self, record: GuildRecord) -> bool:
+        """Make the guild's row what `record` says (its slot included); False when it
+        already was."""
+        values = (
+            record.guild_id,
+            record.slot,
+            record.next_number,
+            record.next_paragraph,
+            record.article_count,
+            *(int(v) if isinstance(v, bool) else v for v in astuple(record.settings)),
+        )
+        async with self._write() as db:
+            current = await _rows(
+                db,
+                "SELECT guild_id, slot, next_number, next_paragraph, article_count,"
+                f" {_SETTING_COLUMNS} FROM guilds WHERE guild_id = ?",
+                (record.guild_id,),
+            )
+            if current and tuple(current[0]) == values:
+                return False
+            names = ["slot", "next_number", "next_paragraph", "article_count", *_SETTINGS]
+            await db.execute(
+                f"""
+                INSERT INTO guilds (guild_id, {", ".join(names)})
+                VALUES ({", ".join("?" * len(values))})
+                ON CONFLICT (guild_id) DO UPDATE SET
+                {", ".join(f"{n} = excluded.{n}" for n in names)}
+                """,
+                values,
+            )
+        return True
+
+    async def import_articles(self, guild_id: int, records: Sequence[ArticleRecord]) -> None:
+        """Add the articles as they are (numbers, paragraph ids, times, JSON), in one
+        transaction, with their search terms."""
+        async with self._write() as db:
+            for r in records:
+                rows = await _rows(
+                    db,
+                    """
+                    INSERT INTO articles (guild_id, number, channel_id, author_id, created_at,
+                        source_kind, paragraph_count, title, title_fold, source_ref, text_hash,
+                        language)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id
+                    """,
+                    (
+                        guild_id,
+                        r.number,
+                        r.channel_id,
+                        r.author_id,
+                        to_micros(r.created_at),
+                        r.source_kind,
+                        len(r.paragraphs),
+                        r.title,
+                        (r.title or "").lower(),
+                        r.source_ref,
+                        r.text_hash,
+                        r.language,
+                    ),
+                )
+                article_id = rows[0][0]
+                await db.execute(
+                    "INSERT INTO article_bodies (article_id, engine_version, meta, analysis,"
+                    " text) VALUES (?, ?, ?, ?, ?)",
+                    (article_id, r.engine_version, r.meta, r.analysis, r.text),
+                )
+                await db.executemany(
+                    "INSERT INTO paragraphs (id, article_id, number, heading, text)"
+                    " VALUES (?, ?, ?, ?, ?)",
+                    [(pid, article_id, n, h, t) for pid, n, h, t in r.paragraphs],
+                )
+                await db.execute(_INDEX.format(where="article_id = ?"), (article_id,))
+
+    async def import_links(self, guild_id: int, records: Sequence[LinkRecord]) -> int:
+        """Add or correct the links; returns how many changed."""
+        changed = 0
+        async with self._write() as db:
+            for r in records:
+                column = "message_id" if r.table == "message_links" else "thread_id"
+                cursor = await db.execute(
+                    f"""
+                    INSERT INTO {r.table} (guild_id, {column}, article_id)
+                    SELECT ?1, ?2, id FROM articles WHERE guild_id = ?1 AND number = ?3
+                    ON CONFLICT (guild_id, {column}) DO UPDATE SET article_id = excluded.article_id
+                    WHERE article_id <> excluded.article_id
+                    """,
+                    (guild_id, r.key, r.number),
+                )
+                changed += max(0, cursor.rowcount)
+        return changed
+
+    async def row_counts(self) -> dict[int, tuple[int, int, int, int]]:
+        """Per guild: articles, paragraphs, message links, thread links."""
+        async with self._read_one() as db:
+            rows = await _rows(
+                db,
+                ROW_COUNTS,
+            )
+        return {int(r[0]): (r[1], r[2], r[3], r[4]) for r in rows}
 
 
 async def _connect(path: Path) -> aiosqlite.Connection:
@@ -648,35 +800,99 @@ async def _pragma(db: aiosqlite.Connection, statement: str) -> Any:
     return rows[0][0] if rows else None
 
 
-async def open_store(
+async def _check_writable(db: aiosqlite.Connection, file: Path) -> None:
+    """Refuse a database the bot could read but never write (a read-only file, directory or
+    mount), by writing a row's own value back and rolling back."""
+    try:
+        await db.execute("BEGIN IMMEDIATE")
+        await db.execute(
+            "UPDATE schema_migrations SET name = name"
+            " WHERE version = (SELECT max(version) FROM schema_migrations)"
+        )
+    except sqlite3.OperationalError as exc:
+        if "readonly" not in str(exc) and "read-only" not in str(exc):
+            raise
+        raise StorageError(
+            f"{file}: the database is read-only ({exc}); the bot needs to write to the file "
+            f"and to its directory (for the -wal and -shm files)"
+        ) from exc
+    finally:
+        await _rollback(db)
+
+
+async def _check_intact(db: aiosqlite.Connection, file: Path) -> None:
+    """SQLite's quick check of every page, for files up to `QUICK_CHECK_MAX_BYTES`."""
+    size = await asyncio.to_thread(lambda: file.stat().st_size)
+    if size <= QUICK_CHECK_MAX_BYTES:
+        problems = [str(r[0]) for r in await _rows(db, "PRAGMA quick_check(3)")]
+        if problems != ["ok"]:
+            raise _damaged(file, sqlite3.DatabaseError("; ".join(problems)))
+
+
+async def _build_search_index(db: aiosqlite.Connection, file: Path) -> None:
+    """Rebuild the FTS index when it was built by another `storage.query` SEARCH_VERSION (or
+    never: migration 2 leaves it empty), in one transaction."""
+    rows = await _rows(db, "SELECT version FROM search_index")
+    if rows and rows[0][0] == SEARCH_VERSION:
+        return
+    log.info("%s: building the search index (search version %d)", file, SEARCH_VERSION)
+    try:
+        await db.execute("BEGIN IMMEDIATE")
+        await db.execute("INSERT INTO paragraph_fts (paragraph_fts) VALUES ('delete-all')")
+        await db.execute(_INDEX.format(where="1"))
+        await db.execute("UPDATE search_index SET version = ?", (SEARCH_VERSION,))
+        await db.execute("COMMIT")
+    except BaseException:
+        await _rollback(db)
+        raise
+
+
+async def open_sqlite(
     path: str | os.PathLike[str], *, synchronous: Synchronous = "NORMAL"
 ) -> SQLiteStore:
     """Open (creating it and its directory if needed) and migrate the database at `path`.
 
     Raises `SchemaTooNewError` for a database written by a newer digestbot (it is left as it
-    was) and `StorageError` for a file that is not a digestbot database.
+    was) and `StorageError` for a file that is not a digestbot database, is damaged, or is
+    read-only.
     """
     if str(path) == ":memory:" or str(path).startswith("file:"):
         raise ValueError("open_store needs a file path (two connections share the database)")
     if synchronous not in ("NORMAL", "FULL"):
         raise ValueError(f"synchronous must be NORMAL or FULL, not {synchronous!r}")
+    quiet_aiosqlite()
     file = Path(path)
-    file.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        file.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise StorageError(f"{file}: cannot create its directory: {exc}") from exc
     writer = await _connect(file)
     reader: aiosqlite.Connection | None = None
     try:
         try:
+            await writer.create_function(
+                "digestbot_search_form", 1, search_form, deterministic=True
+            )
             migrations = load_migrations()
             # Refuse a newer (or foreign) database before anything writes to it: the journal
             # mode is only switched once the schema is known to be ours.
             check_not_too_new(await read_version(writer), latest_version(migrations), str(file))
+            await _check_intact(writer, file)
             mode = await _pragma(writer, "journal_mode = WAL")
             if str(mode).lower() != "wal":
                 raise StorageError(f"{file}: cannot switch the database to WAL (got {mode!r})")
             await writer.execute(f"PRAGMA synchronous = {synchronous}")
             await writer.execute("PRAGMA journal_size_limit = 67108864")  # WAL kept <= 64 MiB
+            if await read_version(writer) is not None:
+                await _check_writable(writer, file)
             applied = await apply_migrations(writer, migrations, where=str(file))
+            await _build_search_index(writer, file)
         except sqlite3.DatabaseError as exc:
+            code = getattr(exc, "sqlite_errorcode", None)
+            if code == sqlite3.SQLITE_CORRUPT:
+                raise _damaged(file, exc) from exc
+            if code == sqlite3.SQLITE_READONLY:
+                raise StorageError(f"{file}: the database is read-only ({exc})") from exc
             raise StorageError(f"{file}: cannot open it as a digestbot database: {exc}") from exc
         if applied:
             log.info("migrated %s to schema version %d", file, applied[-1])

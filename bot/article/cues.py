@@ -226,6 +226,33 @@ _SENTENCES: dict[str, tuple[str, str]] = {
     ),
 }
 
+# Function words a question holds that stop-word lists miss: interrogatives, the particles
+# around them and light verbs. They are stop words (in scripts written without spaces, they are
+# cut out of a question before its characters become n-grams).
+QUESTION_WORDS: dict[str, str] = {
+    "de": "wieviel wie viele weshalb wieso woher wohin worauf womit wofür wodurch worin wozu",
+    "es": "adónde cuán cuánto cuánta cuántos cuántas quiénes cuáles",
+    "fr": "combien pourquoi lequel laquelle lesquels lesquelles quels quelles",
+    "it": "quanti quante quanto quanta perché quale quali",
+    "pt": "quantos quantas quanto quanta quais",
+    "nl": "hoeveel waarom welke wanneer",
+    "ro": "câți câte câtă cât cine unde când care",
+    "ru": "кого кому кем чей чья чьё чье каком какого какое какова сколько насколько почему",
+    "uk": "хто кого кому коли де куди звідки чий чому навіщо скільки який яка яке які якого якому",
+    "tr": "kaç kimin kimler kimi kime kimdir kimdi nedir neydi neler nelerdir nerede nereye "
+    "nereden neresi hangi hangisi niçin niye zaman tarafından olarak edildi edilen",
+    "ar": "لماذا متى أين كيف ماذا هل",
+    "hi": "कब कहाँ कहां क्यों कितने कितना कितनी किसने किसको किसे किसका किसकी किस कौन क्या कैसे",
+    "el": "γιατί πόσοι πόσες πόσα πόσο πόση ποιανού πότε πού ποιος ποια ποιο ποιοι ποιες",
+    "vi": "bao nhiêu mấy đâu nào gì ai sao",
+    "pl": "kogo komu ile dlaczego czemu kiedy gdzie skąd dokąd",
+    # unspaced scripts: only what cannot be part of a content word of a question
+    "zh": "为什么|为何|什么时候|什么|哪一年|哪一个|哪一|哪个|哪些|哪里|哪儿|哪|谁|多少|如何|怎么|"
+    "怎样|是否|是|的|了|吗|呢",
+    "ja": "なぜ|どうして|いつ|どこ|だれ|誰|いくつ|どのくらい|どれくらい|どの|何",
+    "th": "อะไร|ใคร|ที่ไหน|ที่ใด|เมื่อไร|เมื่อไหร่|เมื่อใด|อย่างไร|ทำไม|เท่าไร|เท่าไหร่|เท่าใด|หรือไม่",
+}
+
 _YEAR = re.compile(r"(?<!\d)(?:1[0-9]{3}|20[0-9]{2})(?!\d)")
 _DIGIT = re.compile(r"\d")
 

@@ -28,18 +28,22 @@ the key number once, in its TL;DR, rather than twice.
 
 from __future__ import annotations
 
+import heapq
 import math
 import re
 from collections.abc import Collection
 
-from .lexicon import STOP_WORDS
+from .chars import WORD
+from .language import language_of
+from .lexicon import STOP_WORDS, lexicon
 from .model import Article, Fact
 from .score import Unit, analysis, overlap
 from .summarize import eligible, leans_back
 
 __all__ = ["key_facts"]
 
-_NUMBER = re.compile(r"(?<![\w.])\d+(?:[.,]\d+)*")
+_NUMBER = re.compile(r"(?<![A-Za-z0-9_.])\d+(?:[.,]\d+)*")  # "1943年": digits glued to Han count
+_WORDS = re.compile(f"{WORD}(?:['’-]{WORD})*")
 _CAPS = re.compile(r"(?<![\w'’-])[A-Z][\w'’-]*(?:[ \t]+[A-Z][\w'’-]*)*")
 _OPENERS = " \t\"'“‘(["
 _SINGLE_WEIGHT = 0.2  # a lone capitalised word is weaker evidence of a name than a run
@@ -52,15 +56,22 @@ _CHARS = 150.0  # worth is divided by len(text) / _CHARS
 _REDUNDANT = 0.5
 
 
-def items(text: str) -> set[str]:
+def items(text: str, lang: str | None = "en") -> set[str]:
     """The numbers and names in `text`: runs of capitalised words, without leading function
     words ("For Anthropic" is "Anthropic"). A lone capitalised word is a name only inside the
-    sentence (its first word is capitalised anyway); it is marked with a leading "~"."""
+    sentence (its first word is capitalised anyway); it is marked with a leading "~". In
+    scripts without capitals (Chinese, Arabic, Hindi...) the numbers are the items."""
     found = {m.group().rstrip(".,") for m in _NUMBER.finditer(text)}
-    for m in _CAPS.finditer(text):
-        words = m.group().split()
-        at_start = m.start() == 0 or not text[: m.start()].strip(_OPENERS)
-        while words and words[0].lower() in STOP_WORDS:
+    if lang == "en":
+        runs = [(m.start(), m.group().split()) for m in _CAPS.finditer(text)]
+        stop = STOP_WORDS
+    else:
+        runs = _capitalised_runs(text)
+        stop = lexicon(lang).stop_words
+    opening = len(text) - len(text.lstrip(_OPENERS))  # where the sentence's first word starts
+    for start, words in runs:
+        at_start = start <= opening
+        while words and words[0].lower() in stop:
             words.pop(0)
             at_start = False
         if len(words) > 1:
@@ -68,6 +79,29 @@ def items(text: str) -> set[str]:
         elif words and not at_start:
             found.add("~" + _POSSESSIVE.sub("", words[0]))
     return found
+
+
+def _capitalised_runs(text: str) -> list[tuple[int, list[str]]]:
+    """Runs of capitalised words separated by spaces, in any script with capital letters."""
+    runs: list[tuple[int, list[str]]] = []
+    current: list[str] = []
+    start = end = 0
+    for m in _WORDS.finditer(text):
+        word = m.group()
+        if word[0].isupper():
+            if current and text[end : m.start()].strip(" \t") == "":
+                current.append(word)
+            else:
+                if current:
+                    runs.append((start, current))
+                current, start = [word], m.start()
+            end = m.end()
+        elif current:
+            runs.append((start, current))
+            current = []
+    if current:
+        runs.append((start, current))
+    return runs
 
 
 def key_facts(article: Article, *, limit: int = 5, exclude: Collection[str] = ()) -> list[Fact]:
@@ -78,7 +112,8 @@ def key_facts(article: Article, *, limit: int = 5, exclude: Collection[str] = ()
     units: list[Unit] = eligible(analysis(article).units)
     shown = {" ".join(text.split()) for text in exclude}
     known = [j for j, u in enumerate(units) if shown and " ".join(u.text.split()) in shown]
-    carried = [items(u.text) for u in units]
+    lang = language_of(article)
+    carried = [items(u.text, lang) for u in units]
     first: dict[str, int] = {}
     mentions: dict[str, int] = {}
     for position, found in enumerate(carried):
@@ -97,12 +132,16 @@ def key_facts(article: Article, *, limit: int = 5, exclude: Collection[str] = ()
     before = [place.get(u.index - 1, -1) for u in units]
     chosen: list[int] = []
     taken: set[int] = set(known)
+    known_set = frozenset(known)
+    known_bags = list(dict.fromkeys(units[k].bag for k in known))  # a repeated sentence once
     covered: set[str] = set().union(*(carried[j] for j in known))
     texts: set[str] = set()
-    for _ in range(limit * 10):  # a bound: skipped repeats also take a turn
-        if len(chosen) == limit:
-            break
-        best, best_value = -1, -1.0
+    turns = limit * 10  # a bound: skipped repeats also take a turn
+    while turns > 0 and len(chosen) < limit:
+        # Each sentence's value until the next fact is chosen (it depends on `covered` and
+        # `chosen` only), best first (ties: the earlier sentence): a skipped repeat costs a
+        # pop, not another pass over the article.
+        ranked: list[tuple[float, int]] = []
         for j, u in enumerate(units):
             if j in taken:
                 continue
@@ -114,22 +153,28 @@ def key_facts(article: Article, *, limit: int = 5, exclude: Collection[str] = ()
                 continue  # once there are facts, only a new item makes another
             else:  # an article without items: its most salient sentence, not its shortest
                 value = _SALIENCE * salience[j] * _CHARS / max(len(u.text), _CHARS)
-            if back[j] and before[j] not in chosen and before[j] not in known:
+            if back[j] and before[j] not in chosen and before[j] not in known_set:
                 value = 0.0  # "They then took charge...": only after its antecedent, or last
-            if value > best_value:
-                best, best_value = j, value
+            ranked.append((-value, j))
+        heapq.heapify(ranked)
+        best = -1
+        while ranked and turns > 0:
+            turns -= 1
+            j = heapq.heappop(ranked)[1]
+            taken.add(j)
+            u = units[j]
+            key = " ".join(u.text.split())
+            if (
+                key in texts
+                or any(overlap(u.bag, units[c].bag) > _REDUNDANT for c in chosen)
+                or any(overlap(u.bag, bag) > _REDUNDANT for bag in known_bags)
+            ):
+                continue  # it repeats a chosen fact or an excluded sentence
+            best = j
+            break
         if best < 0:
             break
-        taken.add(best)
-        u = units[best]
-        key = " ".join(u.text.split())
-        if (
-            key in texts
-            or any(overlap(u.bag, units[c].bag) > _REDUNDANT for c in chosen)
-            or any(overlap(u.bag, units[k].bag) > _REDUNDANT for k in known)
-        ):
-            continue  # it repeats a chosen fact or an excluded sentence
-        texts.add(key)
+        texts.add(" ".join(units[best].text.split()))
         chosen.append(best)
         covered |= carried[best]
     return [Fact(units[j].text, units[j].paragraph) for j in sorted(chosen)]

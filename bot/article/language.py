@@ -10,7 +10,7 @@ file. How it decides:
    alone: Hangul is Korean, kana (with or without Han) Japanese, Han without kana Chinese, Thai,
    Greek, Hebrew, Georgian, Armenian, and the Indic scripts (Bengali, Gurmukhi, Gujarati, Tamil,
    Telugu, Kannada, Malayalam, Sinhala), Khmer, Lao, Burmese. The script with the most letters
-   wins; a character of Han or kana counts as two letters (it carries about a word).
+   wins; a character of Han or kana counts as three letters (it carries more than half a word).
 2. **Shared scripts.** Latin, Cyrillic, Arabic and Devanagari serve many languages. Their words
    are looked up in short lists of each language's most frequent function words, and letters
    that only some languages use (Vietnamese tone marks, Turkish ğ ı ş, Romanian ș ț, German ß,
@@ -344,7 +344,7 @@ def detect_language(text: str) -> str | None:
         if char.isalpha():
             script = script_of(char)
             if script is not None:
-                scripts[script] += 2 if script in ("Han", "Kana") else 1
+                scripts[script] += 3 if script in ("Han", "Kana") else 1
     if not scripts:
         return None
     if scripts["Kana"] and scripts["Kana"] >= 0.1 * (scripts["Kana"] + scripts["Han"]):

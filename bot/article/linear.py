@@ -10,16 +10,25 @@ misalign the weights.
 from __future__ import annotations
 
 import operator
+import os
 from collections.abc import Sequence
 
-__all__ = ["Weights", "aligned", "dot"]
+__all__ = ["RETRAINING", "Weights", "aligned", "dot"]
+
+RETRAINING = "DIGESTBOT_RETRAINING"
 
 Weights = tuple[tuple[str, float], ...]
 
 
 def aligned(pairs: Weights, names: Sequence[str], *, model: str = "model") -> tuple[float, ...]:
-    """The weights of `pairs` in the order of `names`; ValueError unless the names match exactly."""
+    """The weights of `pairs` in the order of `names`; ValueError unless the names match exactly.
+
+    A training script that is about to refit a model whose features changed sets RETRAINING
+    (the environment variable `DIGESTBOT_RETRAINING=1`): the stale vector then reads as zeros.
+    """
     got = tuple(name for name, _ in pairs)
+    if got != tuple(names) and os.environ.get(RETRAINING) == "1":
+        return (0.0,) * len(names)
     if got != tuple(names):
         missing = [n for n in names if n not in got]
         extra = [n for n in got if n not in names]

@@ -37,6 +37,10 @@ class Article:
     # ISO 639-1 code of the article's language ("en", "zh", ...), as `parse` detected it (or was
     # told); None when unknown: the engine then detects it from the text when it needs it.
     language: str | None = None
+    # True when the text came without paragraph breaks and `parse` cut it into passages of a
+    # few sentences (bot/article/passages.py): they are numbered and quoted like paragraphs,
+    # but the text is still one block for the summarizer.
+    passages: bool = False
     # Engine-private caches (token statistics, index) live here, keyed by module name.
     _cache: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
 

@@ -43,12 +43,16 @@ import re
 from dataclasses import dataclass
 
 from .language import detect_language
+from .lexicon import lexicon
 from .model import Article, Paragraph, Section
+from .passages import MAX_PASSAGE, divide, leading_heading
 from .text import split_sentences
 
 __all__ = ["is_furniture", "is_list", "parse"]
 
-_ATX = re.compile(r"^(#{1,6})[ \t]+(.*?)(?:[ \t]+#+)?[ \t]*$")
+# A `#` heading line: its level and text (`_atx` takes off a closing run of `#`). One greedy
+# pass: a lazy text group before an optional closing run backtracked quadratically on spaces.
+_ATX = re.compile(r"(#{1,6})[ \t]++(.*)")
 _SETEXT = re.compile(r"^(?:=+|-+)[ \t]*$")
 _RULE = re.compile(r"^(?:(?:[-*_=~·•][ \t]*){3,}|[←→»›<>|]+)$")
 _BULLET = re.compile(r"^(?:[-*+•·▪‣◦–][ \t]+|\d{1,3}[.)][ \t]+)\S")
@@ -95,7 +99,7 @@ _FURNITURE = re.compile(
       | listen\ to\ this\ (?:article|story).{{0,40}}|\d{{1,3}}\ min(?:ute)?s?\ read
       | (?:updated|published|posted|last\ updated|last\ modified)(?:\ on|\ at)?:?\s+
           (?:\d|{_MONTH}|today|yesterday|(?:mon|tue|wed|thu|fri|sat|sun)[a-z]*\b)[^.!?]{{0,40}}
-    )\s*[→»›>…:.!|]*""",
+    )\s*+[→»›>…:.!|]*+""",
     re.IGNORECASE | re.VERBOSE,
 )
 # A byline: "By" and one or more names of two or more capitalised words, then perhaps a role
@@ -111,6 +115,10 @@ _COOKIE_ASK = re.compile(
 )
 
 
+# (The possessive tail above gives nothing back: at the end of a full match, nothing could use
+# it, and a long run of those marks no longer multiplies the backtracking before it.)
+
+
 def is_furniture(line: str) -> bool:
     if len(line) <= 100 and _BYLINE.fullmatch(line):
         return True
@@ -124,6 +132,18 @@ def is_furniture(line: str) -> bool:
 def is_list(text: str) -> bool:
     """Whether a paragraph's text is a list (its lines are "- item" or "1. item")."""
     return bool(_BULLET.match(text))
+
+
+def _atx(line: str) -> tuple[int, str] | None:
+    """A Markdown `#` heading: its level and its text without a closing `#` run ("## Title ##")."""
+    m = _ATX.match(line)
+    if m is None:
+        return None
+    text = m.group(2).rstrip(" \t")
+    body = text.rstrip("#")
+    if len(body) < len(text) and body.endswith((" ", "\t")):  # "Title ##", not "C#"
+        text = body.rstrip(" \t")
+    return len(m.group(1)), text
 
 
 def _heading_text(line: str) -> str:
@@ -225,12 +245,12 @@ def _block_items(lines: list[str], soft: bool = False) -> list[_Item]:
         body.clear()
 
     for i, line in enumerate(lines):
-        atx = _ATX.match(line)
+        atx = _atx(line)
         if atx:
             flush()
-            text = _heading_text(atx.group(2).strip())
+            text = _heading_text(atx[1].strip())
             if text:
-                items.append(_Item("h", text, level=len(atx.group(1))))
+                items.append(_Item("h", text, level=atx[0]))
             continue
         if (
             _SETEXT.match(line)
@@ -332,6 +352,12 @@ def parse(text: str, *, title: str | None = None, language: str | None = None) -
             i.kind = "p"
     if items and items[-1].kind == "h":
         items[-1].kind = "p"
+    wall = _wall(items)
+    if wall is not None and len(items) == 1:  # a heading glued onto the first sentence?
+        cut = leading_heading(wall.text)
+        if cut:
+            items.insert(0, _Item("h", wall.text[:cut].strip()))
+            wall.text = wall.text[cut:].strip()
 
     sections: list[Section] = []
     paragraphs: list[Paragraph] = []
@@ -345,9 +371,48 @@ def parse(text: str, *, title: str | None = None, language: str | None = None) -
             heading = item.text
             continue
         sentences = split_sentences(item.text, language) or [item.text]
-        para = Paragraph(len(paragraphs) + 1, item.text, sentences, heading)
-        paragraphs.append(para)
-        current.append(para)
+        pieces = [(item.text, sentences)]
+        if item is wall:
+            pieces = _passages(item.text, sentences, language)
+        for piece, own in pieces:
+            para = Paragraph(len(paragraphs) + 1, piece, own, heading)
+            paragraphs.append(para)
+            current.append(para)
     if current:
         sections.append(Section(heading, current))
-    return Article(title=title, sections=sections, paragraphs=paragraphs, language=language)
+    return Article(
+        title=title,
+        sections=sections,
+        paragraphs=paragraphs,
+        language=language,
+        passages=wall is not None and len(paragraphs) > 1,
+    )
+
+
+def _wall(items: list[_Item]) -> _Item | None:
+    """The one paragraph of a text without paragraph breaks, when it is too long to quote whole
+    (a list is not one: its lines are its breaks)."""
+    paras = [i for i in items if i.kind == "p"]
+    if len(paras) != 1 or len(paras[0].text) <= MAX_PASSAGE or is_list(paras[0].text):
+        return None
+    return paras[0]
+
+
+def _passages(text: str, sentences: list[str], language: str | None) -> list[tuple[str, list[str]]]:
+    """`text` cut into readable passages of its sentences (bot/article/passages.py): each a
+    verbatim slice of it from its first sentence to its last, with those sentences."""
+    lex = lexicon(language)
+    starts = divide(sentences, [lex.terms(s) for s in sentences])
+    if len(starts) < 2:
+        return [(text, sentences)]
+    spans: list[tuple[int, int]] = []
+    pos = 0
+    for sentence in sentences:  # each sentence's place in the text, in order (linear)
+        at = text.find(sentence, pos)
+        spans.append((at, at + len(sentence)))
+        pos = at + len(sentence)
+    ends = [*starts[1:], len(sentences)]
+    return [
+        (text[spans[a][0] : spans[b - 1][1]], sentences[a:b])
+        for a, b in zip(starts, ends, strict=True)
+    ]

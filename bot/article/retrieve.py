@@ -156,7 +156,8 @@ class _Query:
         number_forms = _NUMBER_FORMS if english else _NONE
         common = COMMON_STEMS if english else frozenset()
         stop = lex.stop_words
-        own = list(dict.fromkeys(lex.terms(question)))
+        read = lex.question(question)  # without its interrogatives where words run together
+        own = list(dict.fromkeys(lex.terms(read)))
         vocab, pidf, held = idx.vocab, idx.pidf, idx.held
         # one slot per question term: (term, weight) alternatives that the article holds
         self.slots: list[list[tuple[str, float]]] = []
@@ -187,7 +188,7 @@ class _Query:
             self.slots.append([(a, _ALT) for a in ranked])
         self.own = own
         self.rare = [t for t in own if t not in common]
-        words = lex.tokens(question)
+        words = lex.tokens(read)
         self.words = frozenset(words)
         text = " ".join(words)
         self.want_num = self.want_money = self.want_fund = self.want_why = False
@@ -228,16 +229,14 @@ _NONE: dict[str, frozenset[str]] = {}
 
 
 def _names(question: str, lex: Lexicon) -> set[str]:
-    """Terms of the question's capitalised words after its first (names, in cased scripts)."""
+    """Terms of the question's names, in scripts with capitals: its capitalised words after the
+    first, and acronyms anywhere ("IPCC başkanı kimdir?")."""
     ents: set[str] = set()
-    if lex.lang == "en":
-        for m in CAP.finditer(question):
-            if m.start() > 0:
-                ents.update(lex.terms(m.group()))
-        return ents
-    for m in _WORDS.finditer(question):
-        if m.start() > 0 and m.group()[0].isupper():
-            ents.update(lex.terms(m.group()))
+    finder = CAP.finditer if lex.lang == "en" else _WORDS.finditer
+    for m in finder(question):
+        word = m.group()
+        if (m.start() > 0 and word[0].isupper()) or (len(word) > 1 and word.isupper()):
+            ents.update(lex.terms(word))
     return ents
 
 
@@ -300,6 +299,12 @@ ABSTAIN_ROW = PARA_FEATURES
 ABSTAIN_FEATURES = (
     *ABSTAIN_ROW,
     "in_article",  # share of the question's terms found anywhere in the article
+    "in_article_idf",  # ... weighted by idf (a term the article lacks weighs the most)
+    "in_article_prefix",  # share held at least as a 6-letter prefix (another inflection)
+    "missing_max",  # the largest idf share of one term the article lacks (one specific miss)
+    "numbers_missing",  # share of the question's numbers (years, amounts) the article lacks
+    "names_gone",  # the article has none of the question's names: 1 - in_article_idf (else 0)
+    "paragraphs",  # log(paragraphs) / log(100): short articles share fewer terms by chance
     "rare_in_article",  # ... of its terms outside everyday vocabulary
     "rare_missing",  # how many such terms the article lacks (0..4)/4
     "rare_typo",  # share of those it lacks but holds one edit away
@@ -741,21 +746,32 @@ def _with_context(
 
 
 def _near_pairs(idx: Index, i: int, firsts: list[str]) -> int:
-    """Pairs of `firsts` (x before y in the list) within 3 terms of each other in paragraph i."""
+    """Pairs of `firsts` (x before y in the list) within 3 terms of each other in paragraph i.
+
+    Linear in the occurrences: the question terms' positions, merged in order, are compared
+    only with the few occurrences up to 3 positions before them.
+    """
     text = idx.pterms[i]
-    where = {t: idx.positions(i, t) for t in set(firsts) if f" {t} " in text}
-    if not where:
+    wanted = [t for t in dict.fromkeys(firsts) if f" {t} " in text]
+    if not wanted:
         return 0
-    close = 0
-    for x in range(len(firsts)):
-        px = where.get(firsts[x])
-        if not px:
-            continue
-        for y in range(x + 1, len(firsts)):
-            py = where.get(firsts[y])
-            if py and any(0 < abs(a - b) <= 3 for a in px for b in py):
-                close += 1
-    return close
+    occurrences = sorted((pos, t) for t in wanted for pos in idx.positions(i, t))
+    close: set[tuple[str, str]] = set()
+    for k, (pos, t) in enumerate(occurrences):
+        j = k - 1
+        while j >= 0 and pos - occurrences[j][0] <= 3:
+            u = occurrences[j][1]
+            close.add((t, u))
+            close.add((u, t))
+            j -= 1
+    if not close:
+        return 0
+    return sum(
+        1
+        for x in range(len(firsts))
+        for y in range(x + 1, len(firsts))
+        if (firsts[x], firsts[y]) in close
+    )
 
 
 def _abstain_features(idx: Index, q: _Query, best: Sequence[float]) -> list[float]:
@@ -768,9 +784,28 @@ def _abstain_features(idx: Index, q: _Query, best: Sequence[float]) -> list[floa
     names_missing = [t for t in q.ents if t not in present]
     vocab = idx.vocab
     share = [max(idx.df(vocab[a]) for a, _ in alts) / idx.n for alts in q.slots if alts]
+    pidf, held_set = idx.pidf, set(present)
+    held_idf = weight = 0.0
+    for t, alts in zip(q.own, q.slots, strict=True):
+        if t in held_set:  # the term itself, or another form of it: its idf in the article
+            w = max(pidf[vocab[a]] for a, _ in alts)
+            held_idf += w
+            weight += w
+        else:  # missing: as specific as a term can be
+            weight += idx.maxidf
+    weight = weight or 1.0
+    loose = sum(1 for t in q.own if t in held_set or idx.held_prefix(t[:TRUNC]) is not None)
+    missing_max = idx.maxidf / weight if len(held_set) < len(q.own) else 0.0
+    numbers = [t for t in q.own if t[0].isdigit()]
     return [
         *(best[f(name)] for name in ABSTAIN_ROW),
         len(present) / n,
+        held_idf / weight,
+        loose / n,
+        missing_max,
+        sum(1 for t in numbers if t not in held_set) / len(numbers) if numbers else 0.0,
+        1.0 - held_idf / weight if q.ents and len(names_missing) == len(q.ents) else 0.0,
+        math.log(idx.n) / math.log(100),
         len(rare_present) / len(q.rare) if q.rare else 1.0,
         min(4, len(q.rare) - len(rare_present)) / 4,
         q.typos / (len(q.rare) - len(rare_present)) if len(q.rare) > len(rare_present) else 0.0,
@@ -787,9 +822,29 @@ def _abstain_features(idx: Index, q: _Query, best: Sequence[float]) -> list[floa
 _RANK_W = aligned(weights.RANK, PARA_FEATURES, model="RANK")
 _SENT_W = aligned(weights.SENTENCE, SENT_FEATURES, model="SENTENCE")
 _ABSTAIN_W = aligned(weights.ABSTAIN, (*ABSTAIN_FEATURES, "bias"), model="ABSTAIN")
-_ABSTAIN_AT = weights.ABSTAIN_AT
+_ABSTAIN_AT = weights.ABSTAIN_AT  # languages without a threshold of their own
+_ABSTAIN_AT_LANG = weights.ABSTAIN_AT_LANG
+# The kind of answer a question asks for (a date, a number, a name) counts beyond the fitted
+# weights, in the order of paragraphs and in the bold sentence (see benchmarks/_qa_train.py).
+_TYPE_RANK = weights.TYPE_RANK
+_TYPE_SENT = weights.TYPE_SENTENCE
+_TYPE_P = PARA_FEATURES.index("type_para")
+_TYPE_S = SENT_FEATURES.index("type")
 
 
+def _threshold(idx: Index) -> float:
+    """The abstention threshold for this article: its language's, for short articles (up to
+    SHORT paragraphs) the one calibrated on short articles when there is one."""
+    lang = idx.lex.lang or ""
+    if idx.n <= SHORT:
+        short = _ABSTAIN_AT_LANG.get(f"{lang}.short")
+        if short is not None:
+            return short
+    return _ABSTAIN_AT_LANG.get(lang, _ABSTAIN_AT)
+
+
+# Articles of at most this many paragraphs are "short" for abstention's thresholds.
+SHORT = 10
 _Ranked = tuple[float, int, list[float], list[tuple[int, list[float]]]]
 
 
@@ -797,13 +852,15 @@ def _ranked(article: Article, question: str) -> tuple[Index, _Query, list[_Ranke
     """Paragraphs sharing a term, best first: (score, index, features, sentence features)."""
     idx = _index(article)
     q = _Query(idx, question)
-    ranked = [(dot(_RANK_W, f), i, f, sf) for i, f, sf in _analyse(idx, q)]
+    ranked = [
+        (dot(_RANK_W, f) + _TYPE_RANK * f[_TYPE_P], i, f, sf) for i, f, sf in _analyse(idx, q)
+    ]
     ranked.sort(key=lambda r: (-r[0], r[1]))
     return idx, q, ranked
 
 
 def _best_sentence(sfeats: list[tuple[int, list[float]]]) -> int:
-    return max(sfeats, key=lambda s: dot(_SENT_W, s[1]))[0]
+    return max(sfeats, key=lambda s: dot(_SENT_W, s[1]) + _TYPE_SENT * s[1][_TYPE_S])[0]
 
 
 def find_passages(article: Article, question: str, *, k: int = 3) -> list[Passage]:
@@ -828,7 +885,8 @@ def _passages(article: Article, question: str, k: int, *, abstain: bool) -> list
         return []
     if abstain:
         evidence = _abstain_features(idx, q, ranked[0][2])
-        if dot(_ABSTAIN_W, [*evidence, 1.0]) < _ABSTAIN_AT:
+        threshold = _threshold(idx)
+        if dot(_ABSTAIN_W, [*evidence, 1.0]) < threshold:
             return []
     return [
         Passage(idx.numbers[i], idx.texts[i], round(score, 6), idx.sents[_best_sentence(sf)])

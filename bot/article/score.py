@@ -26,7 +26,9 @@ from collections import Counter
 from dataclasses import dataclass
 
 from . import weights
-from .lexicon import terms, tokens
+from .chars import WORD
+from .language import language_of
+from .lexicon import Lexicon, lexicon, tokens
 from .linear import aligned
 from .model import Article
 from .parse import is_list
@@ -72,6 +74,9 @@ FEATURES: tuple[str, ...] = (
 # Logistic weights over FEATURES (fitted by benchmarks/train_scorer.py; see the docstring).
 WEIGHTS_PARAGRAPHS = aligned(weights.SCORER_PARAGRAPHS, FEATURES, model="SCORER_PARAGRAPHS")
 WEIGHTS_BLOCK = aligned(weights.SCORER_BLOCK, FEATURES, model="SCORER_BLOCK")
+# Other languages: one set fitted on French and Chinese news (both kinds of text), whose
+# English-only features (first person, attribution, pronouns pointing back) read 0.
+WEIGHTS_OTHER = aligned(weights.SCORER_OTHER, FEATURES, model="SCORER_OTHER")
 
 _WINDOW = 30
 _CAPWORD = re.compile(r"(?<![\w'’])[A-Z][\w'’-]*[a-z][\w'’-]*")
@@ -122,12 +127,21 @@ def overlap(a: frozenset[str], b: frozenset[str]) -> float:
     return len(a & b) / min(len(a), len(b))
 
 
-def _units(article: Article) -> list[Unit]:
+_WORDS = re.compile(f"{WORD}(?:['’-]{WORD})*")
+
+
+def _capitalised_words(text: str) -> list[str]:
+    """Capitalised words with a lower-case letter, in any script that has capitals."""
+    return [w for w in _WORDS.findall(text) if w[0].isupper() and any(c.islower() for c in w[1:])]
+
+
+def _units(article: Article, lex: Lexicon) -> list[Unit]:
     units: list[Unit] = []
+    english = lex.lang == "en"
     for pi, para in enumerate(article.paragraphs):
         listed = is_list(para.text)
         for si, sentence in enumerate(para.sentences):
-            found = terms(sentence)
+            found = lex.terms(sentence)
             units.append(
                 Unit(
                     index=len(units),
@@ -137,7 +151,7 @@ def _units(article: Article) -> list[Unit]:
                     text=sentence,
                     terms=found,
                     bag=frozenset(found),
-                    words=len(tokens(sentence)),
+                    words=len(tokens(sentence)) if english else lex.count_words(sentence),
                     features=[],
                     listed=listed,
                 )
@@ -150,9 +164,12 @@ def analysis(article: Article) -> Analysis:
     cached = article._cache.get(__name__)
     if isinstance(cached, Analysis):
         return cached
-    units = _units(article)
+    lex = lexicon(language_of(article))
+    english = lex.lang == "en"
+    units = _units(article, lex)
     n = max(len(units), 1)
-    structured = len(article.paragraphs) > 1
+    structured = len(article.paragraphs) > 1 and not article.passages
+    capitalised = _CAPWORD.findall if english else _capitalised_words
 
     tf: Counter[str] = Counter()
     bigram_df: Counter[tuple[str, str]] = Counter()
@@ -164,16 +181,18 @@ def analysis(article: Article) -> Analysis:
         bigram_df.update(set(zip(u.terms, u.terms[1:], strict=False)))
         if u.index < 5:
             lead_df.update(u.bag)
-        found = _CAPWORD.findall(u.text)[1:]
+        found = capitalised(u.text)[1:]
         names.append(found)
         name_tf.update(found)
     norm = math.sqrt(sum(c * c for c in tf.values()))
     if article.title:
-        lead = frozenset(terms(article.title))
+        lead = frozenset(lex.terms(article.title))
     else:
         lead = units[0].bag if units else frozenset()
     top = frozenset(t for t, _ in tf.most_common(10))
-    model = WEIGHTS_PARAGRAPHS if structured else WEIGHTS_BLOCK
+    model = WEIGHTS_OTHER
+    if english:
+        model = WEIGHTS_PARAGRAPHS if structured else WEIGHTS_BLOCK
 
     bags = [u.bag for u in units]
     for u, found in zip(units, names, strict=True):
@@ -218,13 +237,13 @@ def analysis(article: Article) -> Analysis:
             min(len(found), 8) / 8,
             sum(math.log(name_tf[w]) for w in found) / len(found) if found else 0.0,
             float(opens_quote),
-            float(not opens_quote and any(t in _FIRST_PERSON for t in tokens(text))),
+            float(english and not opens_quote and any(t in _FIRST_PERSON for t in tokens(text))),
             float(stripped.endswith(" .")),
             float(bool(_CAPTION_LABEL.match(text))),
             float(bool(_FURNITURE.search(low))),
             float(stripped.endswith("?")),
-            float(bool(_ATTRIBUTION.search(low))),
-            float(bool(_ANAPHORIC.match(low))),
+            float(english and bool(_ATTRIBUTION.search(low))),
+            float(english and bool(_ANAPHORIC.match(low))),
             centrality * inv_pos,
             log_words * inv_pos,
         ]

@@ -23,15 +23,17 @@ that starts in lower case or stops on "as"), no piece of a quotation whose speak
 another sentence; and a sentence that opens with a pronoun pointing back
 ("They now run...") or an item of a list is taken only when better ones run out (`pick`).
 
-Sections: each headed section of the article is one summary section. Paragraphs that have no
-heading (a whole article without headings, or the run before the first heading) are cut into
-coherent runs of at least two paragraphs: first at topic shifts, where neighbouring paragraphs
-share few content words (cosine of their stemmed word sets under 0.06, about one news
-paragraph break in ten) and both sides keep 80 words; then any run over 500 words is halved
-at its weakest link, away from its ends. No run starts with a paragraph that leans on the one
-before it (`tied`: after a lead-in ending in ":", or opening with "They", in lower case, or with
-the rest of a quotation). Each section gets 1 to 3 sentences, about one per 120 words and at
-most half its sentences (rounded up).
+Sections: each section of the article (under a heading, or the run before the first heading,
+or a whole article without headings) is cut into coherent runs of at least two paragraphs, and
+each run is one summary section: first at topic shifts, where neighbouring paragraphs share few
+content words (cosine of their stemmed word sets under 0.06, about one news paragraph break in
+ten) and both sides keep 80 words; then any run over 500 words is halved at its weakest link,
+away from its ends. A short section stays whole. No run starts with a paragraph that leans on
+the one before it (`tied`: after a lead-in ending in ":", or opening with "They", in lower case,
+or with the rest of a quotation). Each section gets 1 to 3 sentences, about one per 120 words
+and at most half its sentences (rounded up), chosen among those the TL;DR does not already
+quote: a section summarises what the TL;DR did not cover, and a section whose every sentence
+worth quoting is in the TL;DR has none of its own (the digest says it is covered above).
 """
 
 from __future__ import annotations
@@ -42,6 +44,7 @@ import math
 import re
 from collections.abc import Sequence
 
+from .language import language_of
 from .lexicon import STOP_WORDS
 from .model import Article, Paragraph, SectionSummary, Summary
 from .parse import is_furniture
@@ -66,6 +69,7 @@ _RUN_WORDS = 250
 _MIN_RUN_WORDS = 80  # topic shifts cut runs down to this size, not below
 _TOPIC_SHIFT = 0.06  # neighbouring paragraphs this dissimilar start a new run (~1 gap in 10)
 _LEDE_WORDS = 6  # a lead sentence shorter than this is a teaser, not a lede
+_FULL_STOPS = (".", "。", "．", "।", "۔")  # a statement's end, in the scripts that differ
 _DOUBLE_OPEN = '"“„«'
 _DOUBLE_CLOSE = '"”»'
 _SINGLE_OPEN = "'‘"
@@ -205,7 +209,7 @@ def lede(units: Sequence[Unit], structured: bool) -> Unit | None:
     if (
         u.in_para != 0
         or u.words < _LEDE_WORDS
-        or not text.endswith(".")
+        or not text.endswith(_FULL_STOPS)
         or text.endswith((" .", "..."))
         or f["quote"]
         or f["label"]
@@ -289,13 +293,17 @@ def runs(
     paragraphs: list[Paragraph],
     bags: dict[int, frozenset[str]],
     ties: frozenset[int] = frozenset(),
+    words_of: dict[int, int] | None = None,
 ) -> list[list[Paragraph]]:
     """Cut heading-less paragraphs into coherent runs (see the module docstring); never
     before a paragraph in `ties` (see `tied`)."""
     m = len(paragraphs)
     if m < 4:
         return [paragraphs]
-    sizes = [len(p.text.split()) for p in paragraphs]
+    if words_of is None:
+        sizes = [len(p.text.split()) for p in paragraphs]
+    else:  # words as the sentence analysis counts them (in every script)
+        sizes = [words_of.get(p.number, 0) for p in paragraphs]
     before = list(itertools.accumulate(sizes, initial=0))  # words before paragraph i
     similarity = {
         g: _similarity(paragraphs[g - 1], paragraphs[g], bags)
@@ -345,6 +353,7 @@ def summarize(article: Article, *, max_sentences: int = 3) -> Summary:
     k = tldr_length(len(candidates), max_sentences)
     chosen = pick(candidates, k, first=lead)
     tldr = [u.text for u in chosen]
+    said = {" ".join(u.text.split()) for u in chosen}
 
     by_paragraph: dict[int, list[Unit]] = {}
     for u in candidates:
@@ -358,15 +367,20 @@ def summarize(article: Article, *, max_sentences: int = 3) -> Summary:
     bags = {number: frozenset(found) for number, found in vocab.items()}
 
     ties = tied(units)
+    words_of: dict[int, int] | None = None
+    if language_of(article) != "en":  # p.text.split() does not count words in every script
+        words_of = {n: sum(u.words for u in us) for n, us in everything.items()}
     sections: list[SectionSummary] = []
     for section in article.sections:
-        groups = [section.paragraphs] if section.heading else runs(section.paragraphs, bags, ties)
-        for group in groups:
-            pool = [u for p in group for u in by_paragraph.get(p.number, [])]
-            pool = pool or [u for p in group for u in everything.get(p.number, [])]
-            words = sum(u.words for u in pool)
-            k = min(3, max(1, round(words / _WORDS_PER_SENTENCE)), math.ceil(len(pool) / 2))
-            picked = pick(pool, k, first=lead)
+        for group in runs(section.paragraphs, bags, ties, words_of):
+            whole = [u for p in group for u in by_paragraph.get(p.number, [])]
+            whole = whole or [u for p in group for u in everything.get(p.number, [])]
+            words = sum(u.words for u in whole)
+            k = min(3, max(1, round(words / _WORDS_PER_SENTENCE)), math.ceil(len(whole) / 2))
+            # what the TL;DR (or a section before) did not already say: never a sentence twice
+            pool = [u for u in whole if " ".join(u.text.split()) not in said]
+            picked = pick(pool, k)
+            said.update(" ".join(u.text.split()) for u in picked)
             sections.append(
                 SectionSummary(
                     heading=section.heading,

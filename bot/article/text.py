@@ -37,7 +37,7 @@ __all__ = ["split_sentences", "words"]
 
 # A candidate end of sentence: terminal punctuation, spaced leftovers, closing quotes/brackets.
 #
-# Linear time: a run of marks is matched only from its first mark (the look-behind), and the
+# Linear time: a run of marks is matched only from its first mark (the look-behinds), and the
 # possessive quantifiers never hand back a mark, a space or a quote (what follows each of them
 # could not start with one anyway, so the matches are the same as with greedy ones).
 _CLOSERS = "\"'”’»“›)]」』）"  # closing quotes and brackets that may follow an end mark
@@ -57,7 +57,7 @@ def _boundary_pattern(marks: str) -> re.Pattern[str]:
         rf"""(?<![{m}])[{m}]++(?:[ \t]++[.…]++(?![\w.]))*[{re.escape(_CLOSERS)}]*+"""
         r"""(?:[ \u00a0\u202f]++[»›](?=\s))?+(?=\s)"""
         rf"""|[{_CJK_STOPS}]+[{re.escape(_CJK_CLOSERS)}]*"""
-        rf"""|[!?]++(?=[{_CJK}])"""
+        rf"""|(?<![!?])[!?]++(?=[{_CJK}])"""
         r"""|\n(?=[ \t]*(?:[-*•·▪‣◦–]|\d{1,2}[.)])[ \t])"""
     )
 
@@ -120,9 +120,7 @@ _ABBREVIATIONS: dict[str, frozenset[str]] = {
     "pt": _set("sr sra srs dr dra prof eng pág etc ex"),
     "nl": _set("dhr mevr mr dr prof ir ing bijv o a enz d w z ca nr"),
     "ro": _set("dl dna dr prof ing etc nr pag str"),
-    "ru": _set(
-        "т е д п г гг др им ул стр см н э до млн млрд тыс руб проф акад им тов гр пр кв"
-    ),
+    "ru": _set("т е д п г гг др им ул стр см н э до млн млрд тыс руб проф акад им тов гр пр кв"),
     "uk": _set("т д п р рр ім вул див млн млрд тис грн проф акад"),
     "tr": _set("dr prof doç av vb vs yrd sn bkz"),
     "el": _set("κ κα π χ δηλ κλπ μ αι"),
@@ -174,8 +172,9 @@ def _is_boundary(
         return False
     glued = nxt == mark_start + len(mark)  # no space after the mark
     if mark[0] in _CJK_STOPS:
-        # "「本当ですか。」と彼は聞いた。": a quotation closed inside the sentence that goes on
-        return not (glued and mark[-1] in _CLOSERS and text[nxt] not in _OPENERS_CHARS)
+        if glued and mark[-1] in _CLOSERS and text[nxt] not in _OPENERS_CHARS:
+            return not _attributed(text, nxt, lang)
+        return True
     if glued and mark[0] in "!?":
         return True
     if mark.rstrip("\"'”’»)]") != ".":
@@ -206,6 +205,19 @@ def _is_boundary(
     if low in _SOFT or ("." in low and any(c.isalpha() for c in low)):
         return _next_word(text, nxt) in _OPENERS
     return True
+
+
+_ATTRIBUTION_SPAN = 10  # characters: "他说。" after a quotation is its attribution
+
+
+def _attributed(text: str, nxt: int, lang: str | None) -> bool:
+    """Whether the text right after a quotation that closed with a stop ("…。”") goes on with
+    the same sentence: Japanese quotes with と ("「本当ですか。」と彼は聞いた。"); in Chinese a
+    short attribution ("“我爱你。”他说。") ends within a few characters, a new sentence does not."""
+    if lang == "ja":
+        return text[nxt] in "とっ"
+    window = text[nxt : nxt + _ATTRIBUTION_SPAN + 1]
+    return any(c in _CJK_STOPS for c in window)
 
 
 def _abbreviation(lang: str, low: str, token: str) -> bool:

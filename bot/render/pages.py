@@ -17,13 +17,14 @@ cutting meaning off.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
 import discord
 
-from .text import clip, dlen, split_text
+from .text import clip, dlen, split_text, unescape
 
 # Discord's limits (its server enforces them; discord.py does not), in UTF-16 units (`dlen`)
 CONTENT_LIMIT = 2000
@@ -239,3 +240,26 @@ def build_pages(
 def text_pages(text: str) -> list[Page]:
     """Plain messages of at most 2000 characters each."""
     return [Page(content=c) for c in split_text(text, CONTENT_LIMIT)] or [Page(content="\u200b")]
+
+
+def page_text(page: Page) -> str:
+    """A page as plain text, the way Discord lays it out: content, then each embed's title,
+    description, fields (name, then value) and footer, with Markdown's bold and italics
+    marks taken off (the README shows a digest this way)."""
+    lines: list[str] = []
+    if page.content:
+        lines.append(page.content)
+    for embed in page.embeds:
+        if embed.title:
+            lines.append(embed.title)
+        if embed.description:
+            lines.extend(embed.description.split("\n"))
+        for f in embed.fields:
+            lines.append(str(f.name))
+            lines.extend(str(f.value).split("\n"))
+        if embed.footer.text:
+            lines.append(embed.footer.text)
+    return "\n".join(unescape(_MARKS.sub("", line)) for line in lines)
+
+
+_MARKS = re.compile(r"(?<!\\)(?:\*\*|\*|__)")

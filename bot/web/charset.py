@@ -57,8 +57,11 @@ _META_CHARSET = re.compile(
     rb"""<meta[^>]*?charset\s*=\s*["']?\s*([a-zA-Z0-9_.:-]+)""", re.IGNORECASE | re.DOTALL
 )
 _XML_ENCODING = re.compile(rb"""^\s*<\?xml[^>]*encoding\s*=\s*["']([a-zA-Z0-9_.:-]+)""")
+# Leading comments, each ending at its first "-->" (atomic: a greedy group of lazy comments
+# tried every way to split a run of them, 2^n steps for n comments), then an HTML tag.
 _HTML_SNIFF = re.compile(
-    rb"^\s*(<!--.*?-->\s*)*<(!doctype\s+html|html|head|body|title|meta|p|div|h1|article)[\s>/]",
+    rb"^\s*+(?:(?><!--.*?-->)\s*+)*+"
+    rb"<(!doctype\s+html|html|head|body|title|meta|p|div|h1|article)[\s>/]",
     re.IGNORECASE | re.DOTALL,
 )
 

@@ -13,6 +13,10 @@ one paragraph per line with a blank line between blocks, list items as ``- item`
 related-links boxes are dropped (trafilatura). The page title is not repeated in the text:
 pass it as ``title=``.
 
+A page first goes through `bounds.bound_html`, which leaves real pages as they are and cuts
+what would make lxml or trafilatura take more than linear time (thousands of attributes on a
+tag, of inline elements in a row, of text nodes under paragraphs, of tags in all).
+
 Both functions are CPU work (a few ms for a news page, about a second for a 5 MB page): in
 the bot run them in a thread (``await asyncio.to_thread(extract_text, ...)``), as
 `bot.web.fetch.fetch_and_extract` does. They raise `NoArticle` when the page has no article
@@ -29,6 +33,7 @@ from typing import Any
 import trafilatura
 from lxml.etree import _Element
 
+from .bounds import bound_html
 from .charset import UNSPECIFIC_TYPES, ContentType, content_type_for_filename, decode, sniff_kind
 from .errors import NoArticle, UnsupportedType
 
@@ -123,6 +128,7 @@ def extract_html(html: str | bytes, *, url: str | None = None) -> ExtractedPage:
     """The article of an HTML page. Bytes are decoded first (``<meta charset>``, detection)."""
     if isinstance(html, bytes):
         html, _codec = decode(html, html=True)
+    html = bound_html(html)  # linear time from here on, whatever the page (see bounds.py)
     doc = _bare(html, url, recall=False)
     blocks = _render(doc) if doc is not None else []
     # trafilatura's fallback for pages without a recognisable article container keeps the

@@ -257,3 +257,24 @@ def test_a_short_line_above_lower_case_text_is_not_a_heading() -> None:
     article = parse(text)
     assert [s.heading for s in article.sections] == [None]
     assert len(article.paragraphs) == 3
+
+
+@pytest.mark.parametrize(
+    ("line", "heading"),
+    [
+        ("## Background ##", "Background"),
+        ("## Background\t#", "Background"),
+        ("## C#", "C#"),
+        ("## ###", "###"),
+        ("### Wide   gap   here", "Wide   gap   here"),
+        ("## a # #", "a #"),
+    ],
+)
+def test_atx_headings_lose_their_closing_hashes(line: str, heading: str) -> None:
+    article = parse(f"{line}\n\nSome text under it.")
+    assert article.sections[0].heading == heading
+
+
+def test_furniture_with_a_long_tail_of_marks() -> None:
+    assert is_furniture("Read more " + "»" * 200)
+    assert not is_furniture("photo: " + ":" * 200 + "x")

@@ -8,13 +8,15 @@ import re
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bot.article import Article, key_facts, parse, summarize
+from bot.article import Article, analyze, key_facts, parse, summarize
 from bot.article.text import split_sentences, squash
 
 VOCABULARY = (
     "The U.S. Mr. Dr. e.g. Inc. $5.5 billion 3.14 said \"quoted\" 'single' ... … — - * # 1. "
     "Amazon Anthropic apple banana rose fell 20% in on at Read original article → "
     "Advertisement Share this Subscribe cookies (CNN) ? ! . , ; : café naïve 東京。 "
+    "特斯拉于1943年去世。 “我爱你。”他说 富士山は 「本当ですか。」と Москва т. е. Ναι; "
+    "मुंबई है। مرحبا؟ กรุงเทพมหานคร ๆ 서울은 z. B. „Ja.“ « Bonjour » ¿Qué? é ​ ‏ "
 )
 WORDS = st.sampled_from(VOCABULARY.split(" "))
 SEPARATORS = st.sampled_from(
@@ -71,6 +73,11 @@ def check(text: str, title: str | None = None) -> Article:
     for fact in facts:
         assert fact.paragraph in valid
         assert fact.text in article.paragraph(fact.paragraph).text
+    digest = analyze(article)
+    shown = [*digest.summary.tldr, *(f.text for f in digest.facts)]
+    shown += [s for section in digest.summary.sections for s in section.sentences]
+    said = [squash(s) for s in shown]
+    assert len(said) == len(set(said)), "a sentence appears twice in one digest"
     return article
 
 

@@ -236,8 +236,10 @@ def test_a_list_item_comes_after_prose() -> None:
     )
     article = parse(text)
     assert [u.listed for u in analysis(article).units] == [False, True, True, True]
-    (section,) = summarize(article).sections
-    assert section.sentences[0].startswith("About 60 tests")
+    summary = summarize(article)
+    assert summary.tldr[0].startswith("About 60 tests")  # the prose first, then an item
+    (section,) = summary.sections
+    assert not set(section.sentences) & set(summary.tldr)  # the section adds to the TL;DR
 
 
 def test_pieces_of_sentences_are_not_summaries() -> None:

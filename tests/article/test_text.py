@@ -167,7 +167,7 @@ def test_split_sentences_edge_cases(text: str, expected: list[str]) -> None:
 # The boundary pattern as it would be without its linear-time devices (greedy quantifiers,
 # matched from any mark of a run): the same matches, in quadratic time on a long run of marks.
 _GREEDY_BOUNDARY = re.compile(
-    re.sub(r"^\(\?<!\[[^]]*\]\)", "", _BOUNDARY.pattern)
+    re.sub(r"\(\?<!\[[^]]*\]\)", "", _BOUNDARY.pattern)
     .replace("++", "+")
     .replace("*+", "*")
     .replace("?+", "?")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from pathlib import Path
 
 import discord
@@ -158,10 +159,25 @@ def test_sample_digest_shows_paragraph_numbers() -> None:
 
 
 def test_digest_shows_each_sentence_once() -> None:
-    """A section summary repeats no TL;DR sentence; a section the TL;DR covers says so."""
+    """A section summary repeats no TL;DR sentence; a section the TL;DR covers says so (the
+    engine no longer repeats one, but a digest stored by an older engine may)."""
     article = parse(SAMPLE)
-    digest = analyze(article)
-    assert set(digest.summary.sections[0].sentences) <= set(digest.summary.tldr)
+    fresh = analyze(article)
+    assert not set(fresh.summary.sections[0].sentences) & set(fresh.summary.tldr)
+    old = fresh.summary.sections[0]
+    digest = replace(
+        fresh,
+        summary=replace(
+            fresh.summary,
+            sections=[
+                replace(
+                    old,
+                    sentences=list(fresh.summary.tldr),
+                    sentence_paragraphs=list(fresh.summary.tldr_paragraphs),
+                )
+            ],
+        ),
+    )
     (page,) = digest_pages(
         digest, number=1, paragraphs=[(p.number, p.text) for p in article.paragraphs]
     )

@@ -8,10 +8,13 @@ from pathlib import Path
 from typing import Any
 
 import aiosqlite
+import asyncpg
 import pytest
 
 from storage import SchemaTooNewError, StorageError, open_store
 from storage.migrate import Migration, apply_migrations, load_migrations, split_statements
+from storage.postgres import apply_pg_migrations
+from storage.tempserver import TempPostgres
 
 from .conftest import GUILD_A, article
 
@@ -92,6 +95,7 @@ async def test_a_later_migration_applies_once_and_a_failed_one_rolls_back(db_pat
         await store.add_article(article(GUILD_A, "kept"))
     current = load_migrations()
     extra = Migration(len(current) + 1, "add_notes", "CREATE TABLE notes (x TEXT);\n")
+    assert extra.version == 3, "the broken migration's name below assumes two migrations"
     broken = Migration(
         len(current) + 2,
         "broken",
@@ -101,8 +105,9 @@ async def test_a_later_migration_applies_once_and_a_failed_one_rolls_back(db_pat
     try:
         assert await apply_migrations(db, [*current, extra], where="test") == [extra.version]
         assert await apply_migrations(db, [*current, extra], where="test") == []
-        with pytest.raises(sqlite3.OperationalError):
+        with pytest.raises(StorageError, match="migration 0004_broken failed") as raised:
             await apply_migrations(db, [*current, extra, broken], where="test")
+        assert "no such table: no_such_table" in str(raised.value)
         assert not db.in_transaction
     finally:
         await db.close()
@@ -167,3 +172,117 @@ async def test_foreign_files_are_refused(tmp_path: Path) -> None:
     garbage.write_bytes(b"this is not a database file at all" * 200)
     with pytest.raises(StorageError, match="cannot open it as a digestbot database: file is not"):
         await open_store(garbage)
+
+
+# -- PostgreSQL -------------------------------------------------------------------------------
+
+
+async def pg_snapshot(url: str) -> list[Any]:
+    """Everything a migration or a refused open could change: tables, columns, indexes, the
+    migration records and the data."""
+    connection = await asyncpg.connect(url)
+    try:
+        columns = await connection.fetch(
+            "SELECT table_name, column_name, data_type FROM information_schema.columns"
+            " WHERE table_schema = current_schema() ORDER BY 1, 2"
+        )
+        indexes = await connection.fetch(
+            "SELECT indexname, indexdef FROM pg_indexes WHERE schemaname = current_schema()"
+            " ORDER BY 1"
+        )
+        tables = [r[0] for r in columns]
+        data = []
+        for table in sorted(set(tables)):
+            data.append(await connection.fetch(f'SELECT * FROM "{table}" ORDER BY 1'))
+        return [list(columns), list(indexes), data]
+    finally:
+        await connection.close()
+
+
+def test_pg_migration_files_are_package_data_numbered_without_gaps() -> None:
+    migrations = load_migrations(folder="pg_migrations")
+    assert [m.version for m in migrations] == list(range(1, len(migrations) + 1))
+    assert migrations[0].name == "initial"
+
+
+async def test_pg_migrates_an_empty_database_and_reopen_is_a_no_op(pg_server: TempPostgres) -> None:
+    url = pg_server.create_database("migrate_empty")
+    async with await open_store(url) as store:
+        await store.add_article(article(GUILD_A, "kept"))
+    before = await pg_snapshot(url)
+    names = {c[0] for c in before[0]}
+    assert {"articles", "article_bodies", "paragraphs", "guilds", "search_index"} <= names
+    assert {"message_links", "thread_links", "schema_migrations"} <= names
+    migrations = load_migrations(folder="pg_migrations")
+    assert [tuple(r)[:2] for r in before[2][sorted(names).index("schema_migrations")]] == [
+        (m.version, m.name) for m in migrations
+    ]
+    for _ in range(3):
+        async with await open_store(url) as store:
+            got = await store.get_article(GUILD_A, 1)
+            assert got is not None and got.text == "kept"
+    assert await pg_snapshot(url) == before
+
+
+async def test_pg_a_later_migration_applies_once_and_a_failed_one_rolls_back(
+    pg_server: TempPostgres,
+) -> None:
+    url = pg_server.create_database("migrate_failed")
+    async with await open_store(url) as store:
+        await store.add_article(article(GUILD_A, "kept"))
+    current = load_migrations(folder="pg_migrations")
+    extra = Migration(len(current) + 1, "add_notes", "CREATE TABLE notes (x text);")
+    broken = Migration(
+        len(current) + 2,
+        "broken",
+        "CREATE TABLE half_done (x text);\nALTER TABLE articles ADD COLUMN y int;\n"
+        "INSERT INTO no_such_table VALUES (1);",
+    )
+    connection = await asyncpg.connect(url)
+    try:
+        assert await apply_pg_migrations(connection, [*current, extra], where="t") == [
+            extra.version
+        ]
+        assert await apply_pg_migrations(connection, [*current, extra], where="t") == []
+        before = await pg_snapshot(url)
+        with pytest.raises(StorageError, match=r"migration 0003_broken failed.*no_such_table"):
+            await apply_pg_migrations(connection, [*current, extra, broken], where="t")
+        assert not connection.is_in_transaction()
+    finally:
+        await connection.close()
+    assert await pg_snapshot(url) == before  # no half_done table, no column y, data kept
+
+
+async def test_pg_a_newer_database_is_refused_and_left_unchanged(pg_server: TempPostgres) -> None:
+    url = pg_server.create_database("migrate_newer")
+    async with await open_store(url) as store:
+        await store.add_article(article(GUILD_A, "precious"))
+    newer = len(load_migrations(folder="pg_migrations")) + 5
+    connection = await asyncpg.connect(url)
+    try:
+        await connection.execute(
+            "INSERT INTO schema_migrations VALUES ($1, 'from_the_future', 0)", newer
+        )
+        await connection.execute("CREATE TABLE future_table (x int)")
+    finally:
+        await connection.close()
+    before = await pg_snapshot(url)
+    with pytest.raises(SchemaTooNewError) as raised:
+        await open_store(url)
+    message = str(raised.value)
+    assert f"schema version {newer}" in message and "newer digestbot" in message
+    assert pg_server.password not in message
+    assert await pg_snapshot(url) == before
+
+
+async def test_pg_foreign_databases_are_refused(pg_server: TempPostgres) -> None:
+    url = pg_server.create_database("migrate_foreign")
+    connection = await asyncpg.connect(url)
+    try:
+        await connection.execute("CREATE TABLE users (id int); INSERT INTO users VALUES (1)")
+    finally:
+        await connection.close()
+    before = await pg_snapshot(url)
+    with pytest.raises(StorageError, match="not a digestbot database"):
+        await open_store(url)
+    assert await pg_snapshot(url) == before

@@ -5,16 +5,19 @@ from __future__ import annotations
 import asyncio
 import sqlite3
 from collections.abc import Iterator
-from pathlib import Path
+from typing import Any
 
+import asyncpg
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from storage import SQLiteStore, open_store
-from storage.query import MAX_TERMS, build_match, query_terms
+from storage import open_store
+from storage.postgres import _tsquery
+from storage.query import MAX_TERMS, build_match, query_terms, search_form
+from storage.tempserver import TempPostgres
 
-from .conftest import GUILD_A, GUILD_B, article
+from .conftest import BACKENDS, GUILD_A, GUILD_B, AnyStore, article, new_backend
 
 ARTICLES = [
     (
@@ -93,14 +96,14 @@ HOSTILE = [
 
 
 @pytest.fixture
-async def corpus(store: SQLiteStore) -> SQLiteStore:
+async def corpus(store: AnyStore) -> AnyStore:
     for title, text in ARTICLES:
         await store.add_article(article(GUILD_A, text, title=title))
     await store.add_article(article(GUILD_B, "The river in guild B.\n\nA bridge too.", title="B"))
     return store
 
 
-async def test_ranked_hits_with_article_and_paragraph(corpus: SQLiteStore) -> None:
+async def test_ranked_hits_with_article_and_paragraph(corpus: AnyStore) -> None:
     hits = await corpus.search(GUILD_A, "bridge river")
     assert hits, "the AND query matches the first paragraph of #1"
     top = hits[0]
@@ -112,13 +115,13 @@ async def test_ranked_hits_with_article_and_paragraph(corpus: SQLiteStore) -> No
     assert all(s > 0 for s in scores)
 
 
-async def test_porter_stemming_and_case(corpus: SQLiteStore) -> None:
+async def test_porter_stemming_and_case(corpus: AnyStore) -> None:
     hits = await corpus.search(GUILD_A, "RUNS")
     assert {(h.number, h.paragraph) for h in hits} == {(1, 3), (2, 1)}
     assert await corpus.search(GUILD_A, "floods")  # "flood"
 
 
-async def test_all_terms_first_then_any(corpus: SQLiteStore) -> None:
+async def test_all_terms_first_then_any(corpus: AnyStore) -> None:
     # No paragraph has both words: any-term fallback finds both paragraphs.
     hits = await corpus.search(GUILD_A, "roadworks record")
     assert {(h.number, h.paragraph) for h in hits} == {(1, 3), (2, 2)}
@@ -127,7 +130,7 @@ async def test_all_terms_first_then_any(corpus: SQLiteStore) -> None:
     assert [(h.number, h.paragraph) for h in hits] == [(2, 2)]
 
 
-async def test_snippet_is_short_plain_text(store: SQLiteStore) -> None:
+async def test_snippet_is_short_plain_text(store: AnyStore) -> None:
     long_paragraph = " ".join(f"word{i}" for i in range(300)) + " needle " + "tail " * 200
     await store.add_article(article(GUILD_A, "Intro\n\n" + long_paragraph + "\n\nOutro"))
     hits = await store.search(GUILD_A, "needle")
@@ -138,7 +141,7 @@ async def test_snippet_is_short_plain_text(store: SQLiteStore) -> None:
     assert "\n" not in snippet and "<" not in snippet and "[" not in snippet
 
 
-async def test_limit_and_deleted_articles(store: SQLiteStore) -> None:
+async def test_limit_and_deleted_articles(store: AnyStore) -> None:
     for i in range(40):
         await store.add_article(article(GUILD_A, f"Common term paragraph {i}.\n\nOther {i}."))
     assert len(await store.search(GUILD_A, "common")) == 25
@@ -150,12 +153,12 @@ async def test_limit_and_deleted_articles(store: SQLiteStore) -> None:
 
 
 @pytest.mark.parametrize("query", HOSTILE, ids=range(len(HOSTILE)))
-async def test_hostile_queries_never_raise(corpus: SQLiteStore, query: str) -> None:
+async def test_hostile_queries_never_raise(corpus: AnyStore, query: str) -> None:
     hits = await corpus.search(GUILD_A, query)
     assert all(h.number in (1, 2, 3) for h in hits)
 
 
-async def test_hostile_queries_still_find_their_words(corpus: SQLiteStore) -> None:
+async def test_hostile_queries_still_find_their_words(corpus: AnyStore) -> None:
     for query in ["river*", "-river", "NOT river", "(river)", "NEAR(river", '"river', "RIVER:"]:
         hits = await corpus.search(GUILD_A, query)
         assert {h.number for h in hits} == {1, 2, 3}, query
@@ -165,7 +168,7 @@ async def test_hostile_queries_still_find_their_words(corpus: SQLiteStore) -> No
 
 def test_query_terms_are_bounded() -> None:
     assert query_terms("The the THE") == ("the",)
-    assert query_terms("the river, the RIVER and a bridge") == ("river", "bridge")
+    assert query_terms("the river, the RIVER and a bridge") == ("river", "bridg")  # stems
     assert len(query_terms(" ".join(f"w{i}" for i in range(5000)))) == MAX_TERMS
     assert query_terms("🎉 -- ** ()") == ()
     assert build_match("🎉") is None
@@ -178,8 +181,11 @@ def test_query_terms_are_bounded() -> None:
 @pytest.fixture(scope="module")
 def fts() -> Iterator[sqlite3.Connection]:
     db = sqlite3.connect(":memory:")
-    db.execute("CREATE VIRTUAL TABLE t USING fts5 (text, tokenize = 'porter unicode61')")
-    db.executemany("INSERT INTO t (text) VALUES (?)", [(text,) for _, text in ARTICLES])
+    db.execute("CREATE VIRTUAL TABLE t USING fts5 (terms, content = '', tokenize = 'ascii')")
+    db.executemany(
+        "INSERT INTO t (rowid, terms) VALUES (?, ?)",
+        [(i, search_form(text)) for i, (_, text) in enumerate(ARTICLES, 1)],
+    )
     yield db
     db.close()
 
@@ -193,17 +199,48 @@ def test_any_text_is_a_valid_match_expression(fts: sqlite3.Connection, text: str
         return
     for expression in (match.all_terms, match.any_term):
         fts.execute(
-            "SELECT rowid, snippet(t, 0, '', '', '…', 24) FROM t WHERE t MATCH ? ORDER BY rank",
-            (expression,),
+            "SELECT rowid, bm25(t) FROM t WHERE t MATCH ? ORDER BY rank", (expression,)
         ).fetchall()
+
+
+@pytest.fixture(scope="module")
+def pg_connection(pg_server: TempPostgres) -> Iterator[tuple[asyncio.AbstractEventLoop, Any]]:
+    loop = asyncio.new_event_loop()
+    connection = loop.run_until_complete(asyncpg.connect(pg_server.url()))
+    yield loop, connection
+    loop.run_until_complete(connection.close())
+    loop.close()
+
+
+@settings(
+    max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(st.text(max_size=200))
+def test_any_text_is_a_valid_tsquery(
+    pg_connection: tuple[asyncio.AbstractEventLoop, Any], text: str
+) -> None:
+    """Straight against PostgreSQL's tsquery parser, with no error handling in between: the
+    query is exactly its terms, as lexemes (no operator, weight or prefix sneaks in)."""
+    loop, connection = pg_connection
+    match = build_match(text)
+    if match is None:
+        return
+    for operator in ("&", "|"):
+        parsed = loop.run_until_complete(
+            connection.fetchval(
+                "SELECT regexp_split_to_array(querytree($1::tsquery), ' [&|] ')",
+                _tsquery(match.terms, operator),
+            )
+        )
+        assert sorted(parsed) == sorted(f"'{t}'" for t in match.terms)
 
 
 class _LoopStore:
     """A store on its own event loop, for hypothesis tests (which are synchronous)."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, location: str) -> None:
         self.loop = asyncio.new_event_loop()
-        self.store: SQLiteStore = self.loop.run_until_complete(open_store(path))
+        self.store: AnyStore = self.loop.run_until_complete(open_store(location))
         for title, text in ARTICLES:
             new = article(GUILD_A, text, title=title)
             self.loop.run_until_complete(self.store.add_article(new))
@@ -213,9 +250,12 @@ class _LoopStore:
         self.loop.close()
 
 
-@pytest.fixture(scope="module")
-def loop_store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[_LoopStore]:
-    s = _LoopStore(tmp_path_factory.mktemp("search") / "db.sqlite3")
+@pytest.fixture(scope="module", params=BACKENDS)
+def loop_store(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[_LoopStore]:
+    backend = new_backend(request.param, tmp_path_factory.mktemp("search"), request)
+    s = _LoopStore(backend.location)
     yield s
     s.close()
 
@@ -243,7 +283,7 @@ def test_store_search_never_raises(loop_store: _LoopStore, query: str) -> None:
         assert hit.number in (1, 2, 3) and hit.paragraph >= 1 and isinstance(hit.snippet, str)
 
 
-async def test_very_common_terms_are_left_out_when_rarer_ones_remain(store: SQLiteStore) -> None:
+async def test_very_common_terms_are_left_out_when_rarer_ones_remain(store: AnyStore) -> None:
     for i in range(6):
         await store.add_article(article(GUILD_A, f"Alpha filler {i}.\n\nOther words {i}."))
     await store.add_article(article(GUILD_A, "Alpha beta together."))  # 7
@@ -261,7 +301,7 @@ async def test_very_common_terms_are_left_out_when_rarer_ones_remain(store: SQLi
     assert len(await store.search(GUILD_A, "alpha")) == 7  # a lone term always stays
 
 
-async def test_ranking_covers_the_newest_matches(store: SQLiteStore) -> None:
+async def test_ranking_covers_the_newest_matches(store: AnyStore) -> None:
     for i in range(10):
         await store.add_article(article(GUILD_A, f"Gamma ray number {i}." + " pad" * i))
     store.search_window = 3

@@ -6,6 +6,7 @@ import re
 import sqlite3
 from pathlib import Path
 
+from storage.query import query_terms
 from storage.snippet import fold, make_snippet, stem
 
 FIXTURE = Path(__file__).resolve().parents[1] / "fixtures" / "anthropic-amazon-partnership.txt"
@@ -41,7 +42,7 @@ def test_cut_around_the_densest_run_of_matches() -> None:
     words[10] = "bridge"
     words[60:63] = ["river", "crossing", "bridges"]
     text = " ".join(words) + "."
-    snippet = make_snippet(text, ["bridge", "river"], words=12)
+    snippet = make_snippet(text, query_terms("bridge river"), words=12)
     assert snippet.startswith("…w56 ") and "river crossing bridges" in snippet
     assert snippet.endswith("…") and len(snippet.split()) == 12
 
@@ -56,8 +57,26 @@ def test_whole_short_paragraph_and_no_match() -> None:
 
 def test_stems_diacritics_and_closing_punctuation() -> None:
     text = "Intro words here. " * 10 + 'She was Running to the café, "quickly." Then more ' * 3
-    snippet = make_snippet(text, ["runs", "cafe"], words=8)
+    snippet = make_snippet(text, query_terms("runs cafe"), words=8)
     assert "Running to the café" in snippet
     assert snippet.startswith("…")
-    last = make_snippet("a b c d e f. g h", ["a"], words=6)
+    last = make_snippet("a b c d e f. g h", query_terms("a"), words=6)
     assert last == "a b c d e f.…"
+
+
+def test_unspaced_scripts_are_cut_by_characters() -> None:
+    """A character of Chinese counts as half a word: the snippet holds the matched word and
+    about twice as many characters of context as it would hold words."""
+    text = (
+        "尼古拉·特斯拉是发明家。"
+        + "他在电力领域有许多发明。" * 6
+        + "特斯拉于1943年去世。"
+        + "遗产。" * 20
+    )
+    snippet = make_snippet(text, query_terms("特斯拉去世"))
+    assert "特斯拉于1943年去世" in snippet
+    assert snippet.startswith("…") and snippet.endswith("…")
+    assert len(snippet) < 75
+    assert make_snippet("ภาษาไทยง่ายมาก", query_terms("ไทย")) == "ภาษาไทยง่ายมาก"
+    mixed = "Intro " * 30 + "The Tesla (特斯拉) story ends here. " + "Outro " * 30
+    assert "Tesla (特斯拉) story" in make_snippet(mixed, query_terms("特斯拉"))

@@ -131,7 +131,7 @@ async def test_answers_summaries_and_facts(store: CountingStore, discussion: Dis
     assert embeds and (embeds[0].title or "").startswith("¶1")
     answers = discussion.workers.answers
     assert answers.holders((GUILD, 1)) == answers.pids  # parsed once, kept by its worker
-    not_covered = await discussion.answer(stored, "What is the capital of Peru?")
+    not_covered = await discussion.answer(stored, "Who painted the Mona Lisa?")
     assert "doesn't seem to cover that" in (not_covered.first.content or "")
     summary = await discussion.summarize(stored, max_sentences=2)
     assert 1 <= len(summary.tldr) <= 2
