@@ -173,6 +173,7 @@ class DigestBot(commands.Bot):
     async def setup_hook(self) -> None:
         # The bot's one HTTP session is the web fetcher's guarded one (no private addresses).
         self.http_session = make_session(self.fetch_settings)
+        self.workers.prestart()
         for name in self.extension_names:
             await self.load_extension(name)
         if self.settings.dev_guild_id is not None:

@@ -1,6 +1,7 @@
 """CPU-heavy work in worker processes: a deadline per request, a memory cap, fair per server.
 
-    workers = Workers(settings)                     # `DigestBot.workers`; nothing starts yet
+    workers = Workers(settings)                     # `DigestBot.workers`
+    workers.prestart()                              # the zygote, in the background
     article, digest = await workers.articles.run(
         guild_id, jobs.analyze_text, text, title, too_slow="This article is too complex ...")
     answer = await workers.answers.run(
@@ -213,6 +214,16 @@ class Zygote:
     @property
     def pid(self) -> int | None:
         return self._process.pid if self._process is not None else None
+
+    def start(self) -> int:
+        """Start the zygote now, unless it runs; its pid."""
+        with self._lock:
+            if self._closed:
+                raise WorkerStartError("the zygote is closed")
+            if not self._running():
+                self._start()
+            assert self._process is not None
+            return self._process.pid
 
     def fork(self, limits: Limits) -> tuple[int, socket.socket]:
         """A new worker held to `limits`: its pid, and the bot's end of its socket."""
@@ -760,8 +771,23 @@ class Workers:
             limits=Limits(memory_bytes=memory),
             max_waiting=200,  # questions: milliseconds each; a big server asks a lot at once
         )
+        self._prestarting: asyncio.Task[None] | None = None
+
+    def prestart(self) -> None:
+        """Start the zygote in the background, so that the first request does not wait for
+        its imports (about a second); workers still start when requests need them."""
+        if self._prestarting is None:
+            self._prestarting = asyncio.create_task(self._start_zygote())
+
+    async def _start_zygote(self) -> None:
+        try:
+            await asyncio.to_thread(self.zygote.start)
+        except WorkerStartError as exc:  # the first request tries again, and says so
+            log.warning("the worker zygote did not start: %s", exc)
 
     async def close(self) -> None:
+        if self._prestarting is not None:
+            await self._prestarting
         await self.articles.close()
         await self.answers.close()
         if self._own_zygote:
@@ -803,42 +829,61 @@ def serve_worker(sock: socket.socket, limits: Limits) -> None:
         out.flush()
 
     reply((0, "ready", os.getpid()))
+    reserve: bytearray | None = bytearray(1 << 20)  # given back to answer "memory"
     while (frame := _read_frame_sync(inp)) is not None:
         request_id, request = frame
-        try:
-            fn, args, key, source = pickle.loads(request)
-            if fn == "forget":
-                held.pop(args)
-                continue
-            if key is None:
-                value = fn(*args)
-            else:
-                if source is not None and key not in held:
-                    held.put(key, source.prepare(), size=source.size)
-                prepared = held.get(key)
-                if prepared is None:
-                    reply((request_id, "miss", None))
-                    continue
-                value = fn(prepared, *args)
-            message: tuple[Any, ...] = (request_id, "ok", value)
-        except MemoryError:
+        message = _run_request(request_id, request, held)
+        if message is None:
+            continue
+        data = None
+        if message[1] != "memory":
+            try:
+                data = _frame(message)
+            except MemoryError:
+                pass
+            except Exception as exc:  # a value or an exception that does not pickle
+                failed = _exception_state(RuntimeError(repr(exc)), None)
+                data = _frame((request_id, "raise", failed))
+        message = None
+        if data is None:  # out of memory: say so, and exit (a fresh worker replaces this one)
             held.clear()
+            reserve = None
             gc.collect()
             reply((request_id, "memory", None))
-            return  # a fresh worker replaces this one
-        except Exception as exc:
-            trace = None
-            if not _expected(exc):
-                trace = traceback.format_exc()
-                log.error("worker %s: %s failed:\n%s", os.getpid(), fn, trace)
-            message = (request_id, "raise", _exception_state(exc, trace))
-        try:
-            reply(message)
-        except MemoryError:
-            reply((request_id, "memory", None))
             return
-        except (pickle.PicklingError, TypeError, AttributeError) as exc:
-            reply((request_id, "raise", _exception_state(RuntimeError(repr(exc)), None)))
+        out.write(data)
+        out.flush()
+    del reserve
+
+
+def _run_request(
+    request_id: int, request: bytes, held: LRU[Hashable, Any]
+) -> tuple[Any, ...] | None:
+    """The reply to one request (None for "forget"). Out of memory, the reply is "memory",
+    made after this function returned: the traceback holds what used the memory."""
+    fn: Any = None
+    try:
+        fn, args, key, source = pickle.loads(request)
+        if fn == "forget":
+            held.pop(args)
+            return None
+        if key is None:
+            return (request_id, "ok", fn(*args))
+        if source is not None and key not in held:
+            held.put(key, source.prepare(), size=source.size)
+        prepared = held.get(key)
+        if prepared is None:
+            return (request_id, "miss", None)
+        return (request_id, "ok", fn(prepared, *args))
+    except MemoryError:
+        pass
+    except Exception as exc:
+        trace = None
+        if not _expected(exc):
+            trace = traceback.format_exc()
+            log.error("worker %s: %s failed:\n%s", os.getpid(), fn, trace)
+        return (request_id, "raise", _exception_state(exc, trace))
+    return (request_id, "memory", None)
 
 
 def _fork_worker(control: socket.socket, fd: int, limits: Limits) -> int:

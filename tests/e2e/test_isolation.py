@@ -114,6 +114,32 @@ async def test_a_stuck_analysis_is_too_complex_and_another_server_posts_meanwhil
     assert stuck not in pool.pids and pool.stats.timeouts == 1
 
 
+async def test_an_article_over_the_memory_cap_gets_a_short_message(
+    fake: FakeDiscord, world: World, tmp_path: Path, zygote: Zygote
+) -> None:
+    big = "\n\n".join(f"{SAMPLE} Part {i}." for i in range(150))[:480_000]
+    # the cap: what a worker has when it starts (the zygote's address space), and a little
+    # more, enough for a small article but not for analysing ~500 KB
+    pid = await asyncio.to_thread(zygote.start)
+    status = await asyncio.to_thread(Path(f"/proc/{pid}/status").read_text)
+    size_kb = int(
+        next(line for line in status.splitlines() if line.startswith("VmSize")).split()[1]
+    )
+    cap = size_kb // 1024 + 8
+    async with start_digestbot(fake, tmp_path, zygote=zygote, worker_memory_mb=cap) as bot:
+        ix = await fake.slash(
+            world.general,
+            world.alice,
+            "article post",
+            attachments={"file": ("big.txt", big.encode(), "text/plain")},
+        )
+        told = embed_text(await ix.wait_response(timeout=20))
+        assert "needs more memory than I may use" in told, told
+        assert (await bot.store.list_articles(world.guild.id)).total == 0
+        assert "Article #1" in await _post(fake, world, OTHER)  # a new worker, within the cap
+        assert bot.workers.articles.stats.too_large == 1
+
+
 @pytest.mark.discord_errors_ok
 async def test_no_worker_outlives_the_bot_even_killed(
     fake: FakeDiscord, world: World, tmp_path: Path
