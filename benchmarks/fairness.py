@@ -2,19 +2,19 @@
 against the same asks on a quiet bot, in the same run.
 
     .venv/bin/python benchmarks/fairness.py                     # 60 asks a phase, 4 a second
-    .venv/bin/python benchmarks/fairness.py --asks 30 --loads "punct ?"
+    .venv/bin/python benchmarks/fairness.py --asks 30 --loads "headings"
 
 The real bot runs in its own process (`python -m bot` with a lag monitor on its event loop:
-`ask_load.py --serve`), with its default settings (but `ANALYSIS_TIMEOUT`, `--analysis-timeout`:
-10 s, so that B's queued posts drain within the run), against the fake Discord of
+`ask_load.py --serve`), with its default settings, against the fake Discord of
 `tests/e2e/fakediscord` in this process. Server A has one article (the sample); every
 `--interval` seconds one of its members (a new one each time, so no cooldown applies) asks
 `/ask` about it. Server B has a moderator. Phases, in this order:
 
 - quiet: only server A's asks;
-- one phase per `--loads` family: the same asks while server B's moderator posts that
-  worst-case article (about `ARTICLE_MAX_BYTES`, as a `.txt` or `.html` file, each copy
-  made unique) every second, without waiting for the replies;
+- one phase per `--loads` family of `benchmarks/adversarial.py` (by default the slowest
+  text and HTML ones): the same asks while server B's moderator posts that worst-case
+  article (about `ARTICLE_MAX_BYTES`, as a `.txt` or `.html` file, each copy made unique)
+  every second, without waiting for the replies;
 - quiet again (the machine may have changed meanwhile: the table shows both quiet phases).
 
 Latency: from the fake dispatching the interaction to the bot's reply request carrying the
@@ -37,13 +37,13 @@ import statistics
 import sys
 import tempfile
 import time
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import discord
 from _common import REPO, table
+from adversarial import FAMILIES
 from ask_load import bot_process, reply_latency, say
 
 sys.path.append(str(REPO))  # the fake Discord lives in the test tree
@@ -63,30 +63,10 @@ PARAGRAPH = (
     "The council approved the new budget on Tuesday after a long debate about schools and "
     "roads. Mayor John Carter said the $45 million plan would repair 12 bridges by 2026."
 )
-
-
-def _fill(unit: str, size: int) -> str:
-    return unit * max(1, size // len(unit.encode()))
-
-
-def _html(body: str) -> str:
-    return (
-        "<!doctype html><html><head><title>Budget</title></head><body><article>"
-        f"<h1>Budget</h1><p>{PARAGRAPH}</p>{body}<p>{PARAGRAPH}</p></article></body></html>"
-    )
-
-
-# Worst cases of `benchmarks/adversarial.py`'s families at ~500 KB (measured on this engine:
-# "punct ?" and "html attributes" run past a minute, the others take seconds).
-FAMILIES: dict[str, tuple[str, Callable[[int], str]]] = {
-    "punct ?": ("txt", lambda n: "?" * n),
-    "tiny paragraphs": ("txt", lambda n: _fill("Ab.\n\n", n)),
-    "headings": ("txt", lambda n: _fill("# A\n", n)),
-    "html attributes": (
-        "html",
-        lambda n: _html("<p " + " ".join(f"a{i}=x" for i in range(n // 9)) + ">Hello.</p>"),
-    ),
-}
+# The slowest families of `benchmarks/adversarial.py` at ~500 KB on this engine (measured: parse
+# and analysis of "tiny paragraphs" 5.7 s of CPU, "headings" 4.9 s; of the HTML ones "html many
+# p", 0.9 s with the extraction).
+DEFAULT_LOADS = ["tiny paragraphs", "html many p"]
 
 
 @dataclass
@@ -130,19 +110,22 @@ async def _poster(
     """Post the family's article every second (a new copy each time) until `stop`."""
     kind, build = FAMILIES[family]
     body = build(SIZE - 100)
+    suffix, mime = (".html", "text/html") if kind == "html" else (".txt", "text/plain")
     posts: list[FakeInteraction] = []
     copy = 0
     while not stop.is_set():
-        copy += 1
-        text = f"{body}\n\nCopy {copy}." if kind == "txt" else body.replace("Hello.", f"{copy}.")
+        copy += 1  # each copy another article (a copy already posted is not analysed again)
+        if kind == "html":
+            text = body.replace("</body>", f"<p>Copy {copy}.</p></body>")
+        else:
+            text = f"{body}\n\nCopy {copy}."
         data = text.encode()
-        mime = "text/plain" if kind == "txt" else "text/html"
         posts.append(
             await fake.slash(
                 channel,
                 who,
                 "article post",
-                attachments={"file": (f"worst{copy}.{kind}", data, mime)},
+                attachments={"file": (f"worst{copy}{suffix}", data, mime)},
             )
         )
         with contextlib.suppress(TimeoutError):
@@ -221,11 +204,9 @@ async def run(args: argparse.Namespace) -> None:
         )
         owner = fake.create_member(guild_a, fake.app_owner)
         tmp = Path(tempfile.mkdtemp(prefix="digestbot-fairness-"))
-        env = {
-            "DIGESTBOT_DB": str(tmp / "digestbot.sqlite3"),
-            "LOG_LEVEL": "WARNING",
-            "ANALYSIS_TIMEOUT": str(args.analysis_timeout),
-        }
+        env = {"DIGESTBOT_DB": str(tmp / "digestbot.sqlite3"), "LOG_LEVEL": "WARNING"}
+        if args.analysis_timeout is not None:
+            env["ANALYSIS_TIMEOUT"] = str(args.analysis_timeout)
         lag_file = tmp / "lag.json"
         async with bot_process(fake, lag_file, env) as proc:
             await fake.wait_ready(timeout=60)
@@ -290,8 +271,9 @@ async def run(args: argparse.Namespace) -> None:
     print(
         f"\nServer A's /ask while server B posts a worst-case ~{SIZE // 1000} KB article every "
         f"second; {args.asks} asks a phase, one every {args.interval:g} s; the bot in its own "
-        f"process with its default settings but ANALYSIS_TIMEOUT={args.analysis_timeout:g}; "
-        f"{os.cpu_count()} CPUs.\n"
+        f"process with its default settings"
+        + (f" but ANALYSIS_TIMEOUT={args.analysis_timeout:g}" if args.analysis_timeout else "")
+        + f"; {os.cpu_count()} CPUs.\n"
     )
     print(table(rows, header))
     loaded = phases[1:-1]
@@ -310,19 +292,18 @@ def main() -> None:
     parser.add_argument(
         "--loads",
         nargs="+",
-        default=["punct ?", "html attributes"],
+        default=DEFAULT_LOADS,
         choices=sorted(FAMILIES),
         help="what server B posts, one phase each",
     )
     parser.add_argument(
         "--analysis-timeout",
         type=float,
-        default=10.0,
-        help="the bot's ANALYSIS_TIMEOUT: how long each of B's posts may hold its worker "
-        "(shorter: B's queue drains sooner; A's latency does not depend on it)",
+        help="the bot's ANALYSIS_TIMEOUT (default: the bot's, 30 s): how long each of B's "
+        "posts may hold its worker",
     )
     parser.add_argument(
-        "--grace", type=float, default=100.0, help="seconds to wait for B's last replies"
+        "--grace", type=float, default=300.0, help="seconds to wait for B's last replies"
     )
     parser.add_argument("--settle", type=float, default=5.0, help="seconds between phases")
     asyncio.run(run(parser.parse_args()))

@@ -48,11 +48,11 @@ from discord.ext import commands
 from storage import AddResult, NewArticle, Store
 
 from . import jobs
-from .article import Article, Digest
 from .config import Settings
 from .discussion import Discussion
 from .errors import GuildOnly, NotModerator
 from .interactions import Target, reply_error, user_message, user_of
+from .jobs import Analysed
 from .render import NO_MENTIONS
 from .web import ExtractedPage, FetchedPage, make_session
 from .workers import Workers, Zygote
@@ -214,13 +214,12 @@ class DigestBot(commands.Bot):
             self.discussion.deleted(*args)
         self.dispatch(event, *args)
 
-    async def analyze_text(
-        self, text: str, *, title: str | None = None, guild_id: int
-    ) -> tuple[Article, Digest]:
-        """Parse and analyse a posted article in a worker, in the server's turn; a
-        `bot.workers.WorkError` (the user reads "too complex", "try again") when it fails."""
+    async def analyze_text(self, text: str, *, title: str | None = None, guild_id: int) -> Analysed:
+        """Parse and analyse a posted article in a worker, in the server's turn
+        (`bot.jobs.Analysed`); a `bot.workers.WorkError` (the user reads "too complex", "try
+        again") when it fails."""
         pool = self.workers.articles
-        result: tuple[Article, Digest] = await pool.run(
+        result: Analysed = await pool.run(
             guild_id,
             jobs.analyze_text,
             text,

@@ -30,7 +30,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.article import Article, Digest
+from bot.article import Digest
 from bot.article_option import ArticleArg
 from bot.discussion import Manners, cooldown
 from bot.errors import BadSource, EmptyArticle, SourceTooLarge, UnsupportedFile
@@ -42,6 +42,7 @@ from bot.interactions import (
     moderators_only,
     user_of,
 )
+from bot.jobs import Analysed
 from bot.render import Page, article_label, article_list_page, clip, digest_pages, text_pages
 from bot.views import ConfirmView, ListPageSource, Paginator, send_page
 from bot.web import ExtractedPage, FetchError, check_url, fetch_article
@@ -271,19 +272,17 @@ class ArticleListSource:
         )
 
 
-def _title_for(source: Source, article: Article) -> str | None:
+def _title_for(source: Source, article: Analysed) -> str | None:
     if source.title:
         return source.title
     if article.title:
         return article.title
     if source.fallback_title:
         return source.fallback_title
-    first = article.sections[0] if article.sections else None
-    if first is not None and first.heading and first.paragraphs and first.paragraphs[0].number == 1:
-        return first.heading
-    if article.paragraphs:  # the opening words, so that lists and autocomplete can name it
-        opening = article.paragraphs[0].sentences or [article.paragraphs[0].text]
-        return clip(" ".join(opening[0].split()), TITLE_FROM_TEXT)
+    if article.opening_heading:
+        return article.opening_heading
+    if article.opening:  # the opening words, so that lists and autocomplete can name it
+        return clip(" ".join(article.opening.split()), TITLE_FROM_TEXT)
     return None
 
 
@@ -334,9 +333,8 @@ class Articles(commands.Cog):
         number for a duplicate). Returns the stored article."""
         guild_id = guild_id_of(target)
         await defer(target)
-        article, digest = await self.bot.analyze_text(
-            source.text, title=source.title, guild_id=guild_id
-        )
+        article = await self.bot.analyze_text(source.text, title=source.title, guild_id=guild_id)
+        digest = article.digest
         if not article.paragraphs:
             raise EmptyArticle("I found no paragraphs of text to digest in that.")
         title = _title_for(source, article)
@@ -348,7 +346,7 @@ class Articles(commands.Cog):
             source_kind=source.kind,
             source_ref=source.ref,
             text=source.text,
-            paragraphs=[(p.number, p.heading, p.text) for p in article.paragraphs],
+            paragraphs=article.paragraphs,
             analysis=digest.to_dict(),
             engine_version=digest.engine_version,
             meta=source.meta,

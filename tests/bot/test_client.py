@@ -85,13 +85,13 @@ async def test_analysis_keeps_the_event_loop_free(bot: DigestBot) -> None:
     watcher = asyncio.create_task(watch())
     try:
         start = time.perf_counter()
-        article, digest = await bot.analyze_text(text, title="Big", guild_id=1)
+        analysed = await bot.analyze_text(text, title="Big", guild_id=1)
         took = time.perf_counter() - start
     finally:
         gc.unfreeze()
         done = True
         await watcher
-    assert len(article.paragraphs) == 600 and digest.paragraph_count == 600
+    assert len(analysed.paragraphs) == 600 and analysed.digest.paragraph_count == 600
     assert worst < 0.1, f"the loop stalled {worst:.3f} s during a {took:.2f} s analysis"
 
 
