@@ -28,10 +28,11 @@ MAX_PASSAGES = 9  # an answer's passages: the first message and two "More"
 Key = tuple[int, int]  # (guild id, article number)
 
 
-def prepare_article(text: str, title: str | None) -> Article:
-    """Parse a stored article and build `find_passages`' index (cached on the Article: the
-    first call builds it). Blocking: in a worker."""
-    article = parse(text, title=title)
+def prepare_article(text: str, title: str | None, language: str | None = None) -> Article:
+    """Parse a stored article (in the language it was stored with, so it parses as it did when
+    posted) and build `find_passages`' index (cached on the Article: the first call builds it).
+    Blocking: in a worker."""
+    article = parse(text, title=title, language=language)
     if article.paragraphs:
         find_passages(article, article.paragraphs[0].text, k=1)
     return article
@@ -56,6 +57,7 @@ class AnswerSource:
     parse_title: str | None
     text: str
     headings: Mapping[int, str | None]
+    language: str | None = None
 
     @classmethod
     def of(cls, stored: StoredArticle) -> AnswerSource:
@@ -65,6 +67,7 @@ class AnswerSource:
             parse_title=parse_title(stored),
             text=stored.text,
             headings={p.number: p.heading for p in stored.paragraphs},
+            language=stored.language,
         )
 
     @property
@@ -74,7 +77,7 @@ class AnswerSource:
 
     def prepare(self) -> HeldArticle:
         """Parse and index it (blocking: in a worker)."""
-        return HeldArticle(prepare_article(self.text, self.parse_title), self)
+        return HeldArticle(prepare_article(self.text, self.parse_title, self.language), self)
 
 
 @dataclass(frozen=True, slots=True)

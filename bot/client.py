@@ -17,7 +17,11 @@
   when it is set; otherwise an owner runs `sync`.
 - `DISCORD_API_BASE` / `DISCORD_GATEWAY_URL` are applied when the bot is built
   (`discord.http.Route.BASE`, `discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY`).
-- One error handler for prefix, hybrid and app commands and views: `report_error`.
+- One error handler for prefix, hybrid and app commands and views: `report_error`. What
+  fails on Discord's side (`bot.interactions.discord_trouble`) is a warning, not an error,
+  and so is whatever fails because the bot is shutting down (`on_error` for listeners too).
+- Each interaction and message is handled once (`RepeatFilter`): Discord delivers an event
+  again now and then (a RESUME that replays from an earlier sequence number).
 - Moderators: `is_moderator` / `require_moderator`.
 - Events other cogs may listen to: `on_article_posted(article: StoredArticle,
   message: discord.Message | None)` after a digest is sent for a new article;
@@ -36,6 +40,7 @@ requests in turn, so one server's burst or bad input never delays another server
 from __future__ import annotations
 
 import logging
+import sys
 from collections.abc import Callable, Sequence
 from typing import Any, cast
 
@@ -51,8 +56,16 @@ from . import jobs
 from .config import Settings
 from .discussion import Discussion
 from .errors import GuildOnly, NotModerator
-from .interactions import Target, reply_error, user_message, user_of
+from .interactions import (
+    Target,
+    discord_trouble,
+    reply_error,
+    trouble_message,
+    user_message,
+    user_of,
+)
 from .jobs import Analysed
+from .lru import LRU
 from .render import NO_MENTIONS
 from .web import ExtractedPage, FetchedPage, make_session
 from .workers import Workers, Zygote
@@ -134,6 +147,49 @@ class EventfulStore:
         return deleted
 
 
+class RepeatFilter:
+    """Drops an interaction or message the gateway delivers a second time.
+
+    Discord replays the events a session missed when it RESUMEs, from the sequence number the
+    client gives; now and then that includes events it had handled (at-least-once delivery).
+    A repeated INTERACTION_CREATE would run the command again (a second answer, or Discord's
+    40060 "already acknowledged"), a repeated MESSAGE_CREATE a second prefix command or
+    follow-up answer. The ids of the last `size` of each are remembered (snowflakes are
+    unique across both), and a repeat is dropped before discord.py parses it, so that no
+    command, view, modal or listener sees it.
+
+    It sits in discord.py's table of gateway parsers (`ConnectionState.parsers`, the same
+    dict object since 1.0, read by each websocket when it connects), the one place every
+    event passes; `tests/e2e/test_faults_gateway.py` replays events through the fake Discord
+    and fails if it stops working."""
+
+    EVENTS = ("INTERACTION_CREATE", "MESSAGE_CREATE")
+
+    def __init__(self, size: int = 10_000) -> None:
+        self._seen: LRU[int, None] = LRU(max_items=size)
+        self.dropped = 0
+
+    def first_time(self, event_id: int) -> bool:
+        if event_id in self._seen:
+            self.dropped += 1
+            return False
+        self._seen.put(event_id, None)
+        return True
+
+    def install(self, parsers: dict[str, Callable[[Any], None]]) -> None:
+        for event in self.EVENTS:
+            parsers[event] = self._guard(event, parsers[event])
+
+    def _guard(self, event: str, parse: Callable[[Any], None]) -> Callable[[Any], None]:
+        def parse_once(data: Any) -> None:
+            if self.first_time(int(data["id"])):
+                parse(data)
+            else:
+                log.info("dropped a repeated %s (%s)", event, data["id"])
+
+        return parse_once
+
+
 class DigestBot(commands.Bot):
     """The bot. Build it with the settings and an open store; it closes neither. `zygote`:
     the process to fork workers from, when one is shared (tests); else the bot starts its
@@ -167,6 +223,8 @@ class DigestBot(commands.Bot):
         self.workers = Workers(settings, zygote=zygote)
         self.discussion = Discussion(self.store, self.workers)
         self.tree.error(self.on_app_command_error)
+        self.repeats = RepeatFilter()
+        self.repeats.install(self._connection.parsers)
 
     # --- start-up and shut-down ----------------------------------------------------------
 
@@ -202,6 +260,16 @@ class DigestBot(commands.Bot):
                 await self.http_session.close()
                 self.http_session = None
             await self.workers.close()
+
+    def dispatch(self, event_name: str, /, *args: Any, **kwargs: Any) -> None:
+        """Events stop with the close: discord.py may still dispatch one afterwards (the
+        task that waits for the guilds after a READY does), on a client whose loop is gone,
+        which fails ("Task exception was never retrieved"): a shutdown just after a
+        (re)connection."""
+        if self.is_closed():
+            log.debug("not dispatching %s: the bot is closed", event_name)
+            return
+        super().dispatch(event_name, *args, **kwargs)
 
     # --- shared services -----------------------------------------------------------------
 
@@ -289,23 +357,49 @@ class DigestBot(commands.Bot):
     # --- errors --------------------------------------------------------------------------
 
     async def report_error(self, target: Target, error: BaseException) -> None:
-        """The one error handler: a user's mistake → a short (ephemeral) message; anything
-        else → the traceback in the log and a generic apology, no internals."""
+        """The one error handler: a user's mistake → a short (ephemeral) message; a failure
+        on Discord's side → a warning in the log and, when the user can be reached, a short
+        message; anything else → the traceback in the log and a generic apology, no
+        internals."""
         original = _unwrap(error)
         if isinstance(original, commands.CommandNotFound):
+            return
+        where = self._describe(target)
+        if self.is_closed():
+            log.info("%s stopped by the shutdown: %r", where, original)
+            return
+        trouble = discord_trouble(original)
+        if trouble is not None:
+            log.warning("%s in %s: %s", trouble, where, original)
+            text = trouble_message(original, target)
+            if text is not None:
+                await reply_error(target, text)
             return
         ctx = target if isinstance(target, commands.Context) else None
         message = user_message(original, ctx)
         if message is None:
-            where = self._describe(target)
             log.error("unexpected error in %s", where, exc_info=original)
             message = GENERIC_APOLOGY
         else:
             log.debug("user error: %s", message)
         await reply_error(target, message)
 
+    async def on_error(self, event_method: str, /, *args: Any, **kwargs: Any) -> None:
+        """A listener raised: a failure on Discord's side, or one the shutdown caused, is a
+        warning; anything else is logged with its traceback (discord.py's default)."""
+        error = sys.exc_info()[1]
+        if error is not None and self.is_closed():
+            log.info("%s stopped by the shutdown: %r", event_method, error)
+            return
+        trouble = discord_trouble(error) if error is not None else None
+        if trouble is not None:
+            log.warning("%s in %s: %s", trouble, event_method, error)
+            return
+        await super().on_error(event_method, *args, **kwargs)
+
     @staticmethod
     def _describe(target: Target) -> str:
+        """ "command 'ask'", "interaction 'article post'"... for the log."""
         if isinstance(target, commands.Context):
             return f"command {target.command and target.command.qualified_name!r}"
         command = target.command

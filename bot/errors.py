@@ -54,6 +54,10 @@ class NoCurrentArticle(UserError):
     (`bot.web.NoArticle` is another thing: a web page without article text.)"""
 
 
+class AlreadyPosted(UserError):
+    """The article posted is one this server has already (its message says which)."""
+
+
 class BadSource(UserError):
     """The text, file or URL given to `/article post` cannot become an article."""
 

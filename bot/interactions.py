@@ -15,6 +15,12 @@ reaching into either:
   found before any work) are not deferred and stay ephemeral.
 - `user_message(error)` — the short text a user reads for an error, or None for a bug of
   ours; `reply_error(target, text)` — send it (ephemeral for an interaction).
+- `discord_trouble(error)` — what failed on Discord's side (a 5xx, a dropped connection, an
+  expired interaction, a channel or message deleted meanwhile, a permission taken away), or
+  None; `trouble_message(error, target)` — what the user reads about it, when they can be
+  reached at all. Not bugs of ours: logged as warnings, never as errors.
+- `reply_to(message, **kwargs)` — reply to a message, or just send to its channel when the
+  message was deleted meanwhile (a reply to a deleted message is refused by Discord).
 
 The bot's one error handler (`DigestBot.report_error`) uses the last two; a cog raises a
 `bot.errors.UserError` and never sends its own error messages, except where no handler
@@ -29,6 +35,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
+import aiohttp
 import discord
 from discord import app_commands
 from discord.ext import commands
@@ -189,17 +196,72 @@ def user_message(error: BaseException, ctx: commands.Context[Any] | None = None)
     return None
 
 
+# Discord's error codes for what is gone, or was done already, by the time the bot answers
+_GONE = {
+    10003: "the channel was deleted",
+    10008: "the message was deleted",
+    10015: "the interaction's webhook is gone",
+    10062: "the interaction expired before the bot answered",
+    50027: "the interaction's 15 minutes of follow-ups are over",
+    40060: "the interaction had been answered already",
+}
+_NOT_ALLOWED = {50001: "missing access", 50013: "missing permissions"}
+DISCORD_FAILED = "Discord failed while I was answering; please try again in a moment."
+NOT_ALLOWED_HERE = (
+    "I'm not allowed to do that here any more (a permission was taken away); "
+    "ask a moderator to check my permissions in this channel."
+)
+
+
+def discord_trouble(error: BaseException) -> str | None:
+    """What failed on Discord's side, in a few words for the log, or None when `error` is
+    something else (a user's mistake, a bug of ours)."""
+    if isinstance(error, discord.DiscordServerError):
+        return f"Discord failed ({error.status})"
+    if isinstance(error, discord.HTTPException):
+        if error.code in _GONE:
+            return _GONE[error.code]
+        if error.code in _NOT_ALLOWED:
+            return f"Discord refused: {_NOT_ALLOWED[error.code]}"
+        return None
+    if isinstance(error, discord.RateLimited):
+        return f"rate limited for {error.retry_after:.0f} s"
+    if isinstance(error, aiohttp.ClientError | ConnectionError | asyncio.TimeoutError):
+        return "the connection to Discord failed"
+    return None
+
+
+def trouble_message(error: BaseException, target: Target | None = None) -> str | None:
+    """What the user reads about a `discord_trouble`, or None when there is no one to tell
+    (the interaction or channel is gone) or nothing to say (it was answered already)."""
+    if isinstance(error, discord.HTTPException) and error.code in _GONE:
+        return None
+    if isinstance(error, discord.HTTPException) and error.code in _NOT_ALLOWED:
+        # an interaction can still answer privately; a prefix command's channel refuses
+        reachable = target is not None and interaction_of(target) is not None
+        return NOT_ALLOWED_HERE if reachable else None
+    return DISCORD_FAILED
+
+
+async def reply_to(message: discord.Message, **kwargs: Any) -> discord.Message:
+    """Reply to `message` without pinging its author; as a plain message in its channel when
+    it was deleted meanwhile."""
+    reference = message.to_reference(fail_if_not_exists=False)
+    kwargs.setdefault("allowed_mentions", NO_MENTIONS)
+    return await message.channel.send(reference=reference, mention_author=False, **kwargs)
+
+
 async def reply_error(target: Target | discord.Message, message: str) -> None:
     """Send `message` ephemerally (an interaction) or as a reply (a prefix command, or a plain
     message the bot answers); a failure to send is logged, not raised."""
     try:
         if isinstance(target, discord.Message):
-            await target.reply(message, mention_author=False, allowed_mentions=NO_MENTIONS)
+            await reply_to(target, content=message)
             return
         interaction = interaction_of(target)
         if interaction is None:
             assert isinstance(target, commands.Context)
-            await target.reply(message, mention_author=False, allowed_mentions=NO_MENTIONS)
+            await reply_to(target.message, content=message)
         elif interaction.response.is_done():
             await interaction.followup.send(message, ephemeral=True, allowed_mentions=NO_MENTIONS)
         else:

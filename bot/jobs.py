@@ -18,6 +18,7 @@ from dataclasses import dataclass
 
 from .answers import Answer, HeldArticle, answer_pages_for
 from .article import Digest, Fact, Summary, analyze, key_facts, parse, summarize
+from .posting import has_prose
 from .web import ExtractedPage, FetchedPage, extract_page, extract_text
 
 
@@ -31,6 +32,8 @@ class Analysed:
     title: str | None  # the article's own title (a "# Title" first line), if any
     opening_heading: str | None  # the first section's heading, when it starts at ¶1
     opening: str | None  # the first sentence (else the first paragraph), as written
+    language: str | None  # ISO 639-1, as the engine detected it (or was told)
+    prose: bool  # some sentence has real words (`bot.posting.has_prose`)
     digest: Digest
 
 
@@ -46,6 +49,8 @@ def analyze_text(text: str, title: str | None) -> Analysed:
         title=article.title,
         opening_heading=first.heading if first is not None and starts else None,
         opening=(lead.sentences[0] if lead.sentences else lead.text) if lead else None,
+        language=article.language,
+        prose=has_prose(article),
         digest=digest,
     )
 
@@ -60,10 +65,10 @@ def extract_fetched(page: FetchedPage) -> ExtractedPage:
     return extract_page(page)
 
 
-def reanalyse(text: str, title: str | None) -> tuple[list[str], Digest]:
-    """A stored article analysed again by this engine: its paragraphs' texts (to check they
-    are the stored ones) and its digest."""
-    article = parse(text, title=title)
+def reanalyse(text: str, title: str | None, language: str | None) -> tuple[list[str], Digest]:
+    """A stored article analysed again by this engine, in the language it was stored with: its
+    paragraphs' texts (to check they are the stored ones) and its digest."""
+    article = parse(text, title=title, language=language)
     return [p.text for p in article.paragraphs], analyze(article)
 
 

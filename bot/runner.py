@@ -15,7 +15,7 @@ import gc
 import logging
 import signal
 import sys
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import aiohttp
 import discord
@@ -100,8 +100,10 @@ async def settle_when_ready(bot: DigestBot) -> None:
     settle_memory()
 
 
-async def serve(settings: Settings) -> int:
-    """Open the store, run the bot until a signal or a fatal error, close everything."""
+async def serve(settings: Settings, **client_options: Any) -> int:
+    """Open the store, run the bot until a signal or a fatal error, close everything.
+    `client_options`: more keyword arguments for discord.py's client (`benchmarks/soak.py`
+    gives a short `heartbeat_timeout`)."""
     from storage import DatabaseUnreachableError, StorageError, open_store
 
     try:
@@ -113,19 +115,19 @@ async def serve(settings: Settings) -> int:
         sys.stderr.write(f"digestbot: cannot open the database: {exc}\n")
         return 1
     try:
-        return await run_bot(settings, store)
+        return await run_bot(settings, store, **client_options)
     finally:
         await store.close()
         log.info("store closed; bye")
 
 
-async def run_bot(settings: Settings, store: Store) -> int:
+async def run_bot(settings: Settings, store: Store, **client_options: Any) -> int:
     """Run the bot on `store` (opened and closed by the caller) until a signal or a fatal
     error; its exit code."""
     from .client import DigestBot
 
     assert settings.token is not None
-    bot = DigestBot(settings, store)
+    bot = DigestBot(settings, store, **client_options)
     loop = asyncio.get_running_loop()
     closing: list[asyncio.Task[None]] = []
     settling = loop.create_task(settle_when_ready(bot))

@@ -22,7 +22,7 @@ from typing import Any, Protocol
 import discord
 from discord.ext import commands
 
-from .interactions import Target, interaction_of
+from .interactions import Target, interaction_of, reply_to
 from .render import NO_MENTIONS, Page
 
 log = logging.getLogger(__name__)
@@ -48,7 +48,7 @@ async def send_page(
     if isinstance(target, commands.Context):
         if target.interaction is None:
             if reply:
-                message = await target.reply(mention_author=False, **kwargs)
+                message = await reply_to(target.message, **kwargs)
             else:
                 message = await target.send(**kwargs)
         else:

@@ -10,8 +10,14 @@ Commands (slash, and prefix when the message-content intent is on or the bot is 
 - `/article delete <article>` — moderators, after a confirm button.
 
 Posting needs a moderator (see `DigestBot.is_moderator`). The reply is the digest
-(`bot.render.digest_pages`); a duplicate says which article it already is. After a new
-digest is sent the bot dispatches `article_posted(article, message)`.
+(`bot.render.digest_pages`), sent by `bot.posting.DigestDelivery` (tried again when Discord
+fails, never twice). Everything that can refuse a post (the source, a text that is not an
+article, a duplicate) runs before the channel sees anything, and its message is private: a
+slash command is deferred in public only when that work takes more than
+`Discussion.defer_after` seconds, and a refusal after that removes the "thinking…" first.
+When the digest cannot be sent, the article is kept and the poster is told privately its
+number and that `/article show` brings the digest. After a new digest is sent the bot
+dispatches `article_posted(article, message)` (the discussion thread opens on it).
 
 Where an article's text comes from is decided in one place, `ArticleSources`: text, an
 attachment, a message, or a URL (through `bot.web` once it is available).
@@ -22,6 +28,7 @@ from __future__ import annotations
 import logging
 import math
 import re
+from collections.abc import Awaitable
 from dataclasses import dataclass, field
 from pathlib import PurePath
 from typing import TYPE_CHECKING, Any
@@ -33,16 +40,24 @@ from discord.ext import commands
 from bot.article import Digest
 from bot.article_option import ArticleArg
 from bot.discussion import Manners, cooldown
-from bot.errors import BadSource, EmptyArticle, SourceTooLarge, UnsupportedFile
+from bot.errors import (
+    AlreadyPosted,
+    BadSource,
+    EmptyArticle,
+    SourceTooLarge,
+    UnsupportedFile,
+    UserError,
+)
 from bot.interactions import (
     Target,
     channel_id_of,
-    defer,
     guild_id_of,
+    in_time,
     moderators_only,
     user_of,
 )
 from bot.jobs import Analysed
+from bot.posting import DeliveryFailed, DigestDelivery, check_postable, tell_poster, withdraw
 from bot.render import Page, article_label, article_list_page, clip, digest_pages, text_pages
 from bot.views import ConfirmView, ListPageSource, Paginator, send_page
 from bot.web import ExtractedPage, FetchError, check_url, fetch_article
@@ -166,16 +181,10 @@ class ArticleSources:
         )
 
     async def from_attachment(
-        self,
-        attachment: discord.Attachment,
-        *,
-        guild_id: int,
-        title: str | None = None,
-        target: Target | None = None,
+        self, attachment: discord.Attachment, *, guild_id: int, title: str | None = None
     ) -> Source:
         """A .txt, .md or .html attachment (decoded and extracted by `bot.web`, in a worker in
-        the server's turn). A slash command's `target` is deferred once the file passed the
-        checks, before the extraction waits for its turn (a refusal stays private)."""
+        the server's turn)."""
         name = attachment.filename
         suffix = PurePath(name).suffix.lower()
         if suffix not in FILE_SUFFIXES:
@@ -184,8 +193,6 @@ class ArticleSources:
         data = await attachment.read()
         self._check_size(len(data), f"“{name}”")
         check_not_binary(data, name)
-        if target is not None:
-            await defer(target)
         try:
             page = await self.bot.extract_file(
                 data, attachment.content_type, filename=name, guild_id=guild_id
@@ -197,16 +204,13 @@ class ArticleSources:
             page, kind="file", title=title, meta={"filename": name}, fallback_title=fallback
         )
 
-    async def from_message(
-        self, message: discord.Message, *, guild_id: int, target: Target | None = None
-    ) -> Source:
-        """A message's text, or its first .txt/.md/.html attachment (`target`: as for
-        `from_attachment`)."""
+    async def from_message(self, message: discord.Message, *, guild_id: int) -> Source:
+        """A message's text, or its first .txt/.md/.html attachment."""
         if message.content.strip():
             return self.from_text(message.content, ref=message.jump_url)
         for attachment in message.attachments:
             if PurePath(attachment.filename).suffix.lower() in FILE_SUFFIXES:
-                source = await self.from_attachment(attachment, guild_id=guild_id, target=target)
+                source = await self.from_attachment(attachment, guild_id=guild_id)
                 return Source(
                     text=source.text,
                     kind="message",
@@ -286,6 +290,24 @@ def _title_for(source: Source, article: Analysed) -> str | None:
     return None
 
 
+def _already_here(stored: StoredArticle) -> str:
+    when = discord.utils.format_dt(stored.created_at, "R")
+    label = article_label(stored.number, stored.title)
+    return (
+        f"That article is already here: **{label}** (posted {when}). "
+        f"`/article show #{stored.number}` shows its digest."
+    )
+
+
+def _undelivered(stored: StoredArticle, *, partly: bool) -> str:
+    label = article_label(stored.number, stored.title)
+    what = "the rest of its digest" if partly else "its digest"
+    return (
+        f"Discord failed while I was sending {what}, so the channel may not have it. The "
+        f"article is stored as **{label}**: `/article show #{stored.number}` brings its digest."
+    )
+
+
 def article_pages(article: StoredArticle, digest: Digest) -> list[Page]:
     """The digest pages of a stored article (what `/article post` and `show` send)."""
     url = article.source_ref if article.source_kind == "url" else None
@@ -305,6 +327,7 @@ class Articles(commands.Cog):
     def __init__(self, bot: DigestBot) -> None:
         self.bot = bot
         self.sources = ArticleSources(bot)
+        self.delivery = DigestDelivery()
         self.save_menu = app_commands.ContextMenu(
             name="Save as article", callback=self.save_message
         )
@@ -328,49 +351,66 @@ class Articles(commands.Cog):
 
     # --- the pipeline --------------------------------------------------------------------
 
-    async def publish(self, target: Target, source: Source) -> StoredArticle:
-        """Analyse, store, and reply with the digest (or with the existing article's
-        number for a duplicate). Returns the stored article."""
-        guild_id = guild_id_of(target)
-        await defer(target)
-        article = await self.bot.analyze_text(source.text, title=source.title, guild_id=guild_id)
-        digest = article.digest
-        if not article.paragraphs:
-            raise EmptyArticle("I found no paragraphs of text to digest in that.")
-        title = _title_for(source, article)
-        new = NewArticle(
-            guild_id=guild_id,
+    async def publish(self, target: Target, source: Source | Awaitable[Source]) -> None:
+        """Read the source (a `Source`, or what reads one: a download, a fetch), analyse,
+        check and store it, then send the digest. A refusal (a bad source, a text that is not
+        an article, an article already here) is raised as a `UserError` with no public trace.
+        """
+
+        async def prepare() -> tuple[StoredArticle, Digest]:
+            guild_id = guild_id_of(target)
+            given = source if isinstance(source, Source) else await source
+            article = await self.bot.analyze_text(given.text, title=given.title, guild_id=guild_id)
+            check_postable(article)
+            result = await self.bot.store.add_article(self._new_article(target, given, article))
+            if not result.created:
+                raise AlreadyPosted(_already_here(result.article))
+            log.info(
+                "guild %s: article #%d stored (%s)", guild_id, result.article.number, given.kind
+            )
+            return result.article, article.digest
+
+        try:
+            defer_after = self.bot.discussion.defer_after
+            stored, digest = await in_time(target, prepare(), defer_after=defer_after)
+        except UserError:
+            await withdraw(target)  # so that the refusal is private
+            raise
+        guild_id = stored.guild_id
+        try:
+            messages = await self.delivery.send(target, article_pages(stored, digest))
+        except DeliveryFailed as failed:
+            messages = failed.sent
+            log.warning(
+                "guild %s: the digest of article #%d was not sent: %r",
+                guild_id,
+                stored.number,
+                failed.error,
+            )
+            if not messages:
+                await withdraw(target)
+            await tell_poster(target, _undelivered(stored, partly=bool(messages)))
+        for message in messages:
+            await self.bot.store.link_message(guild_id, message.id, stored.number)
+        if messages:
+            self.bot.dispatch("article_posted", stored, messages[0])
+
+    @staticmethod
+    def _new_article(target: Target, source: Source, article: Analysed) -> NewArticle:
+        return NewArticle(
+            guild_id=guild_id_of(target),
             channel_id=channel_id_of(target),
             author_id=user_of(target).id,
-            title=title,
+            title=_title_for(source, article),
             source_kind=source.kind,
             source_ref=source.ref,
             text=source.text,
             paragraphs=article.paragraphs,
-            analysis=digest.to_dict(),
-            engine_version=digest.engine_version,
+            analysis=article.digest.to_dict(),
+            engine_version=article.digest.engine_version,
             meta=source.meta,
+            language=article.language,
         )
-        result = await self.bot.store.add_article(new)
-        stored = result.article
-        if not result.created:
-            when = discord.utils.format_dt(stored.created_at, "R")
-            label = article_label(stored.number, stored.title)
-            text = (
-                f"That article is already here: **{label}** (posted {when}). "
-                f"`/article show #{stored.number}` shows its digest."
-            )
-            await send_page(target, text_pages(text)[0])
-            return stored
-        messages: list[discord.Message] = []
-        for page in article_pages(stored, digest):
-            message = await send_page(target, page)
-            if message is not None:
-                messages.append(message)
-                await self.bot.store.link_message(guild_id, message.id, stored.number)
-        log.info("guild %s: article #%d posted (%s)", guild_id, stored.number, source.kind)
-        self.bot.dispatch("article_posted", stored, messages[0] if messages else None)
-        return stored
 
     # --- commands ------------------------------------------------------------------------
 
@@ -438,14 +478,12 @@ class Articles(commands.Cog):
             await interaction.response.send_modal(modal)
             return
         guild_id = guild_id_of(interaction)
+        source: Source | Awaitable[Source]
         if file is not None:
-            source = await self.sources.from_attachment(
-                file, guild_id=guild_id, title=title, target=interaction
-            )
+            source = self.sources.from_attachment(file, guild_id=guild_id, title=title)
         elif url:
             checked = self.sources.check_url(url.strip())
-            await defer(interaction)
-            source = await self.sources.from_url(checked, guild_id=guild_id, title=title)
+            source = self.sources.from_url(checked, guild_id=guild_id, title=title)
         else:
             source = self.sources.from_text(text or "", title=title)
         await self.publish(interaction, source)
@@ -455,9 +493,7 @@ class Articles(commands.Cog):
     ) -> None:
         """The "Save as article" message command."""
         await self.bot.require_moderator(interaction)
-        source = await self.sources.from_message(
-            message, guild_id=guild_id_of(interaction), target=interaction
-        )
+        source = self.sources.from_message(message, guild_id=guild_id_of(interaction))
         await self.publish(interaction, source)
 
     @article.command(name="list")  # type: ignore[arg-type]  # discord.py hybrid typing vs mypy

@@ -49,7 +49,14 @@ from bot.discussion import (
     parse_paragraphs,
 )
 from bot.errors import UserError
-from bot.interactions import Location, guild_id_of, in_time, reply_error, user_message
+from bot.interactions import (
+    Location,
+    guild_id_of,
+    in_time,
+    reply_error,
+    reply_to,
+    user_message,
+)
 from bot.render import (
     NO_MENTIONS,
     Page,
@@ -274,8 +281,8 @@ class Discuss(commands.Cog):
             return  # (without the intent, the text is empty unless the bot is mentioned)
         guild_id = message.guild.id
         discussion = self.discussion
-        reply_to = message.reference.message_id if message.reference is not None else None
-        where = Location.of(message.channel, reply_to=reply_to)
+        replied = message.reference.message_id if message.reference is not None else None
+        where = Location.of(message.channel, reply_to=replied)
         number = await discussion.follow_up_article(guild_id, where)
         if number is None and not follow_up.mentioned:
             return
@@ -296,7 +303,7 @@ class Discuss(commands.Cog):
             kwargs = answer.first.send_kwargs()
             if view is not None:
                 kwargs["view"] = view
-            sent = await message.reply(mention_author=False, **kwargs)
+            sent = await reply_to(message, **kwargs)
         except discord.HTTPException as exc:
             log.info("guild %s: could not answer a follow-up: %s", guild_id, exc)
             return

@@ -85,7 +85,7 @@ def follow_up_of(content: str, me: int) -> FollowUp | None:
 
 def asks(text: str, mentioned: bool) -> bool:
     """Whether a message asks the bot something: it mentions the bot or ends with "?"."""
-    return mentioned or text.rstrip().endswith(("?", "？"))
+    return mentioned or text.rstrip().endswith(("?", "？", "؟", "\u037e"))  # Greek question mark
 
 
 class Discussion:
@@ -218,7 +218,11 @@ class Discussion:
         digest: Digest
         try:
             texts, digest = await self.workers.articles.run(
-                stored.guild_id, jobs.reanalyse, stored.text, parse_title(stored)
+                stored.guild_id,
+                jobs.reanalyse,
+                stored.text,
+                parse_title(stored),
+                stored.language,
             )
         except WorkError as exc:
             log.warning("guild %s article #%d: not analysed again: %r", *key, exc)

@@ -15,7 +15,7 @@ import discord
 import pytest
 
 import cogs
-from bot.client import DigestBot, build_intents
+from bot.client import DigestBot, RepeatFilter, build_intents
 from bot.config import Settings
 from bot.workers import Zygote
 from storage import NewArticle, StoredArticle, open_store
@@ -132,3 +132,38 @@ def test_intents_follow_the_setting() -> None:
     assert not build_intents(Settings()).message_content
     assert build_intents(Settings(message_content=True)).message_content
     assert not build_intents(Settings()).members
+
+
+def test_a_repeated_interaction_or_message_is_parsed_once() -> None:
+    parsed: list[tuple[str, str]] = []
+    parsers = {
+        event: (lambda data, event=event: parsed.append((event, data["id"])))
+        for event in ("INTERACTION_CREATE", "MESSAGE_CREATE", "GUILD_CREATE")
+    }
+    repeats = RepeatFilter(size=3)
+    repeats.install(parsers)
+    for event, event_id in [
+        ("INTERACTION_CREATE", "1"),
+        ("MESSAGE_CREATE", "2"),
+        ("INTERACTION_CREATE", "1"),  # replayed: dropped
+        ("MESSAGE_CREATE", "2"),
+        ("GUILD_CREATE", "9"),  # other events are not filtered
+        ("GUILD_CREATE", "9"),
+    ]:
+        parsers[event]({"id": event_id})
+    assert parsed == [
+        ("INTERACTION_CREATE", "1"),
+        ("MESSAGE_CREATE", "2"),
+        ("GUILD_CREATE", "9"),
+        ("GUILD_CREATE", "9"),
+    ]
+    assert repeats.dropped == 2
+    for event_id in ("3", "4", "5"):  # only the last `size` ids are remembered
+        parsers["MESSAGE_CREATE"]({"id": event_id})
+    parsers["INTERACTION_CREATE"]({"id": "1"})
+    assert parsed[-1] == ("INTERACTION_CREATE", "1")
+
+
+async def test_the_bot_filters_its_own_gateway_parsers(bot: DigestBot) -> None:
+    parse = bot._connection.parsers["INTERACTION_CREATE"]
+    assert getattr(parse, "__name__", "") == "parse_once"

@@ -1,5 +1,5 @@
-"""The interaction toolkit: deferring only slow work, what a user reads for each error, and
-where a command ran."""
+"""The interaction toolkit: deferring only slow work, what a user reads for each error (and
+which failures are Discord's), and where a command ran."""
 
 from __future__ import annotations
 
@@ -7,11 +7,20 @@ import asyncio
 import re
 from types import SimpleNamespace
 
+import aiohttp
 import discord
 from discord.ext import commands
 
 from bot.errors import ArticleNotFound, NotModerator
-from bot.interactions import Location, in_time, user_message
+from bot.interactions import (
+    DISCORD_FAILED,
+    NOT_ALLOWED_HERE,
+    Location,
+    discord_trouble,
+    in_time,
+    trouble_message,
+    user_message,
+)
 from bot.render import unescape
 
 
@@ -75,3 +84,33 @@ def test_location_of_a_channel_and_of_anything_else() -> None:
     channel = SimpleNamespace(id=10)
     assert Location.of(channel, reply_to=5) == Location(None, (10,), 5)
     assert Location.of(None) == Location(None, (), None)
+
+
+def _http_error(cls: type[discord.HTTPException], status: int, code: int) -> discord.HTTPException:
+    response = SimpleNamespace(status=status, reason="x")
+    return cls(response, {"code": code, "message": "x"})  # type: ignore[arg-type]
+
+
+def test_discord_trouble_is_told_apart_from_bugs_and_mistakes() -> None:
+    slash = _Interaction()
+    prefix = commands.Context.__new__(commands.Context)
+    prefix.interaction = None
+    expired = _http_error(discord.NotFound, 404, 10062)
+    assert discord_trouble(expired) == "the interaction expired before the bot answered"
+    assert trouble_message(expired, slash) is None  # type: ignore[arg-type]  # no one to tell
+    for code in (10003, 10008, 10015, 50027, 40060):
+        assert discord_trouble(_http_error(discord.HTTPException, 400, code)) is not None
+    forbidden = _http_error(discord.Forbidden, 403, 50013)
+    assert discord_trouble(forbidden) == "Discord refused: missing permissions"
+    assert trouble_message(forbidden, slash) == NOT_ALLOWED_HERE  # type: ignore[arg-type]
+    assert trouble_message(forbidden, prefix) is None  # its channel refuses the bot
+    down = _http_error(discord.DiscordServerError, 503, 0)
+    assert discord_trouble(down) == "Discord failed (503)"
+    assert trouble_message(down, slash) == DISCORD_FAILED  # type: ignore[arg-type]
+    dropped = aiohttp.ServerDisconnectedError()
+    assert discord_trouble(dropped) == "the connection to Discord failed"
+    assert discord_trouble(TimeoutError()) == "the connection to Discord failed"
+    # a refusal that is a bug of ours (an invalid body), a user's mistake, a crash: not trouble
+    assert discord_trouble(_http_error(discord.HTTPException, 400, 50035)) is None
+    assert discord_trouble(NotModerator()) is None
+    assert discord_trouble(RuntimeError("boom")) is None

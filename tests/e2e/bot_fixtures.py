@@ -13,7 +13,9 @@ Fixtures (registered in ``tests/e2e/conftest.py``):
 For a bot with other settings inside one test, use ``start_digestbot(fake, tmp_path, ...)``.
 Bots fork their worker processes from the test run's shared ``zygote`` (``tests/conftest.py``).
 Helpers: ``button_id(message, label)`` finds a button's custom_id on a message dict;
-``embed_text(message)`` is all the visible text of a message (content and embeds) in one string.
+``embed_text(message)`` is all the visible text of a message (content and embeds) in one string;
+``shown(ix)`` the messages the bot showed for an interaction, ``replies_to(fake, world, m)``
+its replies to a prefix command.
 """
 
 from __future__ import annotations
@@ -84,10 +86,13 @@ async def start_digestbot(
     *,
     sync: bool = True,
     zygote: Zygote | None = None,
+    client_options: dict[str, Any] | None = None,
     **settings: Any,
 ) -> AsyncIterator[DigestBot]:
     """A ready `DigestBot` on a new store; closed (bot, then store) when the block ends.
-    `zygote`: the one to fork workers from (else the bot starts its own)."""
+    `zygote`: the one to fork workers from (else the bot starts its own);
+    ``client_options``: more keyword arguments for discord.py's client (``heartbeat_timeout``,
+    ``max_ratelimit_timeout``...)."""
     values: dict[str, Any] = {
         "token": fake.token,
         "db_path": tmp_path / "digestbot.sqlite3",
@@ -98,7 +103,8 @@ async def start_digestbot(
     config = Settings(**values)
     store: Store = await open_store(config.db_path)
     with fake.patch_discord_py():  # restores discord.py's URLs afterwards
-        bot = QuickDigestBot(config, store, zygote=zygote, guild_ready_timeout=0.05)
+        options = {"guild_ready_timeout": 0.05, **(client_options or {})}
+        bot = QuickDigestBot(config, store, zygote=zygote, **options)
         task = asyncio.create_task(bot.start(fake.token))
         ready = asyncio.create_task(bot.wait_until_ready())
         try:
@@ -150,6 +156,23 @@ def buttons(message: JSON) -> dict[str, bool]:
         for c in row.get("components", [])
         if c.get("type") == 2
     }
+
+
+def shown(ix: FakeInteraction) -> list[JSON]:
+    """The distinct messages the bot showed for `ix`: its reply, follow-ups, the placeholder's
+    replacement (a message edited later counts once; a "thinking…" placeholder not at all)."""
+    return list({str(m["id"]): m for m in ix.messages()}.values())
+
+
+def replies_to(fake: FakeDiscord, world: World, message: JSON) -> list[str]:
+    """The visible text of each bot message in #general that replies to `message` (a prefix
+    command)."""
+    return [
+        embed_text(m)
+        for m in fake.messages(world.general)
+        if m["author"].get("bot")
+        and (m.get("message_reference") or {}).get("message_id") == message["id"]
+    ]
 
 
 def embed_text(message: JSON) -> str:

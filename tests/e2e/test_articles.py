@@ -477,6 +477,7 @@ async def test_owner_sync_by_mention(fake: FakeDiscord, world: World, digestbot:
     assert "owner" in answer["content"]
 
 
+@pytest.mark.expected_errors("database on fire")
 async def test_unexpected_error_is_logged_and_apologised_for(
     fake: FakeDiscord,
     world: World,

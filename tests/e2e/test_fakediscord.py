@@ -20,6 +20,7 @@ import pytest
 from discord import app_commands
 from discord.ext import commands
 
+from tests.e2e.bot_fixtures import eventually
 from tests.e2e.fakediscord import (
     FakeDiscord,
     FakeDiscordError,
@@ -181,6 +182,9 @@ class Tiny(commands.Cog):
         elif how == "late":
             await self.bot.release.wait()
             await send("too late")
+        elif how == "defer":
+            await interaction.response.defer(thinking=True)
+            await interaction.followup.send("deferred answer")
         elif how == "pings":
             await interaction.response.defer()
             channel = interaction.channel
@@ -201,7 +205,9 @@ async def save_as_article(interaction: discord.Interaction, message: discord.Mes
 
 
 class TinyBot(commands.Bot):
-    def __init__(self, *, message_content: bool = True, members: bool = False) -> None:
+    def __init__(
+        self, *, message_content: bool = True, members: bool = False, **options: Any
+    ) -> None:
         intents = discord.Intents.default()
         intents.message_content = message_content
         intents.members = members
@@ -210,6 +216,7 @@ class TinyBot(commands.Bot):
             intents=intents,
             guild_ready_timeout=0.05,
             allowed_mentions=discord.AllowedMentions.none(),
+            **options,
         )
         self.seen: asyncio.Queue[discord.Message] = asyncio.Queue()
         self.threads_seen: asyncio.Queue[discord.Thread] = asyncio.Queue()
@@ -858,3 +865,216 @@ async def test_timings_for_latency_measurements(
     latency = ix.responses[0].at - ix.created_at
     assert 0 <= latency < fake.interaction_timeout
     assert fake.requests[-1].at >= ix.created_at
+
+
+# -- faults (fake.faults) ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("code", [4000, 4008, 1001, 1006])
+async def test_gateway_close_resumes_and_replays_what_was_missed(
+    fake: FakeDiscord, world: World, bot: TinyBot, code: int
+) -> None:
+    assert await fake.faults.close_gateway(code) == 1
+    # produced while the bot is away: kept, and replayed when it RESUMEs
+    await fake.send_user_message(world.general, world.alice, "!echo missed")
+    ix = await fake.slash(world.general, world.bob, "echo", {"text": "missed too"})
+    assert (await fake.wait_for_bot_message(world.general))["content"] == "echo: missed"
+    assert (await ix.wait_response())["content"] == "echo: missed too"
+    assert _ops(fake).count(2) == 1 and _ops(fake).count(6) == 1
+    assert fake.gateway.stats["resumed"] == 1 and fake.gateway.stats["connections"] == 2
+    assert [r.status for r in fake.find_requests("GATEWAY", "CLOSE")] == [code]
+
+
+async def test_session_ending_close_and_invalid_session_reidentify(
+    fake: FakeDiscord, world: World, bot: TinyBot
+) -> None:
+    await fake.faults.close_gateway(4009)  # session timed out: RESUME refused, new IDENTIFY
+    await fake.wait_until(lambda: _ops(fake).count(2) == 2 or None, what="a second IDENTIFY")
+    assert fake.gateway.stats["resumes refused"] == 1
+    await fake.wait_ready()
+    fake.faults.invalid_session(resumable=True)  # the client closes and RESUMEs
+    await fake.wait_until(lambda: fake.gateway.stats["resumed"] == 1 or None, what="a RESUME")
+    fake.faults.invalid_session(resumable=False)  # the session is gone: IDENTIFY again
+    await fake.wait_until(lambda: _ops(fake).count(2) == 3 or None, what="a third IDENTIFY")
+    await fake.wait_ready()
+    await fake.send_user_message(world.general, world.alice, "!echo third session")
+    assert (await fake.wait_for_bot_message(world.general))["content"] == "echo: third session"
+
+
+@pytest.mark.fakediscord(heartbeat_interval=0.05)
+async def test_zombie_connection_is_noticed_and_resumed(fake: FakeDiscord, world: World) -> None:
+    async with running(TinyBot(heartbeat_timeout=0.5), fake):
+        fake.faults.zombie()  # open, but no HEARTBEAT_ACK and no events any more
+        await fake.send_user_message(world.general, world.alice, "!echo through a zombie")
+        reply = await fake.wait_for_bot_message(world.general, timeout=10)
+        assert reply["content"] == "echo: through a zombie"
+        assert fake.gateway.stats["resumed"] == 1
+        assert fake.gateway.stats["client closed 4000"] == 1  # discord.py gave up on it
+
+
+async def test_duplicate_delivery_on_resume(fake: FakeDiscord, world: World, bot: TinyBot) -> None:
+    await fake.send_user_message(world.general, world.bob, "said once")
+    first = await asyncio.wait_for(bot.seen.get(), 5)
+    fake.faults.duplicate_on_resume(1)
+    fake.faults.reconnect()
+    again = await asyncio.wait_for(bot.seen.get(), 5)
+    assert again.id == first.id and again.content == "said once"
+
+
+async def test_429s_carry_discords_headers_and_are_retried(
+    fake: FakeDiscord, world: World, bot: TinyBot
+) -> None:
+    route = fake.faults.rate_limited("POST", "/messages$", retry_after=0.02)
+    every = fake.faults.rate_limited("POST", "/messages$", retry_after=0.02, is_global=True)
+    await fake.send_user_message(world.general, world.bob, "!echo limited")
+    assert (await fake.wait_for_bot_message(world.general))["content"] == "echo: limited"
+    assert [r.status for r in fake.find_requests("POST", "/messages$")] == [429, 429, 200]
+    assert route.hits == every.hits == 1
+    headers = {"Authorization": f"Bot {fake.token}"}
+    fake.faults.rate_limited("GET", "/users/@me$", retry_after=1.5)
+    fake.faults.rate_limited("GET", "/users/@me$", retry_after=0.2, is_global=True)
+    async with aiohttp.ClientSession(headers=headers) as http:
+        async with http.get(f"{fake.api_base}/users/@me") as r:
+            assert r.status == 429 and r.headers["Via"]
+            assert r.headers["Retry-After"] == "2" and r.headers["X-RateLimit-Scope"] == "user"
+            assert r.headers["X-RateLimit-Remaining"] == "0"
+            assert float(r.headers["X-RateLimit-Reset-After"]) == 1.5
+            assert {"X-RateLimit-Limit", "X-RateLimit-Reset", "X-RateLimit-Bucket"} <= set(
+                r.headers
+            )
+            assert await r.json() == {
+                "message": "You are being rate limited.",
+                "retry_after": 1.5,
+                "global": False,
+            }
+        async with http.get(f"{fake.api_base}/users/@me") as r:
+            assert r.headers["X-RateLimit-Global"] == "true"
+            assert r.headers["X-RateLimit-Scope"] == "global"
+            assert (await r.json())["global"] is True
+
+
+async def test_route_and_global_buckets(fake: FakeDiscord, world: World, bot: TinyBot) -> None:
+    bucket = fake.faults.route_limit("POST", r"^/channels/\d+/messages$", limit=2, per=0.3)
+    channel = bot.get_channel(world.general.id)
+    assert isinstance(channel, discord.TextChannel)
+    await asyncio.gather(*(channel.send(f"m{i}") for i in range(5)))  # discord.py paces itself
+    assert sorted(m["content"] for m in fake.messages(world.general)) == [f"m{i}" for i in range(5)]
+    headers = {"Authorization": f"Bot {fake.token}"}
+    url = f"{fake.api_base}/channels/{world.general.id}/messages"
+    fake.advance(1)  # a fresh window
+    async with aiohttp.ClientSession(headers=headers) as http:
+        answers = []
+        for i in range(3):
+            async with http.post(url, json={"content": f"raw {i}"}) as r:
+                answers.append((r.status, r.headers.get("X-RateLimit-Remaining")))
+                bucket_name = r.headers.get("X-RateLimit-Bucket")
+                scope = r.headers.get("X-RateLimit-Scope")
+        assert answers == [(200, "1"), (200, "0"), (429, "0")]
+        assert bucket_name == bucket.name and scope == "user"
+        fake.faults.clear()
+        fake.faults.global_limit(limit=1, per=5)
+        async with http.get(f"{fake.api_base}/users/@me") as r:
+            assert r.status == 200
+        async with http.get(f"{fake.api_base}/guilds/{world.guild.id}") as r:
+            assert r.status == 429 and (await r.json())["global"] is True
+
+
+async def test_server_errors_and_lost_answers(
+    fake: FakeDiscord, world: World, bot: TinyBot
+) -> None:
+    channel = bot.get_channel(world.general.id)
+    assert isinstance(channel, discord.TextChannel)
+    fake.faults.http_error("POST", "/messages$", 503)
+    with pytest.raises(discord.DiscordServerError):  # discord.py does not retry a 503
+        await channel.send("not retried")
+    # Discord made the message but the answer was lost: discord.py retries (after 1 s); its
+    # `send` gives every message a random nonce with enforce_nonce, so Discord answers the
+    # retry with the message it made...
+    fake.faults.http_error("POST", "/messages$", 500, after=True)
+    once = await channel.send("once")
+    # ...while a request without a nonce is carried out twice
+    fake.faults.http_error("POST", "/messages$", 502, after=True)
+    await bot.http.send_message(world.general.id, params=_params("twice"))
+    assert [m["content"] for m in fake.messages(world.general)] == ["once", "twice", "twice"]
+    assert once.id == int(fake.messages(world.general)[0]["id"])
+    statuses = [r.status for r in fake.find_requests("POST", "/messages$")]
+    assert statuses == [503, 500, 200, 502, 200]
+    # no answer at all: the connection drops (discord.py does not retry that)
+    fake.faults.disconnect("POST", "/messages$")
+    with pytest.raises(aiohttp.ClientConnectionError):
+        await channel.send("dropped")
+    fake.faults.disconnect("POST", "/messages$", after=True)
+    with pytest.raises(aiohttp.ClientConnectionError):
+        await channel.send("made, but no one heard")
+    assert fake.messages(world.general)[-1]["content"] == "made, but no one heard"
+    assert len(fake.messages(world.general)) == 4
+    fake.assert_no_errors()  # injected, so not counted
+
+
+async def test_slow_answers(fake: FakeDiscord, world: World, bot: TinyBot) -> None:
+    channel = bot.get_channel(world.general.id)
+    assert isinstance(channel, discord.TextChannel)
+    slow = fake.faults.slow("POST", "/messages$", 0.2, times=1)
+    loop = asyncio.get_running_loop()
+    start = loop.time()
+    await channel.send("eventually")
+    assert loop.time() - start >= 0.2 and slow.hits == 1 and not slow.active
+    assert fake.messages(world.general)[-1]["content"] == "eventually"
+
+
+async def test_the_clock_expires_interactions(
+    fake: FakeDiscord, world: World, bot: TinyBot
+) -> None:
+    fake.faults.before("POST", "/callback$", lambda: fake.advance(3.5))
+    await fake.slash(world.general, world.bob, "bad", {"how": "defer"})
+    error = await asyncio.wait_for(bot.http_errors.get(), 5)
+    assert isinstance(error, discord.NotFound) and error.code == 10062
+    fake.faults.before("POST", "/webhooks/", lambda: fake.advance(15 * 60))
+    ix = await fake.slash(world.general, world.bob, "bad", {"how": "defer"})
+    error = await asyncio.wait_for(bot.http_errors.get(), 5)
+    assert error.code == 50027 and ix.callback_type == 5
+    assert [e.code for e in fake.take_errors()] == [10062, 50027]
+
+
+async def test_deleted_channels_and_messages(fake: FakeDiscord, world: World, bot: TinyBot) -> None:
+    doomed = fake.create_text_channel(world.guild, "doomed")
+    await eventually(lambda: bot.get_channel(doomed.id) is not None, "the channel at the bot")
+    fake.faults.before("POST", "/webhooks/", lambda: fake.delete_channel(doomed))
+    await fake.slash(doomed, world.bob, "bad", {"how": "defer"})
+    error = await asyncio.wait_for(bot.http_errors.get(), 5)
+    assert isinstance(error, discord.NotFound) and error.code == 10003
+    await eventually(lambda: bot.get_channel(doomed.id) is None, "the bot to see the delete")
+    sent = await fake.send_user_message(world.general, world.alice, "soon gone")
+    fake.delete_message(sent)
+    channel = bot.get_channel(world.general.id)
+    assert isinstance(channel, discord.TextChannel)
+    with pytest.raises(discord.HTTPException) as caught:
+        await channel.get_partial_message(int(sent["id"])).reply("too late")
+    assert caught.value.code == 50035
+    mine = await channel.send("mine")
+    fake.delete_message(mine.id)
+    with pytest.raises(discord.NotFound) as gone:
+        await mine.edit(content="edited")
+    assert gone.value.code == 10008
+    assert [e.code for e in fake.take_errors()] == [10003, 50035, 10008]
+
+
+async def test_permissions_taken_away_mid_session(
+    fake: FakeDiscord, world: World, bot: TinyBot
+) -> None:
+    channel = bot.get_channel(world.general.id)
+    assert isinstance(channel, discord.TextChannel)
+    bot_member = fake.bot_member(world.guild)
+    fake.faults.before(
+        "POST",
+        "/messages$",
+        lambda: fake.set_permissions(world.general, bot_member, deny=P.SEND_MESSAGES),
+    )
+    with pytest.raises(discord.Forbidden) as caught:
+        await channel.send("allowed a moment ago")
+    assert caught.value.code == 50013
+    await eventually(
+        lambda: not channel.permissions_for(channel.guild.me).send_messages,
+        "the bot to see its permissions change",
+    )
+    assert [e.code for e in fake.take_errors()] == [50013]

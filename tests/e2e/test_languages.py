@@ -32,6 +32,10 @@ async def test_a_chinese_article_is_digested_and_questions_in_chinese_are_answer
         assert next(iter(got)) == paragraph, embed_text(reply)
         assert words in got[paragraph]
     stored = await digestbot.store.get_article(world.guild.id, 1)
-    assert stored is not None
+    assert stored is not None and stored.language == "zh"
+    manners.search_rate = (100, 60.0)
+    ix = await fake.slash(world.general, world.bob, "search", {"query": "交流电"})
+    found = embed_text(await ix.wait_response())
+    assert "#1" in found and "交流电" in found, found
     off = await ask(fake, world.general, world.bob, "巴黎圣母院的火灾发生在哪一年？")
     assert not quoted(off), embed_text(off)

@@ -56,9 +56,17 @@ What tests get:
   response, code), ``find_requests(method, path_regex)``, ``errors`` / ``take_errors()`` /
   ``assert_no_errors()``, ``intents`` (of the last IDENTIFY), ``fail_next(method, path_regex,
   status=500)`` to inject a failure.
-- gateway: ``request_reconnect()`` (op 7), ``refuse_resume = True`` (INVALID_SESSION).
+- gateway: ``request_reconnect()`` (op 7), ``refuse_resume = True`` (INVALID_SESSION),
+  ``gateway.stats`` (connections, identifies, resumes, closes).
+- faults, per test (:mod:`.faults`): ``fake.faults.http_error / rate_limited / route_limit /
+  global_limit / slow / before`` on REST; ``close_gateway(code)``, ``reconnect()``,
+  ``invalid_session(resumable)``, ``zombie()``, ``duplicate_on_resume(n)`` on the gateway;
+  ``fake.advance(seconds)`` moves the fake's clock (interaction deadlines); ``delete_channel``,
+  ``delete_message``, ``set_permissions`` change the world under the bot's feet.
 
-Discord behaviour reproduced: message-content intent stripping (except DMs, the bot's own
+Discord behaviour reproduced: RESUME replaying what a session missed, enforced nonces (a
+retried ``POST /channels/{id}/messages`` with the same nonce returns the first message),
+message-content intent stripping (except DMs, the bot's own
 messages and messages mentioning it), GUILD_CREATE members only with the members intent, 4014
 for disallowed privileged intents, 4004 for a bad token, the 3 s interaction deadline (10062),
 double acknowledgement (40060), message/embed/component/modal/choice limits (50035), empty
@@ -71,6 +79,7 @@ from messages (same id as the message; 160004 when one exists), and ``mentions``
 
 from .errors import DiscordHTTPError, FakeDiscordError
 from .fake import FakeDiscord, FakeTimeout, RecordedRequest
+from .faults import Faults, RateBucket, RestFault
 from .gateway import Intents
 from .interactions import FakeFile, FakeInteraction, InteractionReply
 from .models import FakeChannel, FakeGuild, FakeMember, FakeRole, FakeUser, P
@@ -89,9 +98,12 @@ __all__ = [
     "FakeRole",
     "FakeTimeout",
     "FakeUser",
+    "Faults",
     "Intents",
     "InteractionReply",
     "P",
+    "RateBucket",
     "RecordedRequest",
+    "RestFault",
     "run_bot_process",
 ]

@@ -22,7 +22,8 @@ from urllib.parse import quote
 from aiohttp import web
 
 from .errors import FakeDiscordError, FormErrors
-from .gateway import Gateway, GatewaySession, Intents
+from .faults import Faults
+from .gateway import HEARTBEAT_INTERVAL, Gateway, GatewaySession, Intents
 from .interactions import (
     APPLICATION_COMMAND,
     AUTOCOMPLETE,
@@ -86,7 +87,8 @@ class RecordedRequest:
     ``path`` is relative to the API base (``/channels/1/messages``) or, for attachment
     downloads, the CDN path. ``json`` is the body (``payload_json`` for multipart), ``files`` the
     uploaded files. ``response`` is what the fake answered (Discord's error body on a failure).
-    ``at``: the event loop's clock when it arrived (compare with ``FakeInteraction.created_at``).
+    ``at``: the fake's clock (:meth:`FakeDiscord.now`) when it arrived (compare with
+    ``FakeInteraction.created_at``).
     """
 
     method: str
@@ -135,16 +137,6 @@ class StoredMessage:
         return bool(self.data.get("flags", 0) & FLAG_LOADING)
 
 
-@dataclass
-class _Failure:
-    method: str
-    path: re.Pattern[str]
-    status: int
-    body: JSON
-    headers: dict[str, str]
-    remaining: int
-
-
 class FakeDiscord:
     """A Discord (REST v10 + gateway) on 127.0.0.1 for one bot application.
 
@@ -155,6 +147,8 @@ class FakeDiscord:
       with 4014, and REST message reads come back without content (Discord's rules).
     - ``interaction_timeout``: seconds the bot has for its initial response (Discord: 3).
     - ``bot_permissions``: the default permissions of the bot's managed role in new guilds.
+    - ``heartbeat_interval``: seconds, sent in HELLO (Discord: about 41). A test of zombie
+      connections makes it small and gives the client a small ``heartbeat_timeout``.
     """
 
     def __init__(
@@ -164,9 +158,11 @@ class FakeDiscord:
         interaction_timeout: float = 3.0,
         bot_name: str = "digestbot",
         bot_permissions: Any = P.BOT_DEFAULT,
+        heartbeat_interval: float = HEARTBEAT_INTERVAL,
     ) -> None:
         self.privileged_intents_allowed = privileged_intents_allowed
         self.interaction_timeout = interaction_timeout
+        self.heartbeat_interval = heartbeat_interval
         self.default_bot_permissions = perm_value(bot_permissions)
         self._ids = Snowflakes()
         self.bot_user = FakeUser(self._ids.next(), bot_name, bot=True)
@@ -187,9 +183,11 @@ class FakeDiscord:
         self._tokens: dict[str, FakeInteraction] = {}
         self._cdn: dict[str, tuple[bytes, str]] = {}
         self._user_events: dict[int, int] = {}
-        self._failures: list[_Failure] = []
+        self._nonces: dict[tuple[int, int, str], tuple[int, float]] = {}
         self._waiters: set[asyncio.Future[None]] = set()
+        self._clock_offset = 0.0
         self.gateway = Gateway(self)
+        self.faults = Faults(self)
         self._runner: web.AppRunner | None = None
         self.port = 0
 
@@ -253,6 +251,21 @@ class FakeDiscord:
             yield
         finally:
             discord.http.Route.BASE, discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = old
+
+    # -- the clock ----------------------------------------------------------------------------
+
+    def now(self) -> float:
+        """The fake's clock: the event loop's, plus every :meth:`advance` so far. Interaction
+        deadlines are measured on it."""
+        return asyncio.get_running_loop().time() + self._clock_offset
+
+    def advance(self, seconds: float) -> None:
+        """Move the fake's clock ``seconds`` forward: interactions age (past 3 s a first
+        response gets 10062, past 15 minutes a follow-up gets 50027) without a test sleeping."""
+        if seconds < 0:
+            raise FakeDiscordError("the clock only moves forward")
+        self._clock_offset += seconds
+        self._changed()
 
     # -- building the world -------------------------------------------------------------------
 
@@ -392,6 +405,31 @@ class FakeDiscord:
 
     def bot_member(self, guild: FakeGuild) -> FakeMember:
         return guild.members[self.bot_user.id]
+
+    def delete_channel(self, channel: FakeChannel) -> None:
+        """Someone deletes ``channel`` (and its threads): CHANNEL_DELETE / THREAD_DELETE are
+        dispatched and every request about it gets 10003 Unknown Channel from now on."""
+        doomed = [channel] + [c for c in self._channels.values() if c.parent_id == channel.id]
+        for gone in reversed(doomed):
+            self._channels.pop(gone.id, None)
+            if gone.guild is not None:
+                gone.guild.channels.pop(gone.id, None)
+            if gone.is_thread:
+                data = {
+                    "id": str(gone.id),
+                    "guild_id": str(gone.guild_id),
+                    "parent_id": str(gone.parent_id),
+                    "type": gone.type,
+                }
+                self._dispatch("THREAD_DELETE", data, gone.guild)
+            else:
+                self._dispatch("CHANNEL_DELETE", gone.to_dict(), gone.guild)
+        self._changed()
+
+    def delete_message(self, message: MessageRef) -> None:
+        """Someone (its author, a moderator) deletes ``message``: MESSAGE_DELETE is dispatched
+        and later requests about it get 10008 Unknown Message."""
+        self._delete_message(self._stored(_message_id(message)))
 
     # -- playing Discord's users --------------------------------------------------------------
 
@@ -650,9 +688,9 @@ class FakeDiscord:
         return await self._wait(check, timeout, lambda: f"a request {method} {path}")
 
     async def request_reconnect(self) -> None:
-        """Send op 7 RECONNECT to every session (the client then RESUMEs)."""
-        for session in self.gateway.live_sessions():
-            session.send_op(7, None)
+        """Send op 7 RECONNECT to every session (the client then RESUMEs); as
+        ``fake.faults.reconnect()``."""
+        self.faults.reconnect()
 
     @property
     def refuse_resume(self) -> bool:
@@ -739,13 +777,12 @@ class FakeDiscord:
         retry_after: float = 0.05,
     ) -> None:
         """Make the next ``times`` requests ``method`` matching regex ``path`` fail with
-        ``status`` (a 429 carries ``Via`` and ``retry_after`` so discord.py retries it)."""
-        headers: dict[str, str] = {}
-        body: JSON = {"message": message or f"{status}: injected failure", "code": code}
+        ``status`` (a 429 is Discord's, headers included, so discord.py retries it). More
+        faults: :attr:`faults`."""
         if status == 429:
-            headers = {"Via": "1.1 google", "Retry-After": str(retry_after)}
-            body.update(retry_after=retry_after, **{"global": False})
-        self._failures.append(_Failure(method, re.compile(path), status, body, headers, times))
+            self.faults.rate_limited(method, path, retry_after=retry_after, times=times)
+        else:
+            self.faults.http_error(method, path, status, code=code, message=message, times=times)
 
     # -- internals shared with the REST and gateway layers ------------------------------------
 
@@ -792,15 +829,9 @@ class FakeDiscord:
         return "\n".join(lines)
 
     def _record(self, request: RecordedRequest) -> RecordedRequest:
+        request.at = self.now()
         self.requests.append(request)
         return request
-
-    def _take_failure(self, method: str, path: str) -> _Failure | None:
-        for failure in self._failures:
-            if failure.remaining > 0 and failure.method == method and failure.path.search(path):
-                failure.remaining -= 1
-                return failure
-        return None
 
     def _add_channel(self, channel: FakeChannel) -> None:
         self._channels[channel.id] = channel
@@ -1229,7 +1260,8 @@ class FakeDiscord:
         message: StoredMessage | None = None,
         locale: str = "en-US",
     ) -> FakeInteraction:
-        if not any(s.connected and s.ready for s in self.gateway.live_sessions()):
+        if not any(s.ready for s in self.gateway.live_sessions()):
+            # (a session whose connection dropped still gets it, when it RESUMEs)
             raise FakeDiscordError(
                 "no bot is connected to the fake gateway (await fake.wait_ready())"
             )
@@ -1280,7 +1312,7 @@ class FakeDiscord:
             payload=payload,
             channel=channel,
             user=user,
-            created_at=asyncio.get_running_loop().time(),
+            created_at=self.now(),
             label=label,
             source_message_id=message.id if message is not None else None,
         )

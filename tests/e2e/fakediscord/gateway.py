@@ -1,8 +1,11 @@
-"""The gateway half of the fake: HELLO, heartbeats, IDENTIFY/RESUME, intents, ordered dispatch.
+"""The gateway half of the fake: HELLO, heartbeats, IDENTIFY/RESUME, intents, ordered dispatch,
+and the gateway's faults (closes, RECONNECT, INVALID_SESSION, zombie connections, replays).
 
 Each connection that identifies gets a :class:`GatewaySession`. Frames go out through one queue
 per session, so events keep the order in which the fake produced them even when a synchronous
-helper (``fake.create_text_channel`` after the bot connected) queues one.
+helper (``fake.create_text_channel`` after the bot connected) queues one. A session outlives its
+connection: what is dispatched while the client is away is kept (the last
+:data:`HISTORY_MAX` events) and replayed after the seq its RESUME gives, then RESUMED.
 """
 
 from __future__ import annotations
@@ -11,6 +14,7 @@ import asyncio
 import json
 import logging
 import secrets
+from collections import Counter, deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -37,7 +41,8 @@ class Intents:
     ALL = (1 << 26) - 1
 
 
-HEARTBEAT_INTERVAL_MS = 41250
+HEARTBEAT_INTERVAL = 41.25  # seconds, Discord's usual HELLO
+HISTORY_MAX = 5000  # events a session keeps for a RESUME
 
 # Which intent an event needs: (in a guild, in a DM). None: always sent.
 _EVENT_INTENTS: dict[str, tuple[int, int] | None] = {
@@ -77,10 +82,11 @@ class GatewaySession:
     connected: bool = False
     ready: bool = False
     # frames are serialised when dispatched, so later changes to the world cannot leak in
-    history: list[tuple[int, str]] = field(default_factory=list)
+    history: deque[tuple[int, str]] = field(default_factory=lambda: deque(maxlen=HISTORY_MAX))
     queue: asyncio.Queue[str | None] = field(default_factory=asyncio.Queue)
     ws: web.WebSocketResponse | None = None
     writer: asyncio.Task[None] | None = None
+    silent: bool = False  # a zombie connection: nothing is sent until the client resumes
 
     def handles_guild(self, guild_id: int | None) -> bool:
         shard_id, count = self.shard
@@ -116,7 +122,7 @@ class GatewaySession:
     def attach(self, ws: web.WebSocketResponse, changed: Callable[[], None]) -> None:
         """Send this session's frames on ``ws`` from now on (after IDENTIFY or RESUME)."""
         self.detach()
-        self.ws, self.connected = ws, True
+        self.ws, self.connected, self.silent = ws, True, False
         self.writer = asyncio.create_task(self._write(ws, changed))
 
     def detach(self, ws: web.WebSocketResponse | None = None) -> None:
@@ -127,12 +133,18 @@ class GatewaySession:
             self.writer.cancel()
         self.ws, self.writer, self.connected = None, None, False
 
+    def can_replay_after(self, seq: int) -> bool:
+        """Whether every event after ``seq`` is still kept."""
+        return not self.history or self.history[0][0] <= seq + 1
+
     def replay_after(self, seq: int) -> None:
         while not self.queue.empty():
             self.queue.get_nowait()
         for number, text in self.history:
             if number > seq:
                 self.queue.put_nowait(text)
+        if not self.ready:
+            self.queue.put_nowait(None)
 
     async def _write(self, ws: web.WebSocketResponse, changed: Callable[[], None]) -> None:
         while not ws.closed:
@@ -141,6 +153,8 @@ class GatewaySession:
                 self.ready = True
                 changed()
                 continue
+            if self.silent:
+                continue  # dispatched events stay in the history for the RESUME
             try:
                 await ws.send_str(text)
             except (ConnectionError, RuntimeError):
@@ -155,7 +169,10 @@ class Gateway:
         self.sessions: list[GatewaySession] = []
         self.connections: set[web.WebSocketResponse] = set()
         self.refuse_resume = False
-        self.frames_received: list[JSON] = []
+        self.resume_overlap = 0
+        self.frames_received: deque[JSON] = deque(maxlen=HISTORY_MAX)
+        self.requests: dict[web.WebSocketResponse, web.Request] = {}
+        self.stats: Counter[str] = Counter()
 
     # -- public helpers used by FakeDiscord -------------------------------------------------
 
@@ -175,15 +192,69 @@ class Gateway:
         for ws in list(self.connections):
             await ws.close(code=1001, message=b"fake shutting down")
 
+    def sessions_on(self, ws: web.WebSocketResponse) -> list[GatewaySession]:
+        return [s for s in self.sessions if s.ws is ws]
+
+    def send_to_sessions(self, op: int, data: Any) -> int:
+        """Queue a non-dispatch frame (op 7, op 9...) for every connected session."""
+        sessions = [s for s in self.live_sessions() if s.connected]
+        for session in sessions:
+            session.send_op(op, data)
+        self.stats[f"op {op} sent"] += len(sessions)
+        return len(sessions)
+
+    def invalidate(self, *, resumable: bool) -> None:
+        """op 9 INVALID_SESSION to every connected session; ``resumable=False`` ends them (what
+        is dispatched from now on waits for no one until a new IDENTIFY)."""
+        for session in [s for s in self.live_sessions() if s.connected]:
+            session.send_op(9, resumable)
+            if not resumable:
+                session.alive = False
+        self.stats["invalid sessions"] += 1
+
+    def silence(self) -> None:
+        for session in self.live_sessions():
+            if session.connected:
+                session.silent = True
+        self.stats["zombies"] += 1
+
+    async def close_connections(self, code: int, reason: str = "") -> int:
+        """Close every open connection with ``code`` as Discord would (1006: drop the TCP
+        connection without a close frame). Codes 4007 and 4009 end the session."""
+        closed = 0
+        for ws in list(self.connections):
+            for session in self.sessions_on(ws):
+                session.detach(ws)  # frames from now on wait in the history for the RESUME
+                if code in (4007, 4009):
+                    session.resumable = False
+            self._record_close("CLOSE", code, reason, None, injected=True)
+            self.stats[f"closed {code}"] += 1
+            closed += 1
+            request = self.requests.pop(ws, None)  # (so the close is not counted as the client's)
+            if code == 1006:
+                transport = request.transport if request is not None else None
+                if transport is not None:
+                    transport.abort()
+            else:
+                await ws.close(code=code, message=reason.encode())
+        self.fake._changed()
+        return closed
+
     # -- the websocket ------------------------------------------------------------------------
 
     async def handle(self, request: web.Request) -> web.StreamResponse:
         ws = web.WebSocketResponse(max_msg_size=0, autoping=True)
-        await ws.prepare(request)
+        try:
+            await ws.prepare(request)
+        except ConnectionError:
+            return ws  # the client gave up on this connection before it was accepted
         self.connections.add(ws)
+        self.requests[ws] = request
+        self.stats["connections"] += 1
         session: GatewaySession | None = None
         try:
-            await ws.send_json({"op": 10, "d": {"heartbeat_interval": HEARTBEAT_INTERVAL_MS}})
+            interval = round(self.fake.heartbeat_interval * 1000)
+            await ws.send_json({"op": 10, "d": {"heartbeat_interval": interval}})
             async for msg in ws:
                 if msg.type != WSMsgType.TEXT:
                     continue
@@ -192,29 +263,35 @@ class Gateway:
                 self.fake._changed()
                 op, data = frame.get("op"), frame.get("d")
                 if op == 1:
-                    if session is not None:
+                    if session is not None and session.ws is ws:
                         session.send_op(11, None)
-                    else:
+                    elif session is None:
                         await ws.send_json({"op": 11})
                 elif op == 2 and session is None:
+                    self.stats["identifies"] += 1
                     session = await self._identify(ws, data or {})
                     if session is None:
                         break
                     session.attach(ws, self.fake._changed)
                 elif op == 6 and session is None:
-                    session = self._resume(data)
+                    self.stats["resumes"] += 1
+                    session = self._resume(data, ws)
                     if session is None:
+                        self.stats["resumes refused"] += 1
                         await ws.send_json({"op": 9, "d": False})
                         continue
-                    session.attach(ws, self.fake._changed)
                 elif op == 8 and session is not None:
                     self._request_members(session, data)
                 elif op in (3, 4):
                     pass  # presence / voice state updates: recorded only
                 else:
                     log.debug("fake gateway ignores op %s", op)
+        except ConnectionError:
+            pass  # the client went away while the fake was answering it
         finally:
             self.connections.discard(ws)
+            if self.requests.pop(ws, None) is not None and ws.close_code is not None:
+                self.stats[f"client closed {ws.close_code}"] += 1
             if session is not None:
                 session.detach(ws)
             self.fake._changed()
@@ -222,21 +299,20 @@ class Gateway:
 
     async def _reject(self, ws: web.WebSocketResponse, code: int, reason: str, data: Any) -> None:
         """Close like Discord does, and record it as a rejected "GATEWAY IDENTIFY" request."""
+        shown = {k: v for k, v in data.items() if k != "token"} if isinstance(data, dict) else data
+        self._record_close("IDENTIFY", code, reason, shown, injected=False)
+        await ws.close(code=code, message=reason.encode())
+
+    def _record_close(
+        self, what: str, code: int, reason: str, data: Any, *, injected: bool
+    ) -> None:
+        """A close as a recorded "GATEWAY <what>" request (a fault's is ``injected``)."""
         from .fake import RecordedRequest
 
-        shown = {k: v for k, v in data.items() if k != "token"} if isinstance(data, dict) else data
-        self.fake._record(
-            RecordedRequest(
-                "GATEWAY",
-                "IDENTIFY",
-                {},
-                shown,
-                [],
-                status=code,
-                response={"code": code, "message": reason},
-            )
-        )
-        await ws.close(code=code, message=reason.encode())
+        response = {"code": code, "message": reason}
+        record = RecordedRequest("GATEWAY", what, {}, data, [], status=code, response=response)
+        record.injected = injected
+        self.fake._record(record)
 
     async def _identify(self, ws: web.WebSocketResponse, data: JSON) -> GatewaySession | None:
         fake = self.fake
@@ -294,7 +370,9 @@ class Gateway:
         fake._changed()
         return session
 
-    def _resume(self, data: JSON) -> GatewaySession | None:
+    def _resume(self, data: JSON, ws: web.WebSocketResponse) -> GatewaySession | None:
+        """Attach the session named by a RESUME to ``ws``, replay what it missed (and
+        ``resume_overlap`` events it had seen), then RESUMED; None when it cannot resume."""
         if self.refuse_resume or not isinstance(data, dict) or data.get("token") != self.fake.token:
             return None
         session = next(
@@ -305,10 +383,14 @@ class Gateway:
             ),
             None,
         )
-        if session is None:
+        seq = data.get("seq") or 0
+        if session is None or not isinstance(seq, int) or not session.can_replay_after(seq):
             return None
-        session.replay_after(data.get("seq") or 0)
+        overlap, self.resume_overlap = self.resume_overlap, 0
+        session.attach(ws, self.fake._changed)
+        session.replay_after(max(0, seq - overlap))
         session.dispatch("RESUMED", {"_trace": ["fakediscord"]})
+        self.stats["resumed"] += 1
         return session
 
     def _request_members(self, session: GatewaySession, data: JSON) -> None:

@@ -53,8 +53,8 @@ class InteractionReply:
     ``data``: the JSON body the bot sent (``payload_json`` of a multipart request).
     ``message``: the message this produced or changed, as Discord stores it right after this
     reply, plus ``allowed_mentions`` as the bot sent it; ``None`` when no message was involved.
-    ``at``: the event loop's clock when the request arrived; ``at - interaction.created_at`` is
-    the bot's latency from dispatch.
+    ``at``: the fake's clock (``fake.now()``) when the request arrived;
+    ``at - interaction.created_at`` is the bot's latency from dispatch.
     """
 
     kind: str
@@ -76,7 +76,7 @@ class FakeInteraction:
     payload: JSON
     channel: FakeChannel
     user: FakeUser
-    created_at: float  # the event loop's clock when the fake dispatched it
+    created_at: float  # the fake's clock (``fake.now()``) when the fake dispatched it
     label: str
     source_message_id: int | None = None
     responses: list[InteractionReply] = field(default_factory=list)

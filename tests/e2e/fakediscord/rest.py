@@ -2,12 +2,12 @@
 
 Handlers return JSON (200), ``None`` (204) or raise :class:`DiscordHTTPError`. A middleware
 parses bodies (JSON or multipart ``payload_json`` + ``files[n]``), checks the bot token, applies
-injected failures and records every request with the status it got.
+the faults of ``fake.faults`` (errors before or after handling, 429s and rate-limit buckets,
+slow answers, actions) and records every request with the status it got.
 """
 
 from __future__ import annotations
 
-import asyncio
 import copy
 import json
 from collections.abc import Awaitable, Callable
@@ -25,6 +25,7 @@ from .fake import (
     StoredMessage,
     number_components,
 )
+from .faults import RestVerdict, sleep_answer
 from .interactions import (
     ALLOWED_CALLBACKS,
     FakeFile,
@@ -45,6 +46,8 @@ from .validate import (
 )
 
 API = "/api/v10"
+NONCE_MAX = 25
+NONCE_WINDOW = 5 * 60.0  # "the past few minutes" in which an enforced nonce is unique
 RECORD = web.RequestKey("record", RecordedRequest)
 Handler = Callable[["Call"], Awaitable[Any]]
 
@@ -126,12 +129,21 @@ def build_app(fake: FakeDiscord) -> web.Application:
         record.reason = request.headers.get("X-Audit-Log-Reason")
         fake._record(record)
         request[RECORD] = record
+        verdict = RestVerdict()
         try:
             record.json, record.files = await _parse_body(request)
-            if failure := fake._take_failure(request.method, path):
+            if request.path.startswith(API):
+                verdict = await fake.faults.on_request(request.method, path)
+            if verdict.drop:
+                record.injected, record.note = True, "injected: connection dropped"
+                return _drop(request)
+            if verdict.error is not None:
+                status, body, headers = verdict.error
                 record.injected = True
-                record.status, record.response = failure.status, failure.body
-                return _json_response(failure.body, failure.status, failure.headers)
+                record.status, record.response = status, body
+                record.note = "injected"
+                await sleep_answer(verdict.delay)
+                return _json_response(body, status, headers)
             needs_token = request.path.startswith(API) and not _token_in_url(path)
             if needs_token and request.headers.get("Authorization") != f"Bot {fake.token}":
                 raise E.unauthorized()
@@ -140,13 +152,26 @@ def build_app(fake: FakeDiscord) -> web.Application:
             record.status, record.response = exc.status, exc.body()
             if exc.code == 0 and exc.status in (404, 405):
                 record.note = "route or method not implemented by the fake"
-            return _json_response(exc.body(), exc.status)
+            await sleep_answer(verdict.delay)
+            return _json_response(exc.body(), exc.status, verdict.headers)
         except web.HTTPException as exc:
             record.status, record.response = exc.status, {"message": exc.reason, "code": 0}
             record.note = "route or method not implemented by the fake"
             return _json_response(record.response, exc.status)
         finally:
             fake._changed()
+        await sleep_answer(verdict.delay)
+        if verdict.after is not None and verdict.after.drop:
+            record.injected = True
+            record.note = f"injected: connection dropped after handling (answered {result.status})"
+            return _drop(request)
+        if verdict.after is not None:  # done, and the answer is lost on its way back
+            lost = verdict.after
+            record.injected = True
+            record.status, record.response = lost.status, dict(lost.body)
+            record.note = f"injected after handling (it was answered {result.status})"
+            fake._changed()
+            return _json_response(lost.body, lost.status, lost.headers)
         record.status = result.status
         if (
             isinstance(result, web.Response)
@@ -154,6 +179,7 @@ def build_app(fake: FakeDiscord) -> web.Application:
             and result.content_type == "application/json"
         ):
             record.response = json.loads(result.body)  # type: ignore[arg-type]
+        result.headers.update(verdict.headers)
         return result
 
     app = web.Application(middlewares=[middleware], client_max_size=64 * 1024 * 1024)
@@ -164,6 +190,13 @@ def build_app(fake: FakeDiscord) -> web.Application:
         app.router.add_route(method, API + path, _wrap(handler))
     app.router.add_route("*", API + "/{tail:.*}", _wrap(rest.unknown_route))
     return app
+
+
+def _drop(request: web.Request) -> web.StreamResponse:
+    """Close the connection without an answer (the client sees it drop)."""
+    if request.transport is not None:
+        request.transport.abort()
+    return web.Response(status=204)  # never written: the transport is gone
 
 
 def _token_in_url(path: str) -> bool:
@@ -493,9 +526,24 @@ class Rest:
         if is_empty(payload, n_attachments=len(call.files)):
             raise E.empty_message()
         self.check_reference(channel, payload)
+        nonce = payload.get("nonce")
+        if nonce is not None and len(str(nonce)) > NONCE_MAX:
+            errors = FormErrors()
+            errors.max_length(("nonce",), str(nonce), NONCE_MAX)
+            errors.raise_if_any()
+        key = (channel.id, self.fake.bot_user.id, str(nonce))
+        if nonce is not None and payload.get("enforce_nonce"):
+            # the same nonce within a few minutes: Discord answers with the message it made
+            earlier_id, at = self.fake._nonces.get(key, (0, 0.0))
+            earlier = self.fake._messages.get(earlier_id)
+            fresh = self.fake.now() - at < NONCE_WINDOW
+            if earlier is not None and not earlier.deleted and fresh:
+                return copy.deepcopy(earlier.data)
         if not self.fake._bot_permissions(channel) & P.EMBED_LINKS:
             payload = dict(payload, embeds=[])  # Discord drops embeds the bot may not post
         stored = self.fake._create_message(channel, self.fake.bot_user, payload, call.files)
+        if nonce is not None:
+            self.fake._nonces[key] = (stored.id, self.fake.now())
         return copy.deepcopy(stored.data)
 
     async def patch_message(self, call: Call) -> Any:
@@ -720,11 +768,12 @@ class Rest:
     async def interaction_callback(self, call: Call) -> Any:
         ix = self.interaction(call)
         body = call.body()
-        loop_time = _loop_time()
         if ix.callback_type is not None:
             raise E.already_acknowledged()
-        if loop_time - ix.created_at > self.fake.interaction_timeout:
+        if self.fake.now() - ix.created_at > self.fake.interaction_timeout:
             raise E.unknown_interaction()
+        if ix.channel.id not in self.fake._channels:
+            raise E.unknown_channel()
         kind = body.get("type")
         data = body.get("data") or {}
         allowed = set(ALLOWED_CALLBACKS[ix.type]) | {1}
@@ -800,10 +849,12 @@ class Rest:
         ix = self.fake._tokens.get(call.params["token"])
         if ix is None or call.int("app") != self.fake.application_id:
             raise E.unknown_webhook()
-        if _loop_time() - ix.created_at > FOLLOWUP_WINDOW:
+        if self.fake.now() - ix.created_at > FOLLOWUP_WINDOW:
             raise DiscordHTTPError(401, 50027, "Invalid Webhook Token")
         if ix.callback_type is None:
             raise E.unknown_webhook()
+        if ix.channel.id not in self.fake._channels:
+            raise E.unknown_channel()
         return ix
 
     def webhook_message(self, ix: FakeInteraction, call: Call) -> StoredMessage:
@@ -825,8 +876,14 @@ class Rest:
         if is_empty(payload, n_attachments=len(call.files)):
             raise E.empty_message()
         original = self.fake._messages.get(ix.original_message_id or 0)
-        if ix.callback_type == 5 and original is not None and original.loading:
-            # the first follow-up after a "thinking" defer replaces the placeholder
+        if (
+            ix.callback_type == 5
+            and original is not None
+            and original.loading
+            and not original.deleted
+        ):
+            # the first follow-up after a "thinking" defer replaces the placeholder (once the
+            # bot deleted the placeholder, a follow-up is a new message, ephemeral or not)
             self.fake._edit_message(
                 original, {k: v for k, v in payload.items() if k != "flags"}, call.files
             )
@@ -866,7 +923,3 @@ def _int_or_zero(raw: str) -> int:
         return int(raw)
     except ValueError:
         return 0
-
-
-def _loop_time() -> float:
-    return asyncio.get_running_loop().time()
