@@ -19,8 +19,11 @@ The real bot runs in its own process (`python -m bot` with a lag monitor on its 
 
 Latency: from the fake dispatching the interaction to the bot's reply request carrying the
 answer. "lag": the worst lateness of a 5 ms sleep in the bot's event loop during the phase.
-B's posts: how many got a digest, "too complex" (the deadline, `ANALYSIS_TIMEOUT`), "still
-working on this server's earlier requests" (the server's queue is full) or no reply by the
+"worst GC": the bot's longest garbage collection then; "fake's lag": the same lateness
+in this process, whose loop runs the fake Discord and timestamps both ends of each latency
+(B's 500 KB uploads and downloads are served here too). B's posts: how many got a digest,
+"not an article" (refused), "too complex" (the deadline, `ANALYSIS_TIMEOUT`), "busy" ("still
+working on this server's earlier requests": the server's queue is full) or no reply by the
 end of the phase's grace period.
 
 Target (issue 11): server A's /ask p95 under load at most 2 × its quiet p95.
@@ -44,7 +47,7 @@ from typing import Any
 import discord
 from _common import REPO, table
 from adversarial import FAMILIES
-from ask_load import bot_process, reply_latency, say
+from ask_load import LagMonitor, bot_process, reply_latency, say
 
 sys.path.append(str(REPO))  # the fake Discord lives in the test tree
 from tests.e2e.fakediscord import FakeDiscord, FakeInteraction
@@ -80,6 +83,8 @@ class Phase:
     start: float = 0.0
     end: float = 0.0
     lag: float = 0.0
+    gc: float = 0.0
+    fake_lag: float = 0.0
 
     def p(self, q: float) -> float:
         """The q-quantile of the latencies, in ms (nearest rank)."""
@@ -99,6 +104,8 @@ def _outcome(ix: FakeInteraction) -> str:
         return "too complex"
     if "still working on this server" in text:
         return "busy"
+    if "not an article" in text or "no paragraphs" in text:
+        return "not an article"
     if "Article #" in text:
         return "digest"
     return "other"
@@ -186,7 +193,8 @@ class Server:
 
 async def run(args: argparse.Namespace) -> None:
     t0 = time.perf_counter()
-    async with FakeDiscord() as fake:
+    here = LagMonitor()  # this process's loop: the fake's, where the latencies are timed
+    async with here.running(), FakeDiscord() as fake:
         guild_a = fake.create_guild("A")
         moderate = discord.Permissions(manage_messages=True)
         mods_a = fake.create_role(guild_a, "Mods", permissions=moderate)
@@ -240,6 +248,10 @@ async def run(args: argparse.Namespace) -> None:
     for phase in phases:
         during = [lag for at, lag in recorded["lags"] if phase.start <= at <= phase.end]
         phase.lag = max(during, default=0.0)
+        pauses = [took for at, took, _ in recorded["gc"] if phase.start <= at <= phase.end]
+        phase.gc = max(pauses, default=0.0)
+        mine = [lag for at, lag in here.samples if phase.start <= at <= phase.end]
+        phase.fake_lag = max(mine, default=0.0)
     quiet = phases[0].p(0.95)
     rows = []
     for phase in phases:
@@ -253,6 +265,8 @@ async def run(args: argparse.Namespace) -> None:
                 f"{max(phase.latencies) * 1000:.0f}",
                 f"{phase.p(0.95) / quiet:.2f}",
                 f"{phase.lag * 1000:.0f}",
+                f"{phase.gc * 1000:.0f}",
+                f"{phase.fake_lag * 1000:.0f}",
                 " · ".join(f"{k} {v}" for k, v in sorted(posts.items())) or "—",
                 (f"{statistics.median(phase.post_seconds):.1f}" if phase.post_seconds else "—"),
             ]
@@ -265,6 +279,8 @@ async def run(args: argparse.Namespace) -> None:
         "max ms",
         "p95 / quiet",
         "worst lag ms",
+        "worst GC ms",
+        "fake's lag ms",
         "B's posts",
         "B's reply s (median)",
     ]

@@ -361,14 +361,15 @@ class Articles(commands.Cog):
             guild_id = guild_id_of(target)
             given = source if isinstance(source, Source) else await source
             article = await self.bot.analyze_text(given.text, title=given.title, guild_id=guild_id)
-            check_postable(article)
-            result = await self.bot.store.add_article(self._new_article(target, given, article))
+            digest = check_postable(article)
+            new = self._new_article(target, given, article, digest)
+            result = await self.bot.store.add_article(new)
             if not result.created:
                 raise AlreadyPosted(_already_here(result.article))
             log.info(
                 "guild %s: article #%d stored (%s)", guild_id, result.article.number, given.kind
             )
-            return result.article, article.digest
+            return result.article, digest
 
         try:
             defer_after = self.bot.discussion.defer_after
@@ -396,7 +397,9 @@ class Articles(commands.Cog):
             self.bot.dispatch("article_posted", stored, messages[0])
 
     @staticmethod
-    def _new_article(target: Target, source: Source, article: Analysed) -> NewArticle:
+    def _new_article(
+        target: Target, source: Source, article: Analysed, digest: Digest
+    ) -> NewArticle:
         return NewArticle(
             guild_id=guild_id_of(target),
             channel_id=channel_id_of(target),
@@ -406,8 +409,8 @@ class Articles(commands.Cog):
             source_ref=source.ref,
             text=source.text,
             paragraphs=article.paragraphs,
-            analysis=article.digest.to_dict(),
-            engine_version=article.digest.engine_version,
+            analysis=digest.to_dict(),
+            engine_version=digest.engine_version,
             meta=source.meta,
             language=article.language,
         )
