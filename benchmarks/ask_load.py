@@ -27,7 +27,7 @@ Columns: "lag": the worst lateness of a 5 ms sleep in the bot's event loop durin
 "worst GC": the bot's longest garbage collection; "loop CPU ms/ask": the CPU time of the
 bot's event-loop thread per ask (50 asks at once cannot all be answered sooner than 50 × that:
 the bound the p95 target needs about 1 ms for); "bot CPU ms/ask": the bot's whole CPU time
-per ask (all threads, and the answer process `bot.answers` when it runs); "fake CPU ms/ask":
+per ask (all threads, and its worker processes, `bot.workers`); "fake CPU ms/ask":
 this process's (the fake's, which shares the machine's cores with the bot). On a shared
 machine the CPU figures are steadier than the latencies.
 

@@ -31,7 +31,7 @@ from storage import Store, StoredArticle
 
 from .errors import AmbiguousArticle, ArticleNotFound, UserError
 from .interactions import guild_id_of, location_of
-from .render import clip
+from .render import clip, inline
 
 if TYPE_CHECKING:
     from .discussion import Discussion
@@ -80,7 +80,8 @@ async def resolve_article(store: Store, guild_id: int, value: str) -> StoredArti
     chosen = exact[:1] if exact else matches
     if not chosen:
         raise ArticleNotFound(
-            f"No article here has a title like “{clip(text, 80)}”. `/article list` shows them."
+            f"No article here has a title like “{clip(inline(text), 80)}”. "
+            "`/article list` shows them."
         )
     if len(chosen) > 1:
         names = ", ".join(f"#{m.number}" for m in chosen[:5])
@@ -108,9 +109,12 @@ async def article_autocomplete(
     interaction: discord.Interaction[Any], current: str
 ) -> list[app_commands.Choice[str]]:
     """Autocomplete for an `article` option: the guild's titles matching what was typed,
-    newest first; each choice's value is `#<number>`."""
+    newest first; each choice's value is `#<number>`. Nothing past the member's autocomplete
+    cooldown (`Manners.complete_rate`: each keystroke is a request)."""
     store: Store | None = getattr(interaction.client, "store", None)
     if interaction.guild_id is None or store is None:
+        return []
+    if not discussion_of(interaction.client).manners.may_complete(interaction.user):
         return []
     number = parse_article_number(current)
     query = current[:MAX_QUERY].strip()

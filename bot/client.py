@@ -7,10 +7,12 @@
 - `bot.settings` (`bot.config.Settings`), `bot.store` (the `storage.Store` given, wrapped in
   `EventfulStore`; the caller opens and closes it), `bot.http_session` (one
   `aiohttp.ClientSession` made by `bot.web.make_session`, so it refuses private addresses;
-  open between `setup_hook` and `close`), `bot.fetch_settings`, `bot.executor` (threads for
-  the engine: `analyze_text`), `bot.discussion` (`bot.discussion.Discussion`: which article
-  a command means, the caches, answers; told at once when the store adds or deletes an
-  article; closed with the bot).
+  open between `setup_hook` and `close`), `bot.fetch_settings`, `bot.workers`
+  (`bot.workers.Workers`: the processes that do the CPU-heavy work, with a deadline per
+  request and each server served in turn: `analyze_text`, `extract_file`, `extract_fetched`
+  here, answers in the discussion), `bot.discussion` (`bot.discussion.Discussion`: which
+  article a command means, the caches, answers; told at once when the store adds or deletes
+  an article; closed with the bot).
 - `setup_hook` loads the extensions by name and syncs the slash commands to `DEV_GUILD_ID`
   when it is set; otherwise an owner runs `sync`.
 - `DISCORD_API_BASE` / `DISCORD_GATEWAY_URL` are applied when the bot is built
@@ -27,23 +29,19 @@
   number: int)` after any code adds or deletes an article through `bot.store` (a cog that
   caches what it read invalidates it on these).
 
-Why threads for analysis: the engine is pure Python. Measured here: the sample article takes
-~6 ms, a 1 MB article ~0.9 s. A process pool would let several analyses run in parallel,
-but each call pickles the text and the results (the 1 MB article took 1.05 s through a
-forked pool against 0.87 s inline), a pool costs start-up and memory per worker, and posts
-are rare and mostly small. A thread does not speed one analysis up, but CPython hands the
-GIL back every 5 ms (`sys.getswitchinterval`), so the event loop — and the gateway
-heartbeat — keeps running: `tests/bot/test_client.py` asserts the loop never stalls 100 ms
-during a long analysis. `ANALYSIS_WORKERS` threads bound how many run at once.
+Why processes for the engine and the extractor (`bot.workers`): they are pure Python, so a
+thread running them holds the GIL the event loop needs (a pathological input froze the loop
+for seconds, and the gateway heartbeat with it), and a thread cannot be stopped. A worker
+process cannot hold the bot's GIL, is killed at its deadline (the user reads "too complex"
+and the next request gets a new worker), runs under a memory cap, and takes each server's
+requests in turn, so one server's burst or bad input never delays another server's.
 """
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import sys
 from collections.abc import Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from typing import Any, cast
 
 import aiohttp
@@ -54,7 +52,7 @@ from discord.ext import commands
 
 from storage import AddResult, NewArticle, Store
 
-from .article import Article, Digest, analyze, parse
+from . import jobs
 from .config import Settings
 from .discussion import Discussion
 from .errors import GuildOnly, NotModerator
@@ -66,14 +64,27 @@ from .interactions import (
     user_message,
     user_of,
 )
+from .jobs import Analysed
 from .lru import LRU
 from .render import NO_MENTIONS
-from .web import make_session
+from .web import ExtractedPage, FetchedPage, make_session
+from .workers import Workers, Zygote
 
 log = logging.getLogger(__name__)
 
 DEFAULT_EXTENSIONS: tuple[str, ...] = ("cogs.articles", "cogs.discuss", "cogs.admin")
 GENERIC_APOLOGY = "Sorry, something went wrong on my side. It has been logged."
+ARTICLE_TOO_COMPLEX = (
+    "This article is too complex for me to process (its analysis took more than {:g} s). "
+    "Post a shorter or simpler text."
+)
+PAGE_TOO_COMPLEX = (
+    "That page is too complex for me to process (reading its text took more than {:g} s). "
+    "Paste the article's text instead."
+)
+ARTICLE_TOO_BIG = (
+    "This article needs more memory than I may use to process it. Post a shorter or simpler text."
+)
 
 
 def build_intents(settings: Settings) -> discord.Intents:
@@ -89,12 +100,6 @@ def apply_endpoints(settings: Settings) -> None:
         discord.http.Route.BASE = settings.api_base
     if settings.gateway_url:
         discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(settings.gateway_url)
-
-
-def analyze_text(text: str, title: str | None) -> tuple[Article, Digest]:
-    """Parse and analyse (blocking: run it in `DigestBot.executor`)."""
-    article = parse(text, title=title)
-    return article, analyze(article)
 
 
 def _unwrap(error: BaseException) -> BaseException:
@@ -186,7 +191,9 @@ class RepeatFilter:
 
 
 class DigestBot(commands.Bot):
-    """The bot. Build it with the settings and an open store; it closes neither."""
+    """The bot. Build it with the settings and an open store; it closes neither. `zygote`:
+    the process to fork workers from, when one is shared (tests); else the bot starts its
+    own when work first comes, and stops it on `close`."""
 
     def __init__(
         self,
@@ -195,6 +202,7 @@ class DigestBot(commands.Bot):
         *,
         extensions: Sequence[str] = DEFAULT_EXTENSIONS,
         intents: discord.Intents | None = None,
+        zygote: Zygote | None = None,
         **options: Any,
     ) -> None:
         apply_endpoints(settings)
@@ -212,10 +220,8 @@ class DigestBot(commands.Bot):
         self.extension_names = tuple(extensions)
         self.http_session: aiohttp.ClientSession | None = None
         self.fetch_settings = settings.fetch_settings()
-        self.executor = ThreadPoolExecutor(
-            max_workers=settings.analysis_workers, thread_name_prefix="digestbot-analysis"
-        )
-        self.discussion = Discussion(self.store, self.executor)
+        self.workers = Workers(settings, zygote=zygote)
+        self.discussion = Discussion(self.store, self.workers)
         self.tree.error(self.on_app_command_error)
         self.repeats = RepeatFilter()
         self.repeats.install(self._connection.parsers)
@@ -225,6 +231,7 @@ class DigestBot(commands.Bot):
     async def setup_hook(self) -> None:
         # The bot's one HTTP session is the web fetcher's guarded one (no private addresses).
         self.http_session = make_session(self.fetch_settings)
+        self.workers.prestart()
         for name in self.extension_names:
             await self.load_extension(name)
         if self.settings.dev_guild_id is not None:
@@ -252,7 +259,7 @@ class DigestBot(commands.Bot):
             if self.http_session is not None:
                 await self.http_session.close()
                 self.http_session = None
-            self.executor.shutdown(wait=False, cancel_futures=True)
+            await self.workers.close()
 
     def dispatch(self, event_name: str, /, *args: Any, **kwargs: Any) -> None:
         """Events stop with the close: discord.py may still dispatch one afterwards (the
@@ -275,10 +282,46 @@ class DigestBot(commands.Bot):
             self.discussion.deleted(*args)
         self.dispatch(event, *args)
 
-    async def analyze_text(self, text: str, *, title: str | None = None) -> tuple[Article, Digest]:
-        """Parse and analyse `text` in the executor, keeping the event loop free."""
-        loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(self.executor, analyze_text, text, title)
+    async def analyze_text(self, text: str, *, title: str | None = None, guild_id: int) -> Analysed:
+        """Parse and analyse a posted article in a worker, in the server's turn
+        (`bot.jobs.Analysed`); a `bot.workers.WorkError` (the user reads "too complex", "try
+        again") when it fails."""
+        pool = self.workers.articles
+        result: Analysed = await pool.run(
+            guild_id,
+            jobs.analyze_text,
+            text,
+            title,
+            too_slow=ARTICLE_TOO_COMPLEX.format(pool.deadline),
+            too_big=ARTICLE_TOO_BIG,
+        )
+        return result
+
+    async def extract_file(
+        self, data: bytes, content_type: str | None, *, filename: str, guild_id: int
+    ) -> ExtractedPage:
+        """The article in an uploaded file (`bot.web.extract_text`), in a worker."""
+        pool = self.workers.articles
+        page: ExtractedPage = await pool.run(
+            guild_id,
+            jobs.extract_file,
+            data,
+            content_type,
+            filename,
+            too_slow=PAGE_TOO_COMPLEX.format(pool.deadline),
+        )
+        return page
+
+    async def extract_fetched(self, page: FetchedPage, *, guild_id: int) -> ExtractedPage:
+        """The article of a fetched web page (`bot.web.extract_page`), in a worker."""
+        pool = self.workers.articles
+        extracted: ExtractedPage = await pool.run(
+            guild_id,
+            jobs.extract_fetched,
+            page,
+            too_slow=PAGE_TOO_COMPLEX.format(pool.deadline),
+        )
+        return extracted
 
     async def is_moderator(
         self, member: discord.Member | discord.User, permissions: discord.Permissions

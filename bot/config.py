@@ -29,6 +29,11 @@ if TYPE_CHECKING:
 DEFAULT_DB = Path("data") / "digestbot.sqlite3"
 DEFAULT_MAX_ARTICLE_BYTES = 512_000
 DEFAULT_ANALYSIS_WORKERS = 2
+DEFAULT_ANSWER_WORKERS = 2
+DEFAULT_ANALYSIS_TIMEOUT = 30.0
+DEFAULT_ANSWER_TIMEOUT = 10.0
+DEFAULT_WORKER_MEMORY_MB = 1024
+MIN_WORKER_MEMORY_MB = 128
 DEFAULT_FETCH_MAX_BYTES = 5 * 1024 * 1024
 DEFAULT_FETCH_TIMEOUT = 30.0
 
@@ -41,7 +46,7 @@ _LEVELS = ("CRITICAL", "ERROR", "WARNING", "INFO", "DEBUG")
 class Settings:
     """Everything the bot reads from its environment. Build with `load_settings()`."""
 
-    token: str | None = None
+    token: str | None = field(default=None, repr=False)  # a secret: never in a log line
     db_path: Path = DEFAULT_DB
     db_url: str | None = field(default=None, repr=False)  # PostgreSQL, instead of db_path
     command_prefix: str = "!"
@@ -56,7 +61,11 @@ class Settings:
     fetch_max_bytes: int = DEFAULT_FETCH_MAX_BYTES  # a web page's size cap
     fetch_timeout: float = DEFAULT_FETCH_TIMEOUT  # seconds for a whole fetch
     max_article_bytes: int = DEFAULT_MAX_ARTICLE_BYTES
-    analysis_workers: int = DEFAULT_ANALYSIS_WORKERS
+    analysis_workers: int = DEFAULT_ANALYSIS_WORKERS  # processes: posted articles, web pages
+    answer_workers: int = DEFAULT_ANSWER_WORKERS  # processes: /ask, /summary, /facts
+    analysis_timeout: float = DEFAULT_ANALYSIS_TIMEOUT  # seconds for one article or page
+    answer_timeout: float = DEFAULT_ANSWER_TIMEOUT  # seconds for one answer, summary, facts
+    worker_memory_mb: int = DEFAULT_WORKER_MEMORY_MB  # address space of each worker process
 
     @property
     def database(self) -> str:
@@ -107,6 +116,40 @@ def _positive(name: str, raw: str, default: int, problems: list[str]) -> int:
         problems.append(f"{name} must be a positive whole number (got {raw!r}).")
         return default
     return int(value)
+
+
+def _seconds(name: str, raw: str, default: float, most: float, problems: list[str]) -> float:
+    value = raw.strip()
+    if not value:
+        return default
+    try:
+        seconds = float(value)
+    except ValueError:
+        seconds = -1.0
+    if not 0 < seconds <= most:
+        problems.append(f"{name} must be seconds between 0 and {most:g} (got {raw!r}).")
+        return default
+    return seconds
+
+
+def _allow_hosts(raw: str, problems: list[str]) -> frozenset[str]:
+    """`FETCH_ALLOW_HOSTS`, checked as the fetcher will read it (`bot.web.AllowList`)."""
+    hosts = frozenset(h.lower() for h in raw.replace(",", " ").split())
+    if not hosts:
+        return hosts
+    from .web.guard import AllowList  # only then: importing bot.web loads the extractor
+
+    bad = set()
+    for host in sorted(hosts):
+        try:
+            AllowList.parse([host])
+        except ValueError:
+            bad.add(host)
+            problems.append(
+                f"FETCH_ALLOW_HOSTS: {host!r} is not a host name, an IP address or a network "
+                "like 10.1.0.0/16."
+            )
+    return hosts - bad
 
 
 def _url(name: str, raw: str, schemes: tuple[str, ...], example: str, problems: list[str]) -> str:
@@ -189,19 +232,18 @@ def load_settings(
     api_base = _url(api, get(api), ("http", "https"), "http://127.0.0.1:8080/api/v10", problems)
     gateway = _url(gw, get(gw), ("ws", "wss"), "ws://127.0.0.1:8080/", problems)
 
-    hosts = frozenset(h.lower() for h in get("FETCH_ALLOW_HOSTS").replace(",", " ").split())
-    timeout_raw = get("FETCH_TIMEOUT").strip()
-    fetch_timeout = DEFAULT_FETCH_TIMEOUT
-    if timeout_raw:
-        try:
-            fetch_timeout = float(timeout_raw)
-        except ValueError:
-            fetch_timeout = -1.0
-        if not 0 < fetch_timeout <= 300:
-            problems.append(
-                f"FETCH_TIMEOUT must be seconds between 0 and 300 (got {timeout_raw!r})."
-            )
-            fetch_timeout = DEFAULT_FETCH_TIMEOUT
+    hosts = _allow_hosts(get("FETCH_ALLOW_HOSTS"), problems)
+    fetch_timeout = _seconds(
+        "FETCH_TIMEOUT", get("FETCH_TIMEOUT"), DEFAULT_FETCH_TIMEOUT, 300, problems
+    )
+    memory_mb = _positive(
+        "WORKER_MEMORY_MB", get("WORKER_MEMORY_MB"), DEFAULT_WORKER_MEMORY_MB, problems
+    )
+    if memory_mb < MIN_WORKER_MEMORY_MB:
+        problems.append(
+            f"WORKER_MEMORY_MB must be at least {MIN_WORKER_MEMORY_MB} (got {memory_mb})."
+        )
+        memory_mb = DEFAULT_WORKER_MEMORY_MB
 
     settings = Settings(
         token=token,
@@ -226,6 +268,16 @@ def load_settings(
         analysis_workers=_positive(
             "ANALYSIS_WORKERS", get("ANALYSIS_WORKERS"), DEFAULT_ANALYSIS_WORKERS, problems
         ),
+        answer_workers=_positive(
+            "ANSWER_WORKERS", get("ANSWER_WORKERS"), DEFAULT_ANSWER_WORKERS, problems
+        ),
+        analysis_timeout=_seconds(
+            "ANALYSIS_TIMEOUT", get("ANALYSIS_TIMEOUT"), DEFAULT_ANALYSIS_TIMEOUT, 600, problems
+        ),
+        answer_timeout=_seconds(
+            "ANSWER_TIMEOUT", get("ANSWER_TIMEOUT"), DEFAULT_ANSWER_TIMEOUT, 600, problems
+        ),
+        worker_memory_mb=memory_mb,
     )
     if problems:
         raise ConfigError(problems)

@@ -43,7 +43,7 @@ from discord.ext import commands
 from storage import TryAgainError
 
 from .errors import GuildOnly, UserError
-from .render import NO_MENTIONS
+from .render import NO_MENTIONS, inline
 
 log = logging.getLogger(__name__)
 
@@ -186,7 +186,9 @@ def user_message(error: BaseException, ctx: commands.Context[Any] | None = None)
             return f"Missing `{error.param.name}`.{usage}"
         if isinstance(error, commands.TooManyArguments):
             return f"Too many arguments.{usage}"
-        return f"{discord.utils.escape_mentions(str(error))}{usage}"
+        # discord.py's own messages quote what the user typed (`Role "…" not found.`):
+        # escaped, so that a masked link or a mention in it is shown as typed, not acted on
+        return f"{discord.utils.escape_mentions(inline(str(error)))}{usage}"
     if isinstance(error, commands.CheckFailure | app_commands.CheckFailure):
         return "You can't use that command here."
     if isinstance(error, commands.DisabledCommand):

@@ -1,7 +1,8 @@
 """Posting an article: what is checked before the channel sees anything, and sending its digest
 so that a failing Discord neither loses it nor posts it twice.
 
-- `check_postable(article)` — `EmptyArticle` for a text that is not an article: no
+- `check_postable(analysed)` — `EmptyArticle` for a text that is not an article (`refusal`,
+  decided in the worker that analysed it): no
   paragraphs (only headings or page furniture: "# Title only", "Read original article →"),
   or no sentence of real words (`has_prose`: "🙂", "--- *** ..."). Nothing is stored.
 - `withdraw(target)` — remove the public "thinking…" placeholder of a slash command deferred
@@ -26,16 +27,19 @@ import logging
 import re
 import secrets
 from collections.abc import Awaitable, Callable, Sequence
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import aiohttp
 import discord
 from discord.ext import commands
 
-from .article import Article
+from .article import Article, Digest
 from .errors import EmptyArticle
 from .interactions import Target, interaction_of, reply_error, reply_to, user_of
 from .render import NO_MENTIONS, Page
+
+if TYPE_CHECKING:
+    from .jobs import Analysed
 
 log = logging.getLogger(__name__)
 
@@ -71,12 +75,21 @@ def has_prose(article: Article) -> bool:
     return False
 
 
-def check_postable(article: Article) -> None:
-    """`EmptyArticle` (a private refusal) when `article` is not an article."""
+def refusal(article: Article) -> str | None:
+    """Why `article` is not an article (what the poster reads), or None when it is one."""
     if not article.paragraphs:
-        raise EmptyArticle(NO_PARAGRAPHS)
+        return NO_PARAGRAPHS
     if not has_prose(article):
-        raise EmptyArticle(NO_PROSE)
+        return NO_PROSE
+    return None
+
+
+def check_postable(article: Analysed) -> Digest:
+    """The digest of `article`, or `EmptyArticle` (a private refusal) when it is not an
+    article (the worker that analysed it decided: `refusal`)."""
+    if article.refusal is not None or article.digest is None:
+        raise EmptyArticle(article.refusal or NO_PARAGRAPHS)
+    return article.digest
 
 
 async def withdraw(target: Target) -> None:

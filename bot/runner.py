@@ -2,8 +2,9 @@
 
 Exit codes: 0 after a clean shutdown; 2 for a missing token or invalid settings (including a
 PostgreSQL server that cannot be reached, refuses the credentials or lacks the database); 1
-when Discord refuses to let the bot in (bad token, a privileged intent not enabled) or the
-database cannot be opened.
+when Discord refuses to let the bot in (bad token, a privileged intent not enabled), cannot
+be reached at start, or the database cannot be opened. Each of these is one line (or a short
+paragraph) on stderr, never a traceback, and whatever was opened before is closed.
 """
 
 from __future__ import annotations
@@ -16,12 +17,15 @@ import signal
 import sys
 from typing import TYPE_CHECKING, Any
 
+import aiohttp
 import discord
 
 from .config import Settings, load_settings
 from .errors import ConfigError
 
 if TYPE_CHECKING:
+    from storage import Store
+
     from .client import DigestBot
 
 log = logging.getLogger(__name__)
@@ -45,6 +49,10 @@ digestbot: Discord refused the Message Content intent (MESSAGE_CONTENT=true).
 Enable it at https://discord.com/developers/applications → your application → Bot →
 Privileged Gateway Intents → "Message Content Intent", or set MESSAGE_CONTENT=false:
 slash commands, context menus and mentions work without it.
+"""
+
+UNREACHABLE = """\
+digestbot: cannot reach Discord at {where} ({reason}). Check the network (and DISCORD_API_BASE).
 """
 
 BAD_TOKEN = """\
@@ -98,9 +106,6 @@ async def serve(settings: Settings, **client_options: Any) -> int:
     gives a short `heartbeat_timeout`)."""
     from storage import DatabaseUnreachableError, StorageError, open_store
 
-    from .client import DigestBot
-
-    assert settings.token is not None
     try:
         store = await open_store(settings.database)
     except DatabaseUnreachableError as exc:
@@ -109,6 +114,19 @@ async def serve(settings: Settings, **client_options: Any) -> int:
     except (StorageError, OSError) as exc:  # the message names the file or server
         sys.stderr.write(f"digestbot: cannot open the database: {exc}\n")
         return 1
+    try:
+        return await run_bot(settings, store, **client_options)
+    finally:
+        await store.close()
+        log.info("store closed; bye")
+
+
+async def run_bot(settings: Settings, store: Store, **client_options: Any) -> int:
+    """Run the bot on `store` (opened and closed by the caller) until a signal or a fatal
+    error; its exit code."""
+    from .client import DigestBot
+
+    assert settings.token is not None
     bot = DigestBot(settings, store, **client_options)
     loop = asyncio.get_running_loop()
     closing: list[asyncio.Task[None]] = []
@@ -125,7 +143,14 @@ async def serve(settings: Settings, **client_options: Any) -> int:
     code = 0
     try:
         async with bot:
-            await bot.start(settings.token)
+            try:
+                await bot.login(settings.token)
+            except (aiohttp.ClientError, OSError, discord.DiscordServerError) as exc:
+                where = settings.api_base or "discord.com"
+                reason = " ".join(str(exc).split()) or type(exc).__name__
+                sys.stderr.write(UNREACHABLE.format(where=where, reason=reason))
+                return 1
+            await bot.connect()  # network trouble from here on: it reconnects by itself
     except discord.PrivilegedIntentsRequired:
         sys.stderr.write(INTENT_REFUSED)
         code = 1
@@ -140,6 +165,4 @@ async def serve(settings: Settings, **client_options: Any) -> int:
             await bot.close()
         for task in closing:
             await task
-        await store.close()
-        log.info("store closed; bye")
     return code

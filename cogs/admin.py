@@ -9,6 +9,7 @@
 - `/settings modrole [role]` — the role whose members may post and delete articles
   (needs Manage Server; no role clears it). Members with Manage Messages always may.
 - `/settings threads <on|off>` — whether a digest opens a discussion thread (moderators).
+  Changes of settings have a per-server cooldown (`Manners.configure_rate`).
 """
 
 from __future__ import annotations
@@ -24,7 +25,9 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.config import Settings
+from bot.discussion import Manners, cooldown
 from bot.errors import GuildOnly
+from bot.interactions import moderators_only
 from bot.render import inline, text_pages
 from bot.views import send_page
 
@@ -113,6 +116,7 @@ class Admin(commands.Cog):
 
     @settings.command(name="modrole")  # type: ignore[arg-type]  # discord.py hybrid typing vs mypy
     @commands.has_permissions(manage_guild=True)
+    @cooldown(Manners.check_configure)
     @app_commands.describe(role="Members with this role may post and delete articles")
     async def modrole(
         self, ctx: commands.Context[DigestBot], role: discord.Role | None = None
@@ -132,10 +136,11 @@ class Admin(commands.Cog):
         await send_page(ctx, text_pages(text)[0], ephemeral=True)
 
     @settings.command(name="threads")  # type: ignore[arg-type]  # discord.py hybrid typing vs mypy
+    @moderators_only()
+    @cooldown(Manners.check_configure)
     @app_commands.describe(state="Open a discussion thread for each new digest")
     async def threads(self, ctx: commands.Context[DigestBot], state: Literal["on", "off"]) -> None:
         """Turn discussion threads for new digests on or off (moderators)."""
-        await self.bot.require_moderator(ctx)
         guild = ctx.guild
         if guild is None:
             raise GuildOnly()

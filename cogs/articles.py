@@ -25,8 +25,6 @@ attachment, a message, or a URL (through `bot.web` once it is available).
 
 from __future__ import annotations
 
-import asyncio
-import functools
 import logging
 import math
 import re
@@ -39,8 +37,9 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.article import Article, Digest
+from bot.article import Digest
 from bot.article_option import ArticleArg
+from bot.discussion import Manners, cooldown
 from bot.errors import (
     AlreadyPosted,
     BadSource,
@@ -57,10 +56,11 @@ from bot.interactions import (
     moderators_only,
     user_of,
 )
+from bot.jobs import Analysed
 from bot.posting import DeliveryFailed, DigestDelivery, check_postable, tell_poster, withdraw
 from bot.render import Page, article_label, article_list_page, clip, digest_pages, text_pages
 from bot.views import ConfirmView, ListPageSource, Paginator, send_page
-from bot.web import ExtractedPage, FetchError, check_url, extract_text, fetch_and_extract
+from bot.web import ExtractedPage, FetchError, check_url, fetch_article
 from storage import NewArticle, Store, StoredArticle
 from storage.base import SourceKind
 
@@ -135,12 +135,14 @@ class ArticleSources:
         except FetchError as exc:
             raise BadSource(str(exc)) from exc
 
-    async def from_url(self, url: str, *, title: str | None = None) -> Source:
+    async def from_url(self, url: str, *, guild_id: int, title: str | None = None) -> Source:
+        """A web page, fetched here and extracted in a worker in the server's turn."""
         session = self.bot.http_session
         if session is None:
             raise RuntimeError("the bot's HTTP session is not open")
         try:
-            page = await fetch_and_extract(session, url, executor=self.bot.executor)
+            fetched = await fetch_article(session, url)
+            page = await self.bot.extract_fetched(fetched, guild_id=guild_id)
         except FetchError as exc:
             log.info("fetch of %s failed: %s", url, exc.detail)
             raise BadSource(str(exc)) from exc
@@ -179,9 +181,10 @@ class ArticleSources:
         )
 
     async def from_attachment(
-        self, attachment: discord.Attachment, *, title: str | None = None
+        self, attachment: discord.Attachment, *, guild_id: int, title: str | None = None
     ) -> Source:
-        """A .txt, .md or .html attachment (decoded and extracted by `bot.web`)."""
+        """A .txt, .md or .html attachment (decoded and extracted by `bot.web`, in a worker in
+        the server's turn)."""
         name = attachment.filename
         suffix = PurePath(name).suffix.lower()
         if suffix not in FILE_SUFFIXES:
@@ -190,10 +193,10 @@ class ArticleSources:
         data = await attachment.read()
         self._check_size(len(data), f"“{name}”")
         check_not_binary(data, name)
-        loop = asyncio.get_running_loop()
-        extract = functools.partial(extract_text, data, attachment.content_type, filename=name)
         try:
-            page = await loop.run_in_executor(self.bot.executor, extract)
+            page = await self.bot.extract_file(
+                data, attachment.content_type, filename=name, guild_id=guild_id
+            )
         except FetchError as exc:
             raise BadSource(str(exc)) from exc
         fallback = PurePath(name).stem.replace("_", " ").replace("-", " ").strip() or None
@@ -201,13 +204,13 @@ class ArticleSources:
             page, kind="file", title=title, meta={"filename": name}, fallback_title=fallback
         )
 
-    async def from_message(self, message: discord.Message) -> Source:
+    async def from_message(self, message: discord.Message, *, guild_id: int) -> Source:
         """A message's text, or its first .txt/.md/.html attachment."""
         if message.content.strip():
             return self.from_text(message.content, ref=message.jump_url)
         for attachment in message.attachments:
             if PurePath(attachment.filename).suffix.lower() in FILE_SUFFIXES:
-                source = await self.from_attachment(attachment)
+                source = await self.from_attachment(attachment, guild_id=guild_id)
                 return Source(
                     text=source.text,
                     kind="message",
@@ -273,19 +276,17 @@ class ArticleListSource:
         )
 
 
-def _title_for(source: Source, article: Article) -> str | None:
+def _title_for(source: Source, article: Analysed) -> str | None:
     if source.title:
         return source.title
     if article.title:
         return article.title
     if source.fallback_title:
         return source.fallback_title
-    first = article.sections[0] if article.sections else None
-    if first is not None and first.heading and first.paragraphs and first.paragraphs[0].number == 1:
-        return first.heading
-    if article.paragraphs:  # the opening words, so that lists and autocomplete can name it
-        opening = article.paragraphs[0].sentences or [article.paragraphs[0].text]
-        return clip(" ".join(opening[0].split()), TITLE_FROM_TEXT)
+    if article.opening_heading:
+        return article.opening_heading
+    if article.opening:  # the opening words, so that lists and autocomplete can name it
+        return clip(" ".join(article.opening.split()), TITLE_FROM_TEXT)
     return None
 
 
@@ -359,11 +360,10 @@ class Articles(commands.Cog):
         async def prepare() -> tuple[StoredArticle, Digest]:
             guild_id = guild_id_of(target)
             given = source if isinstance(source, Source) else await source
-            article, digest = await self.bot.analyze_text(given.text, title=given.title)
-            check_postable(article)
-            result = await self.bot.store.add_article(
-                self._new_article(target, given, article, digest)
-            )
+            article = await self.bot.analyze_text(given.text, title=given.title, guild_id=guild_id)
+            digest = check_postable(article)
+            new = self._new_article(target, given, article, digest)
+            result = await self.bot.store.add_article(new)
             if not result.created:
                 raise AlreadyPosted(_already_here(result.article))
             log.info(
@@ -398,7 +398,7 @@ class Articles(commands.Cog):
 
     @staticmethod
     def _new_article(
-        target: Target, source: Source, article: Article, digest: Digest
+        target: Target, source: Source, article: Analysed, digest: Digest
     ) -> NewArticle:
         return NewArticle(
             guild_id=guild_id_of(target),
@@ -408,7 +408,7 @@ class Articles(commands.Cog):
             source_kind=source.kind,
             source_ref=source.ref,
             text=source.text,
-            paragraphs=[(p.number, p.heading, p.text) for p in article.paragraphs],
+            paragraphs=article.paragraphs,
             analysis=digest.to_dict(),
             engine_version=digest.engine_version,
             meta=source.meta,
@@ -435,19 +435,22 @@ class Articles(commands.Cog):
         """Post an article: the text after the command, a URL, an attached file, or the
         message this one replies to."""
         await self.bot.require_moderator(ctx)
+        guild_id = guild_id_of(ctx)
         source: Source
         url = _URL_ONLY.match(text.strip()) if text else None
         if url:
-            source = await self.sources.from_url(self.sources.check_url(url.group(1)))
+            checked = self.sources.check_url(url.group(1))
+            source = await self.sources.from_url(checked, guild_id=guild_id)
         elif text and text.strip():
             source = self.sources.from_text(text, ref=None)
         elif ctx.message.attachments:
-            source = await self.sources.from_attachment(ctx.message.attachments[0])
+            attachment = ctx.message.attachments[0]
+            source = await self.sources.from_attachment(attachment, guild_id=guild_id)
         elif ctx.message.reference is not None and ctx.message.reference.message_id:
             replied = ctx.message.reference.resolved
             if not isinstance(replied, discord.Message):
                 replied = await ctx.channel.fetch_message(ctx.message.reference.message_id)
-            source = await self.sources.from_message(replied)
+            source = await self.sources.from_message(replied, guild_id=guild_id)
         else:
             raise commands.MissingRequiredArgument(ctx.command.clean_params["text"])  # type: ignore[union-attr]
         await self.publish(ctx, source)
@@ -477,11 +480,13 @@ class Articles(commands.Cog):
                 modal.article_title.default = title
             await interaction.response.send_modal(modal)
             return
+        guild_id = guild_id_of(interaction)
         source: Source | Awaitable[Source]
         if file is not None:
-            source = self.sources.from_attachment(file, title=title)
+            source = self.sources.from_attachment(file, guild_id=guild_id, title=title)
         elif url:
-            source = self.sources.from_url(self.sources.check_url(url.strip()), title=title)
+            checked = self.sources.check_url(url.strip())
+            source = self.sources.from_url(checked, guild_id=guild_id, title=title)
         else:
             source = self.sources.from_text(text or "", title=title)
         await self.publish(interaction, source)
@@ -491,9 +496,11 @@ class Articles(commands.Cog):
     ) -> None:
         """The "Save as article" message command."""
         await self.bot.require_moderator(interaction)
-        await self.publish(interaction, self.sources.from_message(message))
+        source = self.sources.from_message(message, guild_id=guild_id_of(interaction))
+        await self.publish(interaction, source)
 
     @article.command(name="list")  # type: ignore[arg-type]  # discord.py hybrid typing vs mypy
+    @cooldown(Manners.check_read)
     async def list_articles(self, ctx: commands.Context[DigestBot]) -> None:
         """This server's articles, newest first."""
         source = ArticleListSource(self.bot.store, guild_id_of(ctx))
@@ -501,6 +508,7 @@ class Articles(commands.Cog):
         await Paginator(ctx.author.id, source).start(ctx)
 
     @article.command(name="show")  # type: ignore[arg-type]  # discord.py hybrid typing vs mypy
+    @cooldown(Manners.check_read)
     @app_commands.describe(article="#number or title")
     async def show(self, ctx: commands.Context[DigestBot], *, article: ArticleArg) -> None:
         """Show an article's digest again."""

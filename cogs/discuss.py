@@ -14,8 +14,9 @@
 
 Without an `article` option a command uses the current article (`CURRENT_ARTICLE`: this
 discussion thread's, else the one a prefix command replies to, else the channel's newest,
-else the server's). Asking (slash, prefix and follow-ups together) and searching have
-per-member cooldowns, follow-up answers a per-channel one (`Discussion.manners`). Mistakes
+else the server's). Every command has a per-member cooldown (`bot.discussion.manners`):
+asking (slash, prefix and follow-ups) with `/summary` and `/facts`, `/quote` with reading,
+`/search`; follow-up answers a per-channel one. Mistakes
 (an unknown article, a bad range, a cooldown) are found before a reply is deferred, so their
 message stays private; a reply is deferred only when the work takes more than
 `Discussion.defer_after` seconds. Every answer message is linked to its article, so replying
@@ -26,7 +27,6 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Callable
 from typing import TYPE_CHECKING, Annotated, Any, Literal, TypeVar, get_args
 
 import discord
@@ -38,11 +38,12 @@ from bot.article_option import (
     ArticleArg,
     ArticleOption,
     current_article,
-    discussion_of,
 )
 from bot.discussion import (
     ArticlePageSource,
     Discussion,
+    Manners,
+    cooldown,
     follow_up_of,
     more_view,
     parse_paragraphs,
@@ -88,27 +89,6 @@ THREAD_NAME_LIMIT = 100  # Discord's limit for a channel name
 _PREFIX_ARTICLE = re.compile(r"^\s*(#\d{1,9})\s+(\S.*)$", re.DOTALL)
 
 
-def asking() -> Callable[[F], F]:
-    """The member's asking cooldown (shared by /ask, !ask and follow-ups), checked before
-    anything else is done (a check, so before the article is looked up)."""
-
-    async def predicate(ctx: commands.Context[Any]) -> bool:
-        discussion_of(ctx.bot).manners.check_ask(ctx.message)
-        return True
-
-    return commands.check(predicate)
-
-
-def searching() -> Callable[[F], F]:
-    """The member's search cooldown."""
-
-    async def predicate(ctx: commands.Context[Any]) -> bool:
-        discussion_of(ctx.bot).manners.check_search(ctx.message)
-        return True
-
-    return commands.check(predicate)
-
-
 class Discuss(commands.Cog):
     """Ask about, quote, summarise and search the server's articles."""
 
@@ -120,7 +100,7 @@ class Discuss(commands.Cog):
 
     @commands.hybrid_command(name="ask")  # type: ignore[arg-type]  # discord.py hybrid typing vs mypy
     @commands.guild_only()
-    @asking()
+    @cooldown(Manners.check_ask)
     @app_commands.describe(
         question="What you want to know",
         article="#number or title (default: this thread's article, else the latest here)",
@@ -150,6 +130,7 @@ class Discuss(commands.Cog):
 
     @commands.hybrid_command(name="quote")  # type: ignore[arg-type]  # discord.py hybrid typing vs mypy
     @commands.guild_only()
+    @cooldown(Manners.check_read)
     @app_commands.describe(
         article="#number or title", paragraphs="Paragraph numbers: 4, 2-5 or 1,3"
     )
@@ -172,6 +153,7 @@ class Discuss(commands.Cog):
 
     @commands.hybrid_command(name="summary")  # type: ignore[arg-type]  # discord.py hybrid typing vs mypy
     @commands.guild_only()
+    @cooldown(Manners.check_ask)
     @app_commands.describe(
         article="#number or title (default: this thread's or channel's latest)",
         length="short: the gist; medium: each section; long: more, with key facts",
@@ -206,6 +188,7 @@ class Discuss(commands.Cog):
 
     @commands.hybrid_command(name="facts")  # type: ignore[arg-type]  # discord.py hybrid typing vs mypy
     @commands.guild_only()
+    @cooldown(Manners.check_ask)
     @app_commands.describe(article="#number or title (default: this thread's or channel's latest)")
     async def facts(
         self, ctx: commands.Context[DigestBot], *, article: ArticleArg = CURRENT_ARTICLE
@@ -221,7 +204,7 @@ class Discuss(commands.Cog):
 
     @commands.hybrid_command(name="search")  # type: ignore[arg-type]  # discord.py hybrid typing vs mypy
     @commands.guild_only()
-    @searching()
+    @cooldown(Manners.check_search)
     @app_commands.describe(query="Words to look for in this server's articles")
     async def search(self, ctx: commands.Context[DigestBot], *, query: str) -> None:
         """Search every article of this server: the best paragraphs, with snippets."""

@@ -4,14 +4,31 @@ Hypothesis: `bash scripts/test` (and so CI) runs the property tests with the "ci
 derandomized, so a run is reproducible and a red CI always means a real, re-runnable failure.
 A plain `pytest` explores new random examples every run (the "explore" profile): run it that
 way while working on the engine, and add any failure it finds as an `@example`.
+
+`zygote`: one worker zygote (`bot.workers.Zygote`) for the whole run, which the bots and pools
+of the tests fork their workers from: starting one imports the engine and the extractor
+(about a second), forking a worker takes milliseconds.
 """
 
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 
+import pytest
 from hypothesis import settings
+
+from bot.workers import Zygote
 
 settings.register_profile("ci", derandomize=True, print_blob=True)
 settings.register_profile("explore", print_blob=True)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "explore"))
+
+
+@pytest.fixture(scope="session")
+def zygote() -> Iterator[Zygote]:
+    shared = Zygote()
+    try:
+        yield shared
+    finally:
+        shared.close()

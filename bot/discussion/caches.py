@@ -1,98 +1,21 @@
-"""What the discussion service keeps between questions: parsed articles and store answers.
+"""What the discussion service keeps between questions: what the store answered.
 
-- `ArticleCache`: articles parsed (and indexed for `find_passages`) once, per (guild,
-  number), least recently used dropped first past a count and a number of characters.
-- `StoredCache`: what the store said about "article #n" and about "the latest article" of a
-  channel or a server, exact (invalidated by the bot's article events), bounded the same way.
-
-Both are `bot.lru.LRU`s. Article numbers are never reused and a stored article never changes
+`StoredCache`: what the store said about "article #n" and about "the latest article" of a
+channel or a server, exact (invalidated by the bot's article events), bounded by count and by
+characters (a `bot.lru.LRU`). (Parsed articles are kept by the answer workers:
+`bot.workers`.) Article numbers are never reused and a stored article never changes
 (except its analysis, which neither reads), so an entry is never stale once its article
 exists; only a new article (the latest changes) and a deleted one invalidate.
 """
 
 from __future__ import annotations
 
-import asyncio
-import logging
-from concurrent.futures import Executor
-
 from storage import StoredArticle
 
-from ..answers import parse_title, prepare_article
-from ..article import Article
 from ..lru import LRU
-
-log = logging.getLogger(__name__)
 
 Key = tuple[int, int]  # (guild id, article number)
 Place = tuple[int, int | None]  # (guild id, channel id, or None for the whole server)
-
-
-class ArticleCache:
-    """Parsed articles per (guild, number), least recently used dropped first, bounded by
-    count and by total text length. A miss parses (once, however many ask at the same time)
-    in `executor`.
-
-    (A parsed article is a few hundred objects for the garbage collector, its index ~30
-    since the index is compact, so holding many does not lengthen the collector's passes:
-    no `gc.freeze` here; `bot.runner.settle_memory` freezes the start-up objects.)"""
-
-    def __init__(
-        self, executor: Executor, *, max_articles: int = 64, max_chars: int = 8_000_000
-    ) -> None:
-        self.executor = executor
-        self._items: LRU[Key, Article] = LRU(max_items=max_articles, max_size=max_chars)
-        self._loading: dict[Key, asyncio.Future[Article]] = {}
-
-    @property
-    def max_articles(self) -> int:
-        return self._items.max_items
-
-    @property
-    def max_chars(self) -> int:
-        return self._items.max_size or 0
-
-    def __contains__(self, stored: StoredArticle) -> bool:
-        return (stored.guild_id, stored.number) in self._items
-
-    def peek(self, stored: StoredArticle) -> Article | None:
-        """The parsed article if it is cached (as `get`, without waiting), else None."""
-        return self._items.get((stored.guild_id, stored.number))
-
-    def discard(self, guild_id: int, number: int) -> None:
-        self._items.pop((guild_id, number))
-
-    async def get(self, stored: StoredArticle) -> Article:
-        key = (stored.guild_id, stored.number)
-        hit = self._items.get(key)
-        if hit is not None:
-            return hit
-        pending = self._loading.get(key)
-        if pending is None:
-            pending = asyncio.ensure_future(self._load(key, stored))
-            self._loading[key] = pending
-        return await asyncio.shield(pending)
-
-    async def _load(self, key: Key, stored: StoredArticle) -> Article:
-        loop = asyncio.get_running_loop()
-        try:
-            article = await loop.run_in_executor(
-                self.executor, prepare_article, stored.text, parse_title(stored), stored.language
-            )
-        finally:
-            self._loading.pop(key, None)
-        if len(article.paragraphs) != len(stored.paragraphs):
-            log.warning(
-                "guild %s article #%d: re-parsing gives %d paragraphs, %d stored (engine changed?)",
-                *key,
-                len(article.paragraphs),
-                len(stored.paragraphs),
-            )
-        self._items.put(key, article, size=len(stored.text))
-        return article
-
-    def clear(self) -> None:
-        self._items.clear()
 
 
 class StoredCache:

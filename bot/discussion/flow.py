@@ -1,6 +1,5 @@
 """Ordering the discussion service's work on the event loop.
 
-- `TurnQueue`: short blocking jobs (an answer from a parsed article) one per turn of the loop.
 - `Busy`: how many questions are being answered; `quiet()` waits for none.
 - `PendingLinks`: answer message → article links, readable at once, written to the store
   when no question is being answered.
@@ -10,52 +9,11 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections import deque
 from collections.abc import Awaitable, Callable
-from typing import Any, TypeVar
 
 from storage import Store
 
 log = logging.getLogger(__name__)
-
-T = TypeVar("T")
-
-
-class TurnQueue:
-    """Short blocking jobs (answering a question about a parsed article: ~1 ms) run on the
-    event loop one per turn of the loop, in the order they came.
-
-    Fifty asks that arrive together would otherwise compute their answers back to back in a
-    single turn: no reply leaves before all fifty are computed (aiohttp writes a request's
-    body from a task of its own, a turn later), and the loop does nothing else meanwhile
-    (heartbeats, timers) for 50 × the job. One job a turn lets each reply go out as soon as
-    its answer is ready and keeps every turn short."""
-
-    def __init__(self) -> None:
-        self._jobs: deque[tuple[asyncio.Future[Any], Callable[[], Any]]] = deque()
-        self._worker: asyncio.Task[None] | None = None
-
-    def submit(self, job: Callable[[], T]) -> asyncio.Future[T]:
-        future: asyncio.Future[T] = asyncio.get_running_loop().create_future()
-        self._jobs.append((future, job))
-        if self._worker is None:
-            self._worker = asyncio.create_task(self._work())
-        return future
-
-    async def _work(self) -> None:
-        try:
-            while self._jobs:
-                future, job = self._jobs.popleft()
-                if not future.done():  # not cancelled
-                    try:
-                        future.set_result(job())
-                    except Exception as exc:
-                        future.set_exception(exc)
-                await asyncio.sleep(0)  # the caller goes on (sends its reply) before the next
-        finally:
-            self._worker = None
-            while self._jobs:  # only when cancelled (the loop is closing)
-                self._jobs.popleft()[0].cancel()
 
 
 class Busy:

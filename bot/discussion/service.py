@@ -1,6 +1,6 @@
 """`Discussion`: what talking about stored articles needs, built once by the bot.
 
-    discussion = Discussion(store, executor)        # `DigestBot.discussion`
+    discussion = Discussion(store, workers)         # `DigestBot.discussion`
     stored = await discussion.resolve(guild_id, "#12")          # or a title
     stored = await discussion.current_article(guild_id, Location.of(channel))
     answer = await discussion.answer(stored, "which chips?")    # an `Answer`: pages to send
@@ -16,9 +16,11 @@ Fast paths (`benchmarks/ask_load.py` measures /ask with 1 and 50 askers at once)
 - What the store said about an article number or "the latest article here" is kept
   (`StoredCache`, invalidated exactly by `added` / `deleted`, which the bot calls when its
   store adds or deletes an article), so asking about a known article reads nothing.
-- Answers are computed by the answer process (`bot.answers`, on another core) when there is
-  one; otherwise here, one per turn of the event loop (`TurnQueue`), on articles parsed once
-  in the executor and cached per (guild, number) (`ArticleCache`).
+- Answers, summaries and key facts are computed by the `answers` worker processes
+  (`bot.workers`, `bot.jobs`), which keep articles parsed and indexed; a request has a
+  deadline (`ANSWER_TIMEOUT`: past it the user reads "try again") and each server's
+  requests take their turn, so nothing here runs the engine on the event loop. A digest
+  made again by this engine runs in the `articles` workers.
 - Every answer message is linked to its article (`Store.link_message`), written once no
   answer is being computed (`PendingLinks`).
 """
@@ -27,50 +29,36 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import os
-from collections.abc import Awaitable, Callable, Collection
-from concurrent.futures import Executor
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
-from typing import TypeVar
+from typing import Any
 
 import discord
 
 from storage import Store, StoredArticle
 
-from ..answers import Answer, AnswerProcess, AnswerProcessGone, answer_pages_for, parse_title
-from ..article import (
-    ENGINE_VERSION,
-    Article,
-    Digest,
-    Fact,
-    Summary,
-    analyze,
-    key_facts,
-    parse,
-    summarize,
-)
+from .. import jobs
+from ..answers import Answer, AnswerSource, parse_title
+from ..article import ENGINE_VERSION, Digest, Fact, Summary
 from ..article_option import parse_article_number, resolve_article
 from ..errors import NoCurrentArticle
 from ..interactions import Location
 from ..lru import LRU
-from .caches import ArticleCache, Key, StoredCache
-from .flow import Busy, PendingLinks, TurnQueue
+from ..workers import WorkError, Workers
+from .caches import Key, StoredCache
+from .flow import Busy, PendingLinks
 from .manners import Manners
 
 log = logging.getLogger(__name__)
 
-T = TypeVar("T")
-
+TOO_SLOW = (
+    "That took me too long (more than {:g} s), so I stopped. Please try again; if it keeps "
+    "happening, this article is too complex to {}."
+)
 NO_ARTICLES = (
     "There are no articles in this server yet. A moderator posts one with `/article post` "
     "(text, a file or a link) or the “Save as article” message menu."
 )
-
-
-def _cores() -> int:
-    if hasattr(os, "sched_getaffinity"):
-        return len(os.sched_getaffinity(0))
-    return os.cpu_count() or 1
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,39 +88,16 @@ def asks(text: str, mentioned: bool) -> bool:
     return mentioned or text.rstrip().endswith(("?", "？", "؟", "\u037e"))  # Greek question mark
 
 
-def _reanalyse(stored: StoredArticle) -> tuple[Article, Digest]:
-    """Parse and analyse a stored article again with this engine (blocking: the executor)."""
-    article = parse(stored.text, title=parse_title(stored), language=stored.language)
-    return article, analyze(article)
-
-
-def _answer(stored: StoredArticle, article: Article, question: str) -> Answer:
-    headings = {p.number: p.heading for p in stored.paragraphs}
-    return Answer.of(
-        answer_pages_for(
-            article, question, number=stored.number, title=stored.title, headings=headings
-        )
-    )
-
-
 class Discussion:
     """Article resolution, the caches, answer routing and message links (module docstring)."""
 
-    def __init__(self, store: Store, executor: Executor) -> None:
+    def __init__(self, store: Store, workers: Workers) -> None:
         self.store = store
-        self.executor = executor
+        self.workers = workers
         self.manners = Manners()
         self.defer_after = 1.0  # seconds of work before a slash reply is deferred
-        # Answer in a child process (`bot.answers`) when there is a core for it; else (or
-        # until it is up, or if it dies) in this one.
-        self.use_answer_process = _cores() > 1
-        self.cache = ArticleCache(executor)
         self.stored = StoredCache()
-        self.turns = TurnQueue()
         self.busy = Busy()
-        self.answers = AnswerProcess(
-            max_articles=self.cache.max_articles, max_chars=self.cache.max_chars
-        )
         self.links = PendingLinks(store, self.busy.quiet)
         # digests made again by this engine (`digest`), and which articles were tried
         self._fresh: LRU[Key, Digest] = LRU(max_items=256)
@@ -141,11 +106,9 @@ class Discussion:
         self._writes: set[asyncio.Task[None]] = set()
 
     async def close(self) -> None:
-        """Write the pending links and digests, and stop the answer process."""
+        """Write the pending links and digests (the bot stops the workers)."""
         await self.links.close()
         await self.written()
-        await self.answers.close()
-        self.cache.clear()
         self.stored.clear()
 
     # --- what changed in the store ----------------------------------------------------------
@@ -157,8 +120,7 @@ class Discussion:
     def deleted(self, guild_id: int, number: int) -> None:
         self._fresh.pop((guild_id, number))
         self.stored.deleted(guild_id, number)
-        self.cache.discard(guild_id, number)
-        self.answers.forget(guild_id, number)
+        self.workers.answers.forget((guild_id, number))
 
     # --- which article ----------------------------------------------------------------------
 
@@ -253,15 +215,24 @@ class Discussion:
         return await asyncio.shield(pending)
 
     async def _refresh(self, key: Key, stored: StoredArticle) -> Digest:
-        loop = asyncio.get_running_loop()
+        digest: Digest
         try:
-            article, digest = await loop.run_in_executor(self.executor, _reanalyse, stored)
+            texts, digest = await self.workers.articles.run(
+                stored.guild_id,
+                jobs.reanalyse,
+                stored.text,
+                parse_title(stored),
+                stored.language,
+            )
+        except WorkError as exc:
+            log.warning("guild %s article #%d: not analysed again: %r", *key, exc)
+            return Digest.from_dict(stored.analysis)
         except Exception:
             log.exception("guild %s article #%d: could not analyse it again", *key)
             return Digest.from_dict(stored.analysis)
         finally:
             self._refreshing.pop(key, None)
-        if [p.text for p in article.paragraphs] != [p.text for p in stored.paragraphs]:
+        if texts != [p.text for p in stored.paragraphs]:
             log.warning(
                 "guild %s article #%d: engine %s parses it into other paragraphs than engine "
                 "%s did; its stored digest stays",
@@ -295,45 +266,37 @@ class Discussion:
 
     # --- answering ----------------------------------------------------------------------
 
-    def answer(self, stored: StoredArticle, question: str) -> Awaitable[Answer]:
-        """The answer to `question` from `stored` (one plain page when not covered): from
-        the answer process when it runs (`use_answer_process`), else here."""
-        if self.use_answer_process:
-            self.answers.start_soon()
-            if self.answers.ready:
-                return self._answer_elsewhere(stored, question)
-        return self._answer_here(stored, question)
-
-    async def _answer_elsewhere(self, stored: StoredArticle, question: str) -> Answer:
-        try:
-            return await self.answers.answer(stored, question)
-        except AnswerProcessGone:
-            return await self._answer_here(stored, question)
-
-    def _answer_here(self, stored: StoredArticle, question: str) -> Awaitable[Answer]:
-        """Computed in its turn (`TurnQueue`) once the article is parsed (in the executor).
-        For a parsed article this is the turn's future itself, not a task."""
-        article = self.cache.peek(stored)
-        if article is None:
-            return self._parse_then_answer(stored, question)
-        return self.turns.submit(lambda: _answer(stored, article, question))
-
-    async def _parse_then_answer(self, stored: StoredArticle, question: str) -> Answer:
-        article = await self.cache.get(stored)
-        return await self.turns.submit(lambda: _answer(stored, article, question))
+    async def answer(self, stored: StoredArticle, question: str) -> Answer:
+        """The answer to `question` from `stored` (one plain page when not covered)."""
+        result: Answer = await self._on_article(
+            stored, "answer questions about", jobs.answer, question
+        )
+        return result
 
     async def summarize(self, stored: StoredArticle, *, max_sentences: int) -> Summary:
-        """`bot.article.summarize` of the stored article (parsed once, run in the executor)."""
-        return await self._run(stored, lambda a: summarize(a, max_sentences=max_sentences))
+        """`bot.article.summarize` of the stored article."""
+        result: Summary = await self._on_article(stored, "summarise", jobs.summary, max_sentences)
+        return result
 
     async def key_facts(
         self, stored: StoredArticle, *, limit: int, exclude: Collection[str] = ()
     ) -> list[Fact]:
         """`bot.article.key_facts` of the stored article, leaving out `exclude`'s sentences."""
-        return await self._run(stored, lambda a: key_facts(a, limit=limit, exclude=exclude))
+        result: list[Fact] = await self._on_article(
+            stored, "summarise", jobs.facts, limit, list(exclude)
+        )
+        return result
 
-    async def _run(self, stored: StoredArticle, blocking: Callable[[Article], T]) -> T:
-        """`blocking(article)` on the parsed article, in the executor."""
-        article = await self.cache.get(stored)
-        loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(self.executor, blocking, article)
+    async def _on_article(
+        self, stored: StoredArticle, doing: str, fn: Callable[..., Any], *args: Any
+    ) -> Any:
+        """`fn(held article, *args)` in an answer worker, in the server's turn."""
+        pool = self.workers.answers
+        return await pool.run(
+            stored.guild_id,
+            fn,
+            *args,
+            key=(stored.guild_id, stored.number),
+            source=lambda: AnswerSource.of(stored),
+            too_slow=TOO_SLOW.format(pool.deadline, doing),
+        )

@@ -9,7 +9,8 @@ For the bot (one session, made in ``setup_hook``, closed in ``close``)::
     settings = FetchSettings(allow_hosts=config.fetch_allow_hosts)  # FETCH_ALLOW_HOSTS
     session = make_session(settings)
     try:
-        page = await fetch_and_extract(session, url, executor=bot.executor)
+        fetched = await fetch_article(session, url)  # I/O, on the event loop
+        page = extract_page(fetched)  # CPU work: the bot runs it in a worker process
     except FetchError as exc:
         reply(str(exc))           # short, user-facing; exc.detail is for the log
     article = parse(page.text, title=page.title)
@@ -18,8 +19,8 @@ For the bot (one session, made in ``setup_hook``, closed in ``close``)::
 
 An ``.html``/``.md``/``.txt`` attachment goes through the same extractor::
 
-    page = await asyncio.to_thread(extract_text, data, attachment.content_type,
-                                   filename=attachment.filename)
+    page = extract_text(data, attachment.content_type, filename=attachment.filename)
+    # CPU work, like extract_page: the bot runs both in its worker processes (bot.workers)
 
 For the CLI (``python -m bot digest <URL>``): ``if looks_like_url(arg): page =
 fetch_url_sync(arg)`` (settings from the environment), then the same `parse`.

@@ -5,7 +5,8 @@ Typical use in the bot (one session for the bot's lifetime)::
     settings = FetchSettings(allow_hosts=config.fetch_allow_hosts)   # FETCH_ALLOW_HOSTS
     session = make_session(settings)             # in setup_hook; `await session.close()` in close
     try:
-        page = await fetch_and_extract(session, url, executor=bot.executor)
+        fetched = await fetch_article(session, url)  # I/O, on the event loop
+        page = extract_page(fetched)  # CPU work: the bot runs it in a worker process
     except FetchError as exc:                    # every failure; str(exc) is for the user
         await send(str(exc))
     article = bot.article.parse(page.text, title=page.title)   # store page.text and page.url

@@ -18,7 +18,10 @@ Public means: a globally routable unicast address. Refused: loopback (127/8, ::1
 169.254.169.254 cloud metadata, fe80::/10), multicast, reserved, unspecified (0.0.0.0, ::),
 documentation and benchmarking ranges, site-local fec0::/10, and IPv6 forms that embed an
 IPv4 address which is itself not public (::ffff:127.0.0.1, ::127.0.0.1, 6to4 2002::/16,
-NAT64 64:ff9b::/96, Teredo).
+NAT64 64:ff9b::/96, Teredo). The IPv4-mapped (::ffff:8.8.8.8) and well-known NAT64
+(64:ff9b::8.8.8.8) forms of a *public* IPv4 address are public: that is how a host with only
+IPv6 reaches IPv4 sites. The deprecated IPv4-compatible form (::8.8.8.8), the local-use NAT64
+prefix 64:ff9b:1::/48 (a site's own translator) and Teredo stay refused.
 
 `AllowList` (the ``FETCH_ALLOW_HOSTS`` setting) names exceptions: host names (``localhost``,
 ``wiki.internal``) and IP addresses or networks (``127.0.0.1``, ``10.1.0.0/16``). A name on
@@ -52,7 +55,8 @@ _SPECIAL_RANGES = """
     3fff::/20 fc00::/7 fe80::/10 fec0::/10 ff00::/8
 """
 _SPECIAL = tuple(ipaddress.ip_network(n) for n in _SPECIAL_RANGES.split())
-_NAT64 = (ipaddress.IPv6Network("64:ff9b::/96"), ipaddress.IPv6Network("64:ff9b:1::/48"))
+_NAT64_WELL_KNOWN = ipaddress.IPv6Network("64:ff9b::/96")  # RFC 6052
+_NAT64 = (_NAT64_WELL_KNOWN, ipaddress.IPv6Network("64:ff9b:1::/48"))
 _IPV4_COMPATIBLE = ipaddress.IPv6Network("::/96")
 # A host made only of numbers (decimal, octal, hex) and dots: C's inet_aton() and many
 # resolvers read "2130706433", "0x7f.1", "017700000001" or "127.1" as 127.0.0.1.
@@ -70,6 +74,11 @@ def non_public_reason(ip: IPAddress) -> str | None:
             reason = non_public_reason(embedded)
             if reason is not None:
                 return f"{reason} (inside an IPv6 address)"
+            if ip.ipv4_mapped is not None or ip in _NAT64_WELL_KNOWN:
+                # ::ffff:a.b.c.d and 64:ff9b::a.b.c.d reach the IPv4 address itself (a
+                # dual-stack socket, the network's NAT64 gateway): as public as it is. An
+                # IPv6-only host sees every IPv4 site this way.
+                return None
     if ip.is_loopback:
         return "a loopback address"
     if ip.is_unspecified:

@@ -1,25 +1,21 @@
-"""The answer process: the same pages as answering in place, an article sent once, a child
-that dropped an article gets it again, and a dead child fails pending answers so that the
-caller answers in place."""
+"""Answers: an article prepared once answers every question as the engine would, pickled
+"More" pages, and the same in an answer worker (real processes) as here; a worker that
+dropped an article gets it again, and a deleted one is forgotten."""
 
 from __future__ import annotations
 
 import asyncio
+import pickle
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
-from bot.answers import (
-    Answer,
-    AnswerProcess,
-    AnswerProcessGone,
-    AnswerSource,
-    answer_pages_for,
-    prepare_article,
-)
+from bot import jobs
+from bot.answers import Answer, AnswerSource, HeldArticle, answer_pages_for, prepare_article
 from bot.render import Page
+from bot.workers import Limits, WorkerPool, Zygote
 from storage import StoredArticle, StoredParagraph
 
 SAMPLE = (Path(__file__).parents[1] / "fixtures" / "anthropic-amazon-partnership.txt").read_text()
@@ -75,65 +71,61 @@ def test_an_answer_keeps_the_pages_after_the_first_pickled() -> None:
     assert single.more_count == 0 and single.more == b"" and single.more_pages() == []
 
 
-@pytest.fixture
-async def answers() -> AsyncIterator[AnswerProcess]:
-    process = AnswerProcess(max_articles=2)
-    try:
-        assert await process.start()
-        assert process.ready
-        yield process
-    finally:
-        await process.close()
-    assert not process.ready
-
-
-async def test_the_child_answers_as_in_place(answers: AnswerProcess) -> None:
+def test_a_held_article_answers_as_the_engine() -> None:
     stored = _stored(1)
-    together = await asyncio.gather(*(answers.answer(stored, q) for q in QUESTIONS))
+    source = AnswerSource.of(stored)
+    assert source.size == len(SAMPLE) and source.headings[1] == "Detailed Analysis"
+    held = pickle.loads(pickle.dumps(source)).prepare()  # as a worker receives it
+    assert isinstance(held, HeldArticle) and held.source == source
+    for question in QUESTIONS:
+        assert _dicts(jobs.answer(held, question)) == _dicts(_here(stored, question))
+
+
+@pytest.fixture
+async def answers(zygote: Zygote) -> AsyncIterator[WorkerPool]:
+    pool = WorkerPool("answers", zygote, size=1, deadline=30.0, limits=Limits(max_articles=2))
+    try:
+        yield pool
+    finally:
+        await pool.close()
+    assert pool.pids == []
+
+
+def _ask(pool: WorkerPool, stored: StoredArticle, question: str) -> asyncio.Future[Answer]:
+    return asyncio.ensure_future(
+        pool.run(
+            stored.guild_id,
+            jobs.answer,
+            question,
+            key=(stored.guild_id, stored.number),
+            source=lambda: AnswerSource.of(stored),
+        )
+    )
+
+
+async def test_a_worker_answers_as_here(answers: WorkerPool) -> None:
+    stored = _stored(1)
+    together = await asyncio.gather(*(_ask(answers, stored, q) for q in QUESTIONS))
     for question, pages in zip(QUESTIONS, together, strict=True):
         assert _dicts(pages) == _dicts(_here(stored, question))
     assert "doesn't seem to cover that" in (together[-1].first.content or "")
-    # the article went over once: later requests carry only the question
-    assert list(answers._known) == [(1, 1)]
+    assert answers.holders((1, 1)) == answers.pids  # the article went over once, and stays
 
 
-async def test_a_dropped_article_is_sent_again(answers: AnswerProcess) -> None:
+async def test_a_dropped_article_is_sent_again_and_a_deleted_one_forgotten(
+    answers: WorkerPool,
+) -> None:
     first, second, third = _stored(1), _stored(2), _stored(3)
-    for stored in (first, second, third):  # the child keeps two: #1 is dropped
-        await answers.answer(stored, QUESTIONS[0])
-    answers._known.clear()
-    answers._known.put((1, 1), True)  # as if the parent still thought it there
-    pages = await answers.answer(first, QUESTIONS[1])
+    for stored in (first, second, third):  # the worker keeps two: #1 is dropped
+        await _ask(answers, stored, QUESTIONS[0])
+    assert answers.holders((1, 1)) == []
+    (worker,) = answers._workers
+    worker.known.put((1, 1), None)  # as if the pool still thought it there: the worker misses
+    pages = await _ask(answers, first, QUESTIONS[1])
     assert _dicts(pages) == _dicts(_here(first, QUESTIONS[1]))
-    answers.forget(1, 1)
-    assert (1, 1) not in answers._known
+    answers.forget((1, 1))
+    assert answers.holders((1, 1)) == []
     # guilds are separate keys: the same number in another guild is another article
     other = _stored(1, guild=2, text="Paris hosted 12 city council meetings in 2024.")
-    answer = await answers.answer(other, "How many meetings did Paris host?")
+    answer = await _ask(answers, other, "How many meetings did Paris host?")
     assert "12 city council meetings" in answer.first.embeds[0].description  # type: ignore[operator]
-
-
-async def test_a_dead_child_fails_what_is_pending(answers: AnswerProcess) -> None:
-    stored = _stored(1)
-    await answers.answer(stored, QUESTIONS[0])
-    process = answers._process
-    assert process is not None
-    process.kill()
-    await process.wait()
-    with pytest.raises(AnswerProcessGone):
-        await answers.answer(stored, QUESTIONS[1])
-    assert not answers.ready
-    answers.start_soon()  # too soon after the last start: nothing happens
-    assert not answers.ready and answers._starting is None
-    answers.restart_after = 0.0
-    answers.start_soon()
-    assert answers._starting is not None and await answers._starting
-    pages = await answers.answer(stored, QUESTIONS[1])  # the new child gets the article again
-    assert _dicts(pages) == _dicts(_here(stored, QUESTIONS[1]))
-
-
-async def test_not_started_means_gone() -> None:
-    process = AnswerProcess()
-    with pytest.raises(AnswerProcessGone):
-        await process.answer(_stored(1), QUESTIONS[0])
-    await process.close()

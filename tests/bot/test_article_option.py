@@ -15,6 +15,7 @@ from bot.article_option import (
     parse_article_number,
     resolve_article,
 )
+from bot.discussion import Manners
 from bot.errors import AmbiguousArticle, ArticleNotFound
 from storage import Store, open_store
 from tests.bot.articles import new_article
@@ -103,11 +104,23 @@ async def test_resolve_errors(store: Store) -> None:
 
 
 async def test_autocomplete_offers_titles_and_a_typed_number(store: Store) -> None:
-    interaction = SimpleNamespace(client=SimpleNamespace(store=store), guild_id=1)
+    manners = Manners()
+    client = SimpleNamespace(store=store, discussion=SimpleNamespace(manners=manners))
+    interaction = SimpleNamespace(client=client, guild_id=1, user=SimpleNamespace(id=5))
     names = [c.name for c in await article_autocomplete(interaction, "amazon")]  # type: ignore[arg-type]
     assert names == ["#2 · Amazon earnings", "#1 · Amazon invests in Anthropic"]
     choices = await article_autocomplete(interaction, "#3")  # type: ignore[arg-type]
     assert choices[0].value == "#3" and choices[0].name == "#3 · Zebras"
     assert await article_autocomplete(interaction, "x" * 6000) == []  # type: ignore[arg-type]
-    nowhere = SimpleNamespace(client=SimpleNamespace(store=store), guild_id=None)
+    nowhere = SimpleNamespace(client=client, guild_id=None, user=interaction.user)
     assert await article_autocomplete(nowhere, "amazon") == []  # type: ignore[arg-type]
+
+
+async def test_autocomplete_offers_nothing_past_the_members_rate(store: Store) -> None:
+    manners = Manners()
+    manners.complete_rate = (2, 60.0)
+    client = SimpleNamespace(store=store, discussion=SimpleNamespace(manners=manners))
+    bob, ann = SimpleNamespace(id=5), SimpleNamespace(id=6)
+    asking = [SimpleNamespace(client=client, guild_id=1, user=who) for who in (bob, bob, bob, ann)]
+    found = [await article_autocomplete(i, "amazon") for i in asking]  # type: ignore[arg-type]
+    assert [len(f) for f in found] == [2, 2, 0, 2]  # bob's third keystroke: nothing; ann: hers

@@ -91,3 +91,45 @@ def test_env_example_documents_every_setting_and_loads() -> None:
     assert used <= names, used - names
     settings = load_settings({}, env_file=example, create_dirs=False)
     assert settings.token is None and settings.command_prefix == "!"
+
+
+def test_the_workers_settings() -> None:
+    env = {
+        "ANALYSIS_WORKERS": "3",
+        "ANSWER_WORKERS": "1",
+        "ANALYSIS_TIMEOUT": "12.5",
+        "ANSWER_TIMEOUT": "4",
+        "WORKER_MEMORY_MB": "512",
+    }
+    s = load_settings(env, env_file=None, create_dirs=False)
+    assert (s.analysis_workers, s.answer_workers) == (3, 1)
+    assert (s.analysis_timeout, s.answer_timeout, s.worker_memory_mb) == (12.5, 4.0, 512)
+    bad = {
+        "ANSWER_WORKERS": "0",
+        "ANALYSIS_TIMEOUT": "0",
+        "ANSWER_TIMEOUT": "soon",
+        "WORKER_MEMORY_MB": "64",
+    }
+    with pytest.raises(ConfigError) as caught:
+        load_settings(bad, env_file=None, create_dirs=False)
+    assert len(caught.value.problems) == len(bad)
+    assert "at least 128" in str(caught.value)
+
+
+def test_an_invalid_fetch_allow_hosts_is_reported_with_the_rest() -> None:
+    env = {"FETCH_ALLOW_HOSTS": "wiki.internal, bad!host, 10.0.0.0/33", "LOG_LEVEL": "LOUD"}
+    with pytest.raises(ConfigError) as caught:
+        load_settings(env, env_file=None, create_dirs=False)
+    text = str(caught.value)
+    assert len(caught.value.problems) == 3 and "LOG_LEVEL" in text
+    assert "'bad!host'" in text and "'10.0.0.0/33'" in text and "wiki.internal" not in text
+    good = load_settings({"FETCH_ALLOW_HOSTS": "Wiki.Internal, ::1"}, env_file=None)
+    assert good.fetch_allow_hosts == {"wiki.internal", "::1"}
+    assert good.fetch_settings().allow.allows_name("wiki.internal")
+
+
+def test_the_token_never_shows_in_a_repr() -> None:
+    settings = load_settings({"DISCORD_TOKEN": "MTIz.secret-token"}, env_file=None)
+    assert settings.token == "MTIz.secret-token"
+    assert "secret-token" not in repr(settings) and "secret-token" not in str(settings)
+    assert "db_path" in repr(settings)  # the rest is there to read

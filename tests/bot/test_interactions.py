@@ -4,6 +4,7 @@ which failures are Discord's), and where a command ran."""
 from __future__ import annotations
 
 import asyncio
+import re
 from types import SimpleNamespace
 
 import aiohttp
@@ -20,6 +21,7 @@ from bot.interactions import (
     trouble_message,
     user_message,
 )
+from bot.render import unescape
 
 
 class _Response:
@@ -63,6 +65,19 @@ def test_user_messages() -> None:
     assert user_message(cooldown) == "Slow down: try again in 4 s."
     assert user_message(RuntimeError("boom")) is None
     assert user_message(discord.Forbidden.__new__(discord.Forbidden)) is None
+
+
+MASKED_LINK = re.compile(r"(?<!\\)\[[^\]]*(?<!\\)\]\(")  # [text]( not backslash-escaped
+
+
+def test_what_a_user_typed_is_shown_as_typed_never_as_a_link() -> None:
+    typed = "[FreeNitro](https://evil.example/claim) @everyone **now**"
+    for error in (commands.RoleNotFound(typed), commands.BadArgument(f'"{typed}" is bad')):
+        shown = user_message(error) or ""
+        assert "FreeNitro" in shown and "evil.example/claim" in shown
+        assert not MASKED_LINK.search(shown), shown
+        assert "**now**" not in shown and "@everyone" not in shown  # no bold, no mention
+        assert unescape(shown).replace("@\u200beveryone", "@everyone").count(typed) == 1
 
 
 def test_location_of_a_channel_and_of_anything_else() -> None:

@@ -6,6 +6,7 @@ import pytest
 
 from bot.article import parse
 from bot.errors import EmptyArticle
+from bot.jobs import analyze_text
 from bot.posting import NO_PARAGRAPHS, NO_PROSE, check_postable, has_prose
 
 
@@ -26,7 +27,7 @@ from bot.posting import NO_PARAGRAPHS, NO_PROSE, check_postable, has_prose
 def test_words_in_any_script_are_prose(text: str) -> None:
     article = parse(text)
     assert has_prose(article)
-    check_postable(article)
+    check_postable(analyze_text(text, None))
 
 
 @pytest.mark.parametrize(
@@ -37,14 +38,14 @@ def test_emoji_rules_numbers_and_lone_letters_are_not(text: str) -> None:
     article = parse(text)
     assert not has_prose(article)
     with pytest.raises(EmptyArticle) as refused:
-        check_postable(article)
+        check_postable(analyze_text(text, None))
     assert refused.value.user_message in (NO_PROSE, NO_PARAGRAPHS)
 
 
 @pytest.mark.parametrize("text", ["# Title only", "Read original article →"])
 def test_headings_and_page_furniture_alone_have_no_paragraphs(text: str) -> None:
     with pytest.raises(EmptyArticle) as refused:
-        check_postable(parse(text))
+        check_postable(analyze_text(text, None))
     assert refused.value.user_message == NO_PARAGRAPHS
 
 

@@ -13,13 +13,15 @@ import pytest
 
 from bot.client import DigestBot
 from bot.config import Settings
+from bot.workers import Zygote
 from storage import open_store
 
 
 @pytest.fixture
-async def bot(tmp_path: Path) -> AsyncIterator[DigestBot]:
+async def bot(tmp_path: Path, zygote: Zygote) -> AsyncIterator[DigestBot]:
     store = await open_store(tmp_path / "db.sqlite3")
-    client = DigestBot(Settings(token="x"), store, extensions=("cogs.discuss", "cogs.articles"))
+    extensions = ("cogs.discuss", "cogs.articles")
+    client = DigestBot(Settings(token="x"), store, extensions=extensions, zygote=zygote)
     try:
         await client.setup_hook()
         yield client

@@ -11,6 +11,7 @@ Fixtures (registered in ``tests/e2e/conftest.py``):
   ``@pytest.mark.digestbot(message_content=True, ...)`` (keywords are `Settings` fields).
 
 For a bot with other settings inside one test, use ``start_digestbot(fake, tmp_path, ...)``.
+Bots fork their worker processes from the test run's shared ``zygote`` (``tests/conftest.py``).
 Helpers: ``button_id(message, label)`` finds a button's custom_id on a message dict;
 ``embed_text(message)`` is all the visible text of a message (content and embeds) in one string;
 ``shown(ix)`` the messages the bot showed for an interaction, ``replies_to(fake, world, m)``
@@ -33,6 +34,7 @@ import pytest
 
 from bot.client import DigestBot
 from bot.config import Settings
+from bot.workers import Zygote
 from storage import Store, open_store
 from tests.e2e.fakediscord import FakeDiscord, FakeInteraction
 from tests.e2e.fakediscord.models import FakeChannel, FakeGuild, FakeMember, FakeRole
@@ -83,10 +85,12 @@ async def start_digestbot(
     tmp_path: Path,
     *,
     sync: bool = True,
+    zygote: Zygote | None = None,
     client_options: dict[str, Any] | None = None,
     **settings: Any,
 ) -> AsyncIterator[DigestBot]:
     """A ready `DigestBot` on a new store; closed (bot, then store) when the block ends.
+    `zygote`: the one to fork workers from (else the bot starts its own);
     ``client_options``: more keyword arguments for discord.py's client (``heartbeat_timeout``,
     ``max_ratelimit_timeout``...)."""
     values: dict[str, Any] = {
@@ -100,7 +104,7 @@ async def start_digestbot(
     store: Store = await open_store(config.db_path)
     with fake.patch_discord_py():  # restores discord.py's URLs afterwards
         options = {"guild_ready_timeout": 0.05, **(client_options or {})}
-        bot = QuickDigestBot(config, store, **options)
+        bot = QuickDigestBot(config, store, zygote=zygote, **options)
         task = asyncio.create_task(bot.start(fake.token))
         ready = asyncio.create_task(bot.wait_until_ready())
         try:
@@ -121,13 +125,17 @@ async def start_digestbot(
 
 @pytest.fixture
 async def digestbot(
-    request: pytest.FixtureRequest, fake: FakeDiscord, world: World, tmp_path: Path
+    request: pytest.FixtureRequest,
+    fake: FakeDiscord,
+    world: World,
+    tmp_path: Path,
+    zygote: Zygote,
 ) -> AsyncIterator[DigestBot]:
     marker = request.node.get_closest_marker("digestbot")
     options: dict[str, Any] = dict(marker.kwargs) if marker else {}
     unknown = set(options) - {f.name for f in dataclasses.fields(Settings)}
     assert not unknown, f"not Settings fields: {unknown}"
-    async with start_digestbot(fake, tmp_path, **options) as bot:
+    async with start_digestbot(fake, tmp_path, zygote=zygote, **options) as bot:
         yield bot
 
 

@@ -4,7 +4,9 @@ threads — through the fake Discord, with the real bot."""
 from __future__ import annotations
 
 import logging
+import os
 import re
+import signal
 from pathlib import Path
 from typing import Any
 
@@ -294,26 +296,21 @@ async def test_known_articles_follow_new_posts_and_deletes(
     assert "no articles in this server yet" in (await gone.wait_response())["content"]
 
 
-async def test_answers_from_the_answer_process_and_without_it(
+async def test_answers_come_from_the_answer_workers_and_a_dead_one_is_replaced(
     fake: FakeDiscord, world: World, digestbot: DigestBot
 ) -> None:
-    discussing = digestbot.discussion
-    assert discussing.use_answer_process  # two or more CPUs here
+    pool = digestbot.workers.answers
     await post(fake, world.general, world.alice)
-    question, paragraph, _ = QUESTIONS[0]
-    assert_answers(await ask(fake, world.general, world.bob, question), paragraph)
-    await eventually(lambda: discussing.answers.ready, "the answer process")
     for question, paragraph, words in QUESTIONS[:4]:
         reply = await ask(fake, world.general, world.bob, question)
         assert_answers(reply, paragraph)
         assert words in quoted(reply)[paragraph]
-    assert (world.guild.id, 1) in discussing.answers._known  # it answered them
-    process = discussing.answers._process
-    process.kill()
-    await process.wait()
-    for question, paragraph, _ in QUESTIONS[4:6]:  # answered here meanwhile
+    (holder,) = pool.holders((world.guild.id, 1))  # parsed once, by the worker that answered
+    os.kill(holder, signal.SIGKILL)
+    await eventually(lambda: holder not in pool.pids, "the pool to notice")
+    for question, paragraph, _ in QUESTIONS[4:6]:  # a new worker, sent the article again
         assert_answers(await ask(fake, world.general, world.bob, question), paragraph)
-    assert not discussing.answers.ready
+    assert pool.holders((world.guild.id, 1)) and holder not in pool.pids
 
 
 # --- /quote, /summary, /facts -------------------------------------------------------------------
@@ -492,6 +489,22 @@ async def test_cooldowns_say_when_to_try_again(
     ix = await fake.slash(world.general, world.bob, "search", {"query": "Alexa"})
     reply = await ix.wait_response()
     assert reply["flags"] & EPHEMERAL and "try again in" in reply["content"]
+
+
+@pytest.mark.digestbot(message_content=True)
+async def test_a_prefix_mistake_shows_what_was_typed_never_a_link(
+    fake: FakeDiscord, world: World, digestbot: DigestBot
+) -> None:
+    await post(fake, world.general, world.alice)
+    masked = re.compile(r"(?<!\\)\[[^\]]*(?<!\\)\]\(")  # a [text]( Discord would link
+    for typed in (
+        "!quote [FreeNitro](https://evil.example/claim) 1",
+        "!article show [FreeNitro](https://evil.example/claim)",
+        "!quote 1 [FreeNitro](https://evil.example/claim)",
+    ):
+        sent = await fake.send_user_message(world.general, world.bob, typed)
+        reply = (await fake.wait_for_bot_message(world.general, after=sent))["content"]
+        assert "FreeNitro" in reply and not masked.search(reply), reply
 
 
 @pytest.mark.digestbot(message_content=True)

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from bot.client import DigestBot
+from bot.workers import Zygote
 from tests.e2e.bot_fixtures import World, embed_text, replies_to, shown, start_digestbot
 from tests.e2e.fakediscord import FakeDiscord
 
@@ -56,9 +57,10 @@ async def test_a_lost_session_is_replaced(
 
 @pytest.mark.fakediscord(heartbeat_interval=0.05)
 async def test_a_zombie_connection_is_noticed(
-    fake: FakeDiscord, world: World, tmp_path: Path
+    fake: FakeDiscord, world: World, tmp_path: Path, zygote: Zygote
 ) -> None:
-    async with start_digestbot(fake, tmp_path, client_options={"heartbeat_timeout": 0.5}):
+    options = {"heartbeat_timeout": 0.5}
+    async with start_digestbot(fake, tmp_path, zygote=zygote, client_options=options):
         fake.faults.zombie()
         post = await fake.slash(world.general, world.alice, "article post", {"text": ARTICLE})
         digest = await post.wait_response(timeout=10)

@@ -195,8 +195,25 @@ PRIVATE = [
     "2001:db8::1",
     "2001::1",
     "100::1",
+    "::ffff:100.64.0.1",
+    "::ffff:192.0.2.1",
+    "64:ff9b::c0a8:1",
+    "64:ff9b::a00:1",
+    "64:ff9b:1::808:808",  # the local-use NAT64 prefix: a site's own translator
+    "::8.8.8.8",  # IPv4-compatible (deprecated)
 ]
-PUBLIC = ["93.184.215.14", "8.8.8.8", "1.1.1.1", "2606:4700:4700::1111", "2a00:1450:4001::200e"]
+PUBLIC = [
+    "93.184.215.14",
+    "8.8.8.8",
+    "1.1.1.1",
+    "2606:4700:4700::1111",
+    "2a00:1450:4001::200e",
+    # how an IPv6-only host reaches public IPv4 sites
+    "::ffff:808:808",  # ::ffff:8.8.8.8
+    "::ffff:5db8:d70e",
+    "64:ff9b::808:808",
+    "64:ff9b::101:101",  # 64:ff9b::1.1.1.1
+]
 
 
 def _url_for(address: str) -> str:

@@ -1,16 +1,12 @@
-"""The discussion's caches: articles parsed once and bounded; store answers kept exactly and
-bounded, with indexed invalidation."""
+"""The discussion's cache of store answers: kept exactly and bounded, with indexed
+invalidation."""
 
 from __future__ import annotations
 
-import asyncio
 import dataclasses
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-import pytest
-
-from bot.discussion import ArticleCache, StoredCache, caches
+from bot.discussion import StoredCache
 from storage import StoredArticle
 from tests.bot.articles import stored_article
 
@@ -19,31 +15,6 @@ SAMPLE = (Path(__file__).parents[2] / "fixtures" / "anthropic-amazon-partnership
 
 def _stored(number: int, text: str = SAMPLE, guild: int = 1) -> StoredArticle:
     return stored_article(number, text, guild_id=guild)
-
-
-async def test_article_cache_parses_once_and_evicts_least_recent() -> None:
-    calls: list[str] = []
-    real = caches.prepare_article
-
-    def counting(text: str, title: str | None, language: str | None = None):  # type: ignore[no-untyped-def]
-        calls.append(text)
-        return real(text, title, language)
-
-    with ThreadPoolExecutor(2) as pool, pytest.MonkeyPatch.context() as mp:
-        mp.setattr(caches, "prepare_article", counting)
-        cache = ArticleCache(pool, max_articles=2)
-        first = await asyncio.gather(*(cache.get(_stored(1)) for _ in range(20)))
-        assert len(calls) == 1 and all(a is first[0] for a in first)
-        assert [p.number for p in first[0].paragraphs] == [1, 2, 3, 4]
-        await cache.get(_stored(2))
-        await cache.get(_stored(1))  # 1 is now the most recent
-        await cache.get(_stored(3))  # evicts 2
-        assert _stored(1) in cache and _stored(3) in cache and _stored(2) not in cache
-        assert _stored(1, guild=2) not in cache  # keyed by guild too
-        small = ArticleCache(pool, max_chars=len(SAMPLE) + 1)
-        await small.get(_stored(1))
-        await small.get(_stored(2))
-        assert _stored(2) in small and _stored(1) not in small
 
 
 def test_stored_cache_is_exact() -> None:

@@ -1,39 +1,10 @@
-"""Ordering work on the event loop: one short job a turn, links written when quiet."""
+"""Links to answers written when no question is being answered."""
 
 from __future__ import annotations
 
 import asyncio
-import itertools
 
-from bot.discussion import Busy, PendingLinks, TurnQueue
-
-
-async def test_turn_queue_runs_one_job_a_turn_in_order() -> None:
-    turns = TurnQueue()
-    ran: list[str] = []
-    ticks: list[int] = []
-
-    async def ticker() -> None:
-        for i in range(10):
-            ticks.append(i)
-            await asyncio.sleep(0)
-
-    def job(name: str) -> str:
-        ran.append(f"{name}@{len(ticks)}")
-        if name == "bad":
-            raise ValueError(name)
-        return name
-
-    tick = asyncio.create_task(ticker())
-    futures = [turns.submit(lambda n=n: job(n)) for n in ("a", "b", "bad", "c")]
-    results = await asyncio.gather(*futures, return_exceptions=True)
-    await tick
-    assert results[:2] == ["a", "b"] and isinstance(results[2], ValueError)
-    assert results[3] == "c"
-    # in order, and the loop turned (the ticker ran) between any two jobs
-    starts = [int(r.split("@")[1]) for r in ran]
-    assert [r.split("@")[0] for r in ran] == ["a", "b", "bad", "c"]
-    assert all(b > a for a, b in itertools.pairwise(starts))
+from bot.discussion import Busy, PendingLinks
 
 
 class _LinkStore:

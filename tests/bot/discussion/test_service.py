@@ -6,16 +6,17 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 from collections.abc import AsyncIterator
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from bot.article import ENGINE_VERSION, Digest, Summary
-from bot.discussion import Discussion, asks, follow_up_of, service
+from bot.config import Settings
+from bot.discussion import Discussion, asks, follow_up_of
 from bot.errors import ArticleNotFound, NoCurrentArticle
 from bot.interactions import Location
+from bot.workers import Workers, Zygote
 from storage import NewArticle, Store, StoredArticle, open_store
 from tests.bot.articles import new_article
 
@@ -55,14 +56,14 @@ async def store(tmp_path: Path) -> AsyncIterator[CountingStore]:
 
 
 @pytest.fixture
-async def discussion(store: CountingStore) -> AsyncIterator[Discussion]:
-    with ThreadPoolExecutor(2) as pool:
-        service = Discussion(store, pool)  # type: ignore[arg-type]
-        service.use_answer_process = False  # here: `tests/e2e` runs the answer process
-        try:
-            yield service
-        finally:
-            await service.close()
+async def discussion(store: CountingStore, zygote: Zygote) -> AsyncIterator[Discussion]:
+    workers = Workers(Settings(), zygote=zygote)
+    service = Discussion(store, workers)  # type: ignore[arg-type]
+    try:
+        yield service
+    finally:
+        await service.close()
+        await workers.close()
 
 
 async def _add(store: CountingStore, discussion: Discussion, new: NewArticle) -> StoredArticle:
@@ -128,7 +129,8 @@ async def test_answers_summaries_and_facts(store: CountingStore, discussion: Dis
     answer = await discussion.answer(stored, "Which chips does Anthropic use?")
     embeds = answer.first.embeds
     assert embeds and (embeds[0].title or "").startswith("¶1")
-    assert stored in discussion.cache  # parsed once, kept
+    answers = discussion.workers.answers
+    assert answers.holders((GUILD, 1)) == answers.pids  # parsed once, kept by its worker
     not_covered = await discussion.answer(stored, "Who painted the Mona Lisa?")
     assert "doesn't seem to cover that" in (not_covered.first.content or "")
     summary = await discussion.summarize(stored, max_sentences=2)
@@ -169,21 +171,14 @@ def _stale(new: NewArticle, **changes: Any) -> NewArticle:
 
 
 async def test_a_digest_stored_by_an_older_engine_is_made_again_once(
-    store: CountingStore, discussion: Discussion, monkeypatch: pytest.MonkeyPatch
+    store: CountingStore, discussion: Discussion
 ) -> None:
-    analysed: list[str] = []
-    real = service._reanalyse
-
-    def counting(stored: StoredArticle) -> Any:
-        analysed.append(stored.text)
-        return real(stored)
-
-    monkeypatch.setattr(service, "_reanalyse", counting)
+    analyses = discussion.workers.articles.stats  # requests to the articles workers
     new = new_article(SAMPLE, title="Sample", guild_id=GUILD, channel_id=CHANNEL)
     stored = (await store.add_article(_stale(new))).article
     assert stored.engine_version == "0"
     digests = await asyncio.gather(*(discussion.digest(stored) for _ in range(5)))
-    assert len(analysed) == 1  # readers at the same time share one analysis
+    assert analyses.done == 1  # readers at the same time share one analysis
     assert all(d is digests[0] for d in digests)
     fresh = digests[0]
     assert fresh.engine_version == ENGINE_VERSION and fresh.summary.tldr != ["(an old digest)"]
@@ -193,7 +188,7 @@ async def test_a_digest_stored_by_an_older_engine_is_made_again_once(
     assert again is not None and again.engine_version == ENGINE_VERSION
     assert Digest.from_dict(again.analysis) == fresh  # written back
     assert await discussion.digest(stored) is fresh  # the old row read again: no new analysis
-    assert await discussion.digest(again) == fresh and len(analysed) == 1
+    assert await discussion.digest(again) == fresh and analyses.done == 1
 
 
 async def test_a_stored_digest_stays_when_the_paragraphs_parse_otherwise(
