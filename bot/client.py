@@ -72,7 +72,7 @@ from .web import make_session
 
 log = logging.getLogger(__name__)
 
-DEFAULT_EXTENSIONS: tuple[str, ...] = ("cogs.articles", "cogs.discuss", "cogs.admin")
+DEFAULT_EXTENSIONS: tuple[str, ...] = ("cogs.articles", "cogs.discuss", "cogs.admin", "cogs.feeds")
 GENERIC_APOLOGY = "Sorry, something went wrong on my side. It has been logged."
 
 

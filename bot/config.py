@@ -31,6 +31,9 @@ DEFAULT_MAX_ARTICLE_BYTES = 512_000
 DEFAULT_ANALYSIS_WORKERS = 2
 DEFAULT_FETCH_MAX_BYTES = 5 * 1024 * 1024
 DEFAULT_FETCH_TIMEOUT = 30.0
+DEFAULT_FEED_MIN_INTERVAL = 5  # minutes
+DEFAULT_FEED_MAX_PER_GUILD = 20
+DEFAULT_FEED_CONCURRENCY = 8
 
 _TRUE = frozenset({"1", "true", "yes", "on"})
 _FALSE = frozenset({"0", "false", "no", "off", ""})
@@ -57,6 +60,10 @@ class Settings:
     fetch_timeout: float = DEFAULT_FETCH_TIMEOUT  # seconds for a whole fetch
     max_article_bytes: int = DEFAULT_MAX_ARTICLE_BYTES
     analysis_workers: int = DEFAULT_ANALYSIS_WORKERS
+    feeds_enabled: bool = True  # the feed scheduler runs (the /feed commands exist anyway)
+    feed_min_interval: int = DEFAULT_FEED_MIN_INTERVAL  # minutes between checks, at least
+    feed_max_per_guild: int = DEFAULT_FEED_MAX_PER_GUILD
+    feed_concurrency: int = DEFAULT_FEED_CONCURRENCY  # feeds checked at once
 
     @property
     def database(self) -> str:
@@ -203,6 +210,13 @@ def load_settings(
             )
             fetch_timeout = DEFAULT_FETCH_TIMEOUT
 
+    feed_min = _positive(
+        "FEED_MIN_INTERVAL", get("FEED_MIN_INTERVAL"), DEFAULT_FEED_MIN_INTERVAL, problems
+    )
+    if feed_min < DEFAULT_FEED_MIN_INTERVAL or feed_min > 1440:
+        problems.append(f"FEED_MIN_INTERVAL must be minutes from 5 to 1440 (got {feed_min}).")
+        feed_min = DEFAULT_FEED_MIN_INTERVAL
+
     settings = Settings(
         token=token,
         db_path=db_path,
@@ -225,6 +239,14 @@ def load_settings(
         ),
         analysis_workers=_positive(
             "ANALYSIS_WORKERS", get("ANALYSIS_WORKERS"), DEFAULT_ANALYSIS_WORKERS, problems
+        ),
+        feeds_enabled=_bool("FEEDS_ENABLED", get("FEEDS_ENABLED", "true"), problems),
+        feed_min_interval=feed_min,
+        feed_max_per_guild=_positive(
+            "FEED_MAX_PER_GUILD", get("FEED_MAX_PER_GUILD"), DEFAULT_FEED_MAX_PER_GUILD, problems
+        ),
+        feed_concurrency=_positive(
+            "FEED_CONCURRENCY", get("FEED_CONCURRENCY"), DEFAULT_FEED_CONCURRENCY, problems
         ),
     )
     if problems:
