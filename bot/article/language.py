@@ -312,7 +312,8 @@ _WORD = re.compile(f"[^\\W\\d_]{WORD_CHAR}*(?:['’]{WORD_CHAR}+)?")
 _WORD_LANGS: dict[str, tuple[str, ...]] = {}
 for _lang, _words in _FUNCTION_WORDS.items():
     for _w in _words.split():
-        _WORD_LANGS[_w] = (*_WORD_LANGS.get(_w, ()), _lang)
+        if len(_w) > 1:  # a lone letter ("v", "s", "a") is an initial or "versus" as often
+            _WORD_LANGS[_w] = (*_WORD_LANGS.get(_w, ()), _lang)
 _LETTER_LANGS: dict[str, tuple[str, ...]] = {}
 for _lang, _letters in _LETTERS.items():
     for _c in _letters:

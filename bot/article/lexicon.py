@@ -267,7 +267,7 @@ class Lexicon:
         light verb or a particle the stemmer cut down, "जा" → "ज") says nothing: left out."""
         stop, get, stem_ = self.stop_words, self._cache.get, self.stem
         out = [get(w) or stem_(w) for w in self.tokens(text) if w not in stop]
-        if self.lang in _NGRAM_LANGS:
+        if self.lang in _NGRAM_LANGS or self.lang == "en":  # English: as it always read
             return out
         return [t for t in out if len(t) > 1 or t.isdigit()]
 

@@ -142,6 +142,8 @@ def leading_heading(text: str) -> int:
         opener = words[split].group()
         if head[-1].group().lower() in _SMALL or not opener[:1].isupper():
             continue
+        if head[-1].group().endswith((",", ";")):
+            return 0  # "New Delhi, India (CNN) ...": a dateline, not a heading
         if opener.lower() in _OPENERS or _recurs(opener, text[words[split].end() :]):
             later = text[words[split].start() :]
             if any(_recurs(h.group(), later) for h in head if h.group().lower() not in _SMALL):

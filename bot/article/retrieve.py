@@ -50,7 +50,8 @@ from collections.abc import Iterable, Sequence
 from . import weights
 from .chars import WORD
 from .cues import cues_for
-from .lexicon import Lexicon, stem
+from .language import detect_language
+from .lexicon import Lexicon, lexicon, stem
 from .linear import aligned, dot
 from .model import Article, Passage
 from .retrieve_index import (
@@ -193,18 +194,11 @@ class _Query:
         text = " ".join(words)
         self.want_num = self.want_money = self.want_fund = self.want_why = False
         self.want_called = self.want_date = self.want_name = False
-        cues = cues_for(lex.lang)
-        if cues is not None:
-            self.want_num, self.want_date, self.want_name, self.want_why = cues.asks(question)
-        elif english:
-            self.want_num = bool(_NUM_Q.search(text))
-            self.want_money = self.want_num and bool(_MONEY_Q.search(text))
-            # "how is it paid for", "how was the war funded": money answers, not a count
-            self.want_fund = not self.want_num and bool(_FUND_Q.search(text))
-            self.want_why = bool(_WHY_Q.search(text))
-            self.want_called = bool(_CALLED_Q.search(text))
-            self.want_date = bool(_DATE_Q.search(text))
-            self.want_name = bool(_NAME_Q.search(text))
+        self._wants(question, lex.lang, text)
+        if not self.wants_anything():  # asked in another language than the article's?
+            asked = detect_language(question)
+            if asked and asked != lex.lang:
+                self._wants(question, asked, " ".join(lexicon(asked).tokens(question)))
         first = [alts[0][0] if alts else t for t, alts in zip(own, self.slots, strict=True)]
         self.big = [f" {a} {b} " for a, b in itertools.pairwise(first)]
         st = lex.stems(words)
@@ -223,6 +217,31 @@ class _Query:
             lead = _HEAD.match(" ".join(words[:3]))
             head = lex.stem(lead.group(1)) if lead else ""
         self.head = head if head in own else ""
+
+    def _wants(self, question: str, lang: str | None, text: str) -> None:
+        """What the question asks for, read with the question words of `lang`."""
+        cues = cues_for(lang)
+        if cues is not None:
+            self.want_num, self.want_date, self.want_name, self.want_why = cues.asks(question)
+            return
+        self.want_num = bool(_NUM_Q.search(text))
+        self.want_money = self.want_num and bool(_MONEY_Q.search(text))
+        # "how is it paid for", "how was the war funded": money answers, not a count
+        self.want_fund = not self.want_num and bool(_FUND_Q.search(text))
+        self.want_why = bool(_WHY_Q.search(text))
+        self.want_called = bool(_CALLED_Q.search(text))
+        self.want_date = bool(_DATE_Q.search(text))
+        self.want_name = bool(_NAME_Q.search(text))
+
+    def wants_anything(self) -> bool:
+        return (
+            self.want_num
+            or self.want_date
+            or self.want_name
+            or self.want_why
+            or self.want_fund
+            or self.want_called
+        )
 
 
 _NONE: dict[str, frozenset[str]] = {}

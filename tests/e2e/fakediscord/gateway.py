@@ -247,7 +247,9 @@ class Gateway:
         try:
             await ws.prepare(request)
         except ConnectionError:
-            return ws  # the client gave up on this connection before it was accepted
+            # the client gave up on this connection before it was accepted (aiohttp finds the
+            # transport closed when it writes this, and says nothing)
+            return web.Response(status=400)
         self.connections.add(ws)
         self.requests[ws] = request
         self.stats["connections"] += 1
