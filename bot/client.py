@@ -72,7 +72,7 @@ from .workers import Workers, Zygote
 
 log = logging.getLogger(__name__)
 
-DEFAULT_EXTENSIONS: tuple[str, ...] = ("cogs.articles", "cogs.discuss", "cogs.admin")
+DEFAULT_EXTENSIONS: tuple[str, ...] = ("cogs.articles", "cogs.discuss", "cogs.admin", "cogs.feeds")
 GENERIC_APOLOGY = "Sorry, something went wrong on my side. It has been logged."
 ARTICLE_TOO_COMPLEX = (
     "This article is too complex for me to process (its analysis took more than {:g} s). "

@@ -36,6 +36,9 @@ DEFAULT_WORKER_MEMORY_MB = 1024
 MIN_WORKER_MEMORY_MB = 128
 DEFAULT_FETCH_MAX_BYTES = 5 * 1024 * 1024
 DEFAULT_FETCH_TIMEOUT = 30.0
+DEFAULT_FEED_MIN_INTERVAL = 5  # minutes
+DEFAULT_FEED_MAX_PER_GUILD = 20
+DEFAULT_FEED_CONCURRENCY = 8
 
 _TRUE = frozenset({"1", "true", "yes", "on"})
 _FALSE = frozenset({"0", "false", "no", "off", ""})
@@ -66,6 +69,10 @@ class Settings:
     analysis_timeout: float = DEFAULT_ANALYSIS_TIMEOUT  # seconds for one article or page
     answer_timeout: float = DEFAULT_ANSWER_TIMEOUT  # seconds for one answer, summary, facts
     worker_memory_mb: int = DEFAULT_WORKER_MEMORY_MB  # address space of each worker process
+    feeds_enabled: bool = True  # the feed scheduler runs (the /feed commands exist anyway)
+    feed_min_interval: int = DEFAULT_FEED_MIN_INTERVAL  # minutes between checks, at least
+    feed_max_per_guild: int = DEFAULT_FEED_MAX_PER_GUILD
+    feed_concurrency: int = DEFAULT_FEED_CONCURRENCY  # feeds checked at once
 
     @property
     def database(self) -> str:
@@ -245,6 +252,13 @@ def load_settings(
         )
         memory_mb = DEFAULT_WORKER_MEMORY_MB
 
+    feed_min = _positive(
+        "FEED_MIN_INTERVAL", get("FEED_MIN_INTERVAL"), DEFAULT_FEED_MIN_INTERVAL, problems
+    )
+    if feed_min < DEFAULT_FEED_MIN_INTERVAL or feed_min > 1440:
+        problems.append(f"FEED_MIN_INTERVAL must be minutes from 5 to 1440 (got {feed_min}).")
+        feed_min = DEFAULT_FEED_MIN_INTERVAL
+
     settings = Settings(
         token=token,
         db_path=db_path,
@@ -278,6 +292,14 @@ def load_settings(
             "ANSWER_TIMEOUT", get("ANSWER_TIMEOUT"), DEFAULT_ANSWER_TIMEOUT, 600, problems
         ),
         worker_memory_mb=memory_mb,
+        feeds_enabled=_bool("FEEDS_ENABLED", get("FEEDS_ENABLED", "true"), problems),
+        feed_min_interval=feed_min,
+        feed_max_per_guild=_positive(
+            "FEED_MAX_PER_GUILD", get("FEED_MAX_PER_GUILD"), DEFAULT_FEED_MAX_PER_GUILD, problems
+        ),
+        feed_concurrency=_positive(
+            "FEED_CONCURRENCY", get("FEED_CONCURRENCY"), DEFAULT_FEED_CONCURRENCY, problems
+        ),
     )
     if problems:
         raise ConfigError(problems)

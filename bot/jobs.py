@@ -18,6 +18,7 @@ from dataclasses import dataclass
 
 from .answers import Answer, HeldArticle, answer_pages_for
 from .article import Digest, Fact, Summary, analyze, key_facts, parse, summarize
+from .feeds.parse import ParsedFeed, discover_feeds, parse_feed
 from .posting import refusal
 from .web import ExtractedPage, FetchedPage, extract_page, extract_text
 
@@ -90,3 +91,13 @@ def summary(held: HeldArticle, max_sentences: int) -> Summary:
 
 def facts(held: HeldArticle, limit: int, exclude: Collection[str]) -> list[Fact]:
     return key_facts(held.article, limit=limit, exclude=exclude)
+
+
+def read_feed(body: bytes, content_type: str, url: str) -> ParsedFeed:
+    """A fetched feed, parsed (`bot.feeds.parse.parse_feed`)."""
+    return parse_feed(body, content_type, url)
+
+
+def discover(body: bytes, url: str, content_type: str) -> list[str]:
+    """The feeds a fetched page links to (`bot.feeds.parse.discover_feeds`)."""
+    return discover_feeds(body, url, content_type)

@@ -15,7 +15,9 @@ so that a failing Discord neither loses it nor posts it twice.
   the first page replaces the "thinking…" placeholder (an edit: repeating it is harmless);
   a prefix command's pages carry a nonce Discord enforces (a repeat returns the first
   message). Returns the messages; `DeliveryFailed` (holding the pages that did land) when a
-  page could not be sent.
+  page could not be sent. `DigestDelivery.post(channel, pages, nonce=)` — the same for a
+  post nobody asked for (a feed's new item): each page carries a nonce made from `nonce`,
+  so sending the post again later (a retry, a restart) makes no second message.
 - `tell_poster(target, text)` — privately: ephemeral for an interaction, a direct message
   for a prefix command (a reply when the member does not accept direct messages).
 """
@@ -150,6 +152,33 @@ class DigestDelivery:
 
             try:
                 sent.append(await self._retrying(attempt, f"page {index + 1} of a digest"))
+            except TRANSIENT as exc:
+                raise DeliveryFailed(sent, exc) from exc
+        return sent
+
+    async def post(
+        self,
+        channel: discord.abc.Messageable,
+        pages: Sequence[Page],
+        *,
+        nonce: str,
+        view: discord.ui.View | None = None,
+    ) -> list[discord.Message]:
+        """`pages` to `channel`; `view` goes on the last one. `nonce` (at most 23
+        characters) names the post: page i is sent with `nonce` + i, which Discord enforces."""
+        sent: list[discord.Message] = []
+        for index, page in enumerate(pages):
+            kwargs = page.send_kwargs()
+            if view is not None and index == len(pages) - 1:
+                kwargs["view"] = view
+
+            def attempt(
+                kwargs: dict[str, Any] = kwargs, page_nonce: str = f"{nonce[:23]}{index:02d}"
+            ) -> Awaitable[discord.Message]:
+                return channel.send(nonce=page_nonce, **kwargs)
+
+            try:
+                sent.append(await self._retrying(attempt, f"page {index + 1} of a post"))
             except TRANSIENT as exc:
                 raise DeliveryFailed(sent, exc) from exc
         return sent

@@ -24,6 +24,17 @@ from .base import (
     StoredParagraph,
     TryAgainError,
 )
+from .feeds import (
+    Feed,
+    FeedCheck,
+    FeedExistsError,
+    FeedLimitError,
+    FeedPost,
+    NewFeed,
+    NewFeedPost,
+    PauseReason,
+    Shards,
+)
 from .location import Location, parse_location
 from .postgres import PostgresStore, open_postgres
 from .sqlite import SQLiteStore, open_sqlite
@@ -33,13 +44,22 @@ __all__ = [
     "ArticleInfo",
     "ArticlePage",
     "DatabaseUnreachableError",
+    "Feed",
+    "FeedCheck",
+    "FeedExistsError",
+    "FeedLimitError",
+    "FeedPost",
     "GuildSettings",
     "Location",
     "NewArticle",
+    "NewFeed",
+    "NewFeedPost",
+    "PauseReason",
     "PostgresStore",
     "SQLiteStore",
     "SchemaTooNewError",
     "SearchHit",
+    "Shards",
     "StorageError",
     "Store",
     "StoredArticle",

@@ -12,7 +12,12 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Final, Literal, Protocol, get_args
+from typing import TYPE_CHECKING, Any, Final, Literal, Protocol, get_args
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    from .feeds import Feed, FeedCheck, FeedPost, NewFeed, NewFeedPost, Shards
 
 SourceKind = Literal["text", "file", "message", "url"]
 SOURCE_KINDS: Final = frozenset(get_args(SourceKind))
@@ -254,3 +259,60 @@ class Store(Protocol):
         """Change the named settings (fields of `GuildSettings`), keep the others; returns
         them all. `update_settings(g, discussion_threads=False)`."""
         ...
+
+    # -- feeds (storage.feeds says what each promises) -------------------------------------
+
+    async def add_feed(self, new: NewFeed, *, limit: int) -> Feed:
+        """Follow a feed; `FeedExistsError` (the guild follows that URL already) or
+        `FeedLimitError` (it follows `limit` feeds)."""
+        ...
+
+    async def get_feed(self, guild_id: int, number: int) -> Feed | None: ...
+
+    async def list_feeds(self, guild_id: int) -> list[Feed]: ...
+
+    async def update_feed(self, guild_id: int, number: int, /, **changes: object) -> Feed | None:
+        """Change some of `storage.feeds.FEED_CHANGES` (compact, every, paused...)."""
+        ...
+
+    async def remove_feed(self, guild_id: int, number: int) -> Feed | None:
+        """Stop following; its pending posts are dropped, its items stay seen."""
+        ...
+
+    async def claim_due_feeds(
+        self, now: datetime, *, limit: int, lease: datetime, shards: Shards | None = None
+    ) -> list[Feed]: ...
+
+    async def next_feed_work(self, *, shards: Shards | None = None) -> datetime | None: ...
+
+    async def record_feed_check(
+        self, guild_id: int, feed_id: int, check: FeedCheck
+    ) -> Feed | None: ...
+
+    async def seen_keys(
+        self, guild_id: int, channel_id: int, keys: Sequence[bytes]
+    ) -> set[bytes]: ...
+
+    async def mark_seen(
+        self, guild_id: int, channel_id: int, keys: Sequence[bytes], *, at: datetime
+    ) -> None: ...
+
+    async def queue_feed_post(self, post: NewFeedPost) -> FeedPost | None: ...
+
+    async def pending_feed_posts(
+        self, now: datetime, *, limit: int, shards: Shards | None = None
+    ) -> list[FeedPost]: ...
+
+    async def finish_feed_post(
+        self,
+        guild_id: int,
+        post_id: int,
+        *,
+        at: datetime,
+        message_id: int | None = None,
+        retry_at: datetime | None = None,
+    ) -> None: ...
+
+    async def feed_posts(
+        self, guild_id: int, *, feed_number: int | None = None
+    ) -> list[FeedPost]: ...

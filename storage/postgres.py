@@ -38,7 +38,6 @@ import asyncio
 import json
 import logging
 import math
-import re
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from contextlib import asynccontextmanager, suppress
@@ -86,6 +85,10 @@ from .common import (
     to_json,
 )
 from .migrate import Migration, check_not_too_new, latest_version, load_migrations
+from .pg_feeds import PostgresFeeds
+from .pgtext import escape, unescape
+from .pgtext import maybe_escape as _maybe
+from .pgtext import maybe_unescape as _unmaybe
 from .query import SEARCH_VERSION, MatchQuery, build_match, index_terms
 from .snippet import make_snippet
 
@@ -124,8 +127,6 @@ _SEARCH: Final = """
 """
 _SETTINGS: Final = tuple(f.name for f in fields(GuildSettings))
 _SETTING_COLUMNS: Final = ", ".join(_SETTINGS)
-_ESCAPE: Final = "\uffff"
-_ESCAPED: Final = re.compile("\uffff([\uffff\ufffe])")
 _INFO_COLUMNS: Final = """
     number, title, created_at, author_id, channel_id, source_kind, source_ref, paragraph_count
 """
@@ -215,27 +216,6 @@ _TRANSIENT: Final = (
 )
 
 
-def escape(text: str) -> str:
-    """`text` as a PostgreSQL `text` value can hold it (see the module's doc)."""
-    if "\x00" not in text and _ESCAPE not in text:
-        return text
-    return text.replace(_ESCAPE, _ESCAPE * 2).replace("\x00", _ESCAPE + "\ufffe")
-
-
-def unescape(text: str) -> str:
-    if _ESCAPE not in text:
-        return text
-    return _ESCAPED.sub(lambda m: _ESCAPE if m[1] == _ESCAPE else "\x00", text)
-
-
-def _maybe(text: str | None) -> str | None:
-    return None if text is None else escape(text)
-
-
-def _unmaybe(text: str | None) -> str | None:
-    return None if text is None else unescape(text)
-
-
 def _quote_lexeme(term: str) -> str:
     if "'" in term or "\\" in term:
         term = term.replace("\\", "\\\\").replace("'", "''")
@@ -304,7 +284,7 @@ async def _keep_session(connection: asyncpg.Connection) -> None:
     transaction left open), and asyncpg's default reset costs a round trip per command."""
 
 
-class PostgresStore(StoreBase):
+class PostgresStore(StoreBase, PostgresFeeds):
     """A `Store` on a PostgreSQL database. Create it with `open_postgres` (or
     `storage.open_store`)."""
 

@@ -78,6 +78,7 @@ from .migrate import (
 )
 from .query import SEARCH_VERSION, MatchQuery, build_match, search_form
 from .snippet import make_snippet
+from .sqlite_feeds import SQLiteFeeds
 
 __all__ = ["SQLiteStore", "open_sqlite"]
 
@@ -164,7 +165,7 @@ def _damaged(path: Path, exc: sqlite3.DatabaseError) -> StorageError:
     )
 
 
-class SQLiteStore(StoreBase):
+class SQLiteStore(StoreBase, SQLiteFeeds):
     """A `Store` on one SQLite file. Create it with `open_sqlite` (or `storage.open_store`)."""
 
     def __init__(

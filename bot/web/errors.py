@@ -51,11 +51,20 @@ class FetchTimeout(FetchError):
 
 
 class HTTPStatus(FetchError):
-    """The server answered with an error status (4xx/5xx)."""
+    """The server answered with an error status (4xx/5xx). `retry_after`: the seconds its
+    ``Retry-After`` header asked to wait, when it sent one."""
 
-    def __init__(self, message: str, *, status: int, detail: str | None = None) -> None:
+    def __init__(
+        self,
+        message: str,
+        *,
+        status: int,
+        detail: str | None = None,
+        retry_after: float | None = None,
+    ) -> None:
         super().__init__(message, detail=detail)
         self.status = status
+        self.retry_after = retry_after
 
 
 class TooLarge(FetchError):

@@ -13,6 +13,13 @@ Typical use in the bot (one session for the bot's lifetime)::
 
 and in the offline CLI (``python -m bot digest <URL>``): ``page = fetch_url_sync(url)``.
 
+Other resources (a feed: `bot.feeds`) go through the same guarded fetch:
+``fetch_article(session, url, headers={"If-None-Match": etag}, accept=is_feed_type)`` sends
+the extra request headers on every hop, takes the media types `accept` admits instead of an
+article's, and returns a ``304 Not Modified`` as a `FetchedPage` with ``status == 304`` and no
+body; `FetchedPage.headers` holds the response's headers (lower-case names), and an
+`HTTPStatus` error its ``Retry-After``.
+
 `fetch_article` (bytes only, no extraction) and `extract_page` split the two steps when the
 caller wants them apart. Only sessions made by `make_session` are accepted: their connector
 carries the address guard (`bot.web.guard`), which checks the IP address of every connection,
@@ -30,11 +37,13 @@ for connecting and for the whole fetch, redirects included. No proxy from the en
 from __future__ import annotations
 
 import asyncio
+import email.utils
 import logging
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from concurrent.futures import Executor
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 
 import aiohttp
 from aiohttp.abc import AbstractResolver
@@ -111,6 +120,7 @@ class FetchedPage:
     content_type: str
     body: bytes
     redirects: tuple[str, ...] = ()
+    headers: dict[str, str] = field(default_factory=dict)  # lower-case names
 
 
 class GuardedConnector(aiohttp.TCPConnector):
@@ -167,11 +177,18 @@ def check_url(url: str, settings: FetchSettings | None = None) -> str:
 
 
 async def fetch_article(
-    session: aiohttp.ClientSession, url: str, *, settings: FetchSettings | None = None
+    session: aiohttp.ClientSession,
+    url: str,
+    *,
+    settings: FetchSettings | None = None,
+    headers: Mapping[str, str] | None = None,
+    accept: Callable[[str], bool] | None = None,
 ) -> FetchedPage:
     """Fetch `url` and return its body. Raises a `FetchError` subclass on every failure.
 
-    `settings` defaults to the ones the session was made with.
+    `settings` defaults to the ones the session was made with. `headers` are sent too (on
+    every redirect as well); `accept(mime)` says which media types are wanted (default: an
+    article's: HTML, XHTML, text, Markdown); a 304 answer is returned as it is.
     """
     connector = session.connector
     if not isinstance(connector, GuardedConnector):
@@ -180,7 +197,7 @@ async def fetch_article(
     target = _check_url(url, settings.allow)
     try:
         async with asyncio.timeout(settings.total_timeout):
-            return await _fetch(session, target, settings)
+            return await _fetch(session, target, settings, headers or {}, accept)
     except TimeoutError as exc:
         raise FetchTimeout(
             f"The site took too long to answer (over {settings.total_timeout:g} s).",
@@ -223,7 +240,13 @@ def looks_like_url(text: str) -> bool:
     return head.startswith(("http://", "https://", "<http://", "<https://"))
 
 
-async def _fetch(session: aiohttp.ClientSession, url: URL, settings: FetchSettings) -> FetchedPage:
+async def _fetch(
+    session: aiohttp.ClientSession,
+    url: URL,
+    settings: FetchSettings,
+    extra: Mapping[str, str],
+    accept: Callable[[str], bool] | None,
+) -> FetchedPage:
     requested = str(url)
     hops: list[str] = []
     cookies: list[tuple[str, bool, str, str]] = []  # (host or domain, is domain, name, value)
@@ -237,7 +260,7 @@ async def _fetch(session: aiohttp.ClientSession, url: URL, settings: FetchSettin
                 allow_redirects=False,
                 timeout=timeout,
                 cookies=_cookies_for(cookies, url),
-                headers={"User-Agent": settings.user_agent},
+                headers={**extra, "User-Agent": settings.user_agent},
             ) as resp:
                 _keep_cookies(cookies, resp)
                 if resp.status in _REDIRECTS and "Location" in resp.headers:
@@ -258,7 +281,7 @@ async def _fetch(session: aiohttp.ClientSession, url: URL, settings: FetchSettin
                         ) from exc
                     url = check_parsed_url(next_url, settings.allow)
                     continue
-                return await _read(resp, requested, hops, settings)
+                return await _read(resp, requested, hops, settings, accept)
         except FetchError:
             raise
         except aiohttp.ClientConnectorError as exc:
@@ -319,17 +342,45 @@ def _connect_error(url: URL, exc: aiohttp.ClientConnectorError) -> FetchError:
     return ConnectFailed(f"I couldn't connect to {url.host}.", detail=f"{url}: {exc}")
 
 
+def retry_after(value: str | None, now: datetime | None = None) -> float | None:
+    """The seconds a ``Retry-After`` header asks to wait (a number, or an HTTP date), or None
+    when there is none or it cannot be read."""
+    if not value:
+        return None
+    value = value.strip()
+    if value.isdigit():
+        return float(value)
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return max(0.0, (when - (now or datetime.now(UTC))).total_seconds())
+
+
 async def _read(
-    resp: aiohttp.ClientResponse, requested: str, hops: list[str], settings: FetchSettings
+    resp: aiohttp.ClientResponse,
+    requested: str,
+    hops: list[str],
+    settings: FetchSettings,
+    accept: Callable[[str], bool] | None = None,
 ) -> FetchedPage:
     final = str(resp.url)
+    headers = {k.lower(): v for k, v in resp.headers.items()}
+    if resp.status == 304:
+        return FetchedPage(final, requested, 304, "", b"", tuple(hops), headers)
     if resp.status >= 400 or resp.status < 200:
         raise HTTPStatus(
-            _status_message(resp.status), status=resp.status, detail=f"{final}: {resp.status}"
+            _status_message(resp.status),
+            status=resp.status,
+            detail=f"{final}: {resp.status}",
+            retry_after=retry_after(resp.headers.get("Retry-After")),
         )
     header = resp.headers.get("Content-Type", "")
     ctype = ContentType.parse(header)
-    if ctype.kind is None and ctype.mime not in UNSPECIFIC_TYPES:
+    wanted = ctype.kind is not None if accept is None else accept(ctype.mime)
+    if not wanted and ctype.mime not in UNSPECIFIC_TYPES:
         raise UnsupportedType(
             unsupported_message(ctype.mime), content_type=ctype.mime, detail=f"{final}: {header}"
         )
@@ -347,7 +398,7 @@ async def _read(
             resp.close()
             raise too_large
     data = bytes(body)
-    if ctype.kind is None:  # no usable Content-Type: look at the bytes
+    if accept is None and ctype.kind is None:  # no usable Content-Type: look at the bytes
         kind = sniff_kind(data)
         if kind is None:
             raise UnsupportedType(
@@ -362,6 +413,7 @@ async def _read(
         content_type=header,
         body=data,
         redirects=tuple(hops),
+        headers=headers,
     )
 
 
