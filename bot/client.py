@@ -12,7 +12,10 @@
   request and each server served in turn: `analyze_text`, `extract_file`, `extract_fetched`
   here, answers in the discussion), `bot.discussion` (`bot.discussion.Discussion`: which
   article a command means, the caches, answers; told at once when the store adds or deletes
-  an article; closed with the bot).
+  an article, here or, on a shared PostgreSQL database, by another process
+  (`Store.watch_changes`); closed with the bot).
+- With `SHARD_COUNT` (and `SHARD_IDS`) the bot is a `ShardedDigestBot` (`bot_class`):
+  discord.py's `AutoShardedBot` running exactly those shards.
 - `setup_hook` loads the extensions by name and syncs the slash commands to `DEV_GUILD_ID`
   when it is set; otherwise an owner runs `sync`.
 - `DISCORD_API_BASE` / `DISCORD_GATEWAY_URL` are applied when the bot is built
@@ -147,6 +150,19 @@ class EventfulStore:
         return deleted
 
 
+def describe_shards(shards: tuple[int, frozenset[int]]) -> str:
+    """ "0,2-3 of 8": the shard ids a process runs, for the log."""
+    count, ids = shards
+    runs: list[list[int]] = []
+    for shard in sorted(ids):
+        if runs and runs[-1][-1] == shard - 1:
+            runs[-1].append(shard)
+        else:
+            runs.append([shard])
+    parts = [str(r[0]) if len(r) == 1 else f"{r[0]}-{r[-1]}" for r in runs]
+    return f"{','.join(parts)} of {count}"
+
+
 class RepeatFilter:
     """Drops an interaction or message the gateway delivers a second time.
 
@@ -206,6 +222,9 @@ class DigestBot(commands.Bot):
         **options: Any,
     ) -> None:
         apply_endpoints(settings)
+        if settings.shard_count is not None and isinstance(self, commands.AutoShardedBot):
+            options.setdefault("shard_count", settings.shard_count)
+            options.setdefault("shard_ids", list(settings.shard_ids))
         if settings.owner_ids:
             options.setdefault("owner_ids", set(settings.owner_ids))
         super().__init__(
@@ -231,6 +250,8 @@ class DigestBot(commands.Bot):
     async def setup_hook(self) -> None:
         # The bot's one HTTP session is the web fetcher's guarded one (no private addresses).
         self.http_session = make_session(self.fetch_settings)
+        # Other processes on the same database (shards): their changes reach the caches.
+        await self.store.watch_changes(self.discussion)
         self.workers.prestart()
         for name in self.extension_names:
             await self.load_extension(name)
@@ -249,7 +270,9 @@ class DigestBot(commands.Bot):
 
     async def on_ready(self) -> None:
         user = self.user
-        log.info("ready as %s (%s) in %d guilds", user, user and user.id, len(self.guilds))
+        shards = self.settings.shards
+        held = "" if shards is None else f" (shards {describe_shards(shards)})"
+        log.info("ready as %s (%s) in %d guilds%s", user, user and user.id, len(self.guilds), held)
 
     async def close(self) -> None:
         try:
@@ -417,3 +440,13 @@ class DigestBot(commands.Bot):
         self, interaction: discord.Interaction[Any], error: app_commands.AppCommandError
     ) -> None:
         await self.report_error(interaction, error)
+
+
+class ShardedDigestBot(DigestBot, commands.AutoShardedBot):
+    """`DigestBot` as discord.py's `AutoShardedBot`: one gateway connection for each shard of
+    `SHARD_IDS` (of `SHARD_COUNT`), every server of those shards and no other."""
+
+
+def bot_class(settings: Settings) -> type[DigestBot]:
+    """The bot's class for these settings: `ShardedDigestBot` when `SHARD_COUNT` is set."""
+    return DigestBot if settings.shard_count is None else ShardedDigestBot

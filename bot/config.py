@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 import os
 import re
+from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -39,6 +40,7 @@ DEFAULT_FETCH_TIMEOUT = 30.0
 DEFAULT_FEED_MIN_INTERVAL = 5  # minutes
 DEFAULT_FEED_MAX_PER_GUILD = 20
 DEFAULT_FEED_CONCURRENCY = 8
+MAX_SHARD_COUNT = 10_000  # more than Discord gives any bot
 
 _TRUE = frozenset({"1", "true", "yes", "on"})
 _FALSE = frozenset({"0", "false", "no", "off", ""})
@@ -73,6 +75,20 @@ class Settings:
     feed_min_interval: int = DEFAULT_FEED_MIN_INTERVAL  # minutes between checks, at least
     feed_max_per_guild: int = DEFAULT_FEED_MAX_PER_GUILD
     feed_concurrency: int = DEFAULT_FEED_CONCURRENCY  # feeds checked at once
+    shard_count: int | None = None  # SHARD_COUNT: with shard_ids, the bot runs these shards
+    shard_ids: tuple[int, ...] = ()  # SHARD_IDS, ascending; () when not sharded
+
+    @property
+    def shards(self) -> tuple[int, frozenset[int]] | None:
+        """(shard count, the shard ids this process runs), or None when not sharded."""
+        if self.shard_count is None:
+            return None
+        return self.shard_count, frozenset(self.shard_ids)
+
+    @property
+    def all_shards(self) -> bool:
+        """Whether this process holds every shard (not sharded, or all of them)."""
+        return self.shard_count is None or len(self.shard_ids) == self.shard_count
 
     @property
     def database(self) -> str:
@@ -171,6 +187,58 @@ def _url(name: str, raw: str, schemes: tuple[str, ...], example: str, problems: 
     return value
 
 
+def _shard_ids(raw: str, count: int, problems: list[str]) -> tuple[int, ...]:
+    """`SHARD_IDS`: ids and ranges, comma-separated (`0,1`, `0-3`, `0-3,8,10-11`), each below
+    `count`, none twice."""
+    ids: list[int] = []
+    for part in raw.replace(" ", "").split(","):
+        match = re.fullmatch(r"(\d{1,6})(?:-(\d{1,6}))?", part)
+        if match is None:
+            problems.append(
+                f"SHARD_IDS must be shard ids and ranges like 0,1 or 0-3 (got {raw!r})."
+            )
+            return ()
+        first = int(match[1])
+        last = first if match[2] is None else int(match[2])
+        if last < first:
+            problems.append(f"SHARD_IDS: the range {part} is backwards (got {raw!r}).")
+            return ()
+        if last >= count:
+            problems.append(
+                f"SHARD_IDS: shard {last} does not exist with SHARD_COUNT={count} "
+                f"(ids go from 0 to {count - 1})."
+            )
+            return ()
+        ids.extend(range(first, last + 1))
+    twice = sorted(i for i, n in Counter(ids).items() if n > 1)
+    if twice:
+        problems.append(f"SHARD_IDS names shard {twice[0]} more than once (got {raw!r}).")
+        return ()
+    return tuple(sorted(ids))
+
+
+def _shards(
+    count_raw: str, ids_raw: str, problems: list[str]
+) -> tuple[int | None, tuple[int, ...]]:
+    """`SHARD_COUNT` and `SHARD_IDS`: both empty (not sharded), a count alone (every shard),
+    or both."""
+    count_raw, ids_raw = count_raw.strip(), ids_raw.strip()
+    if not count_raw:
+        if ids_raw:
+            problems.append("SHARD_IDS needs SHARD_COUNT: how many shards the bot has in all.")
+        return None, ()
+    if not count_raw.isdigit() or not 1 <= int(count_raw) <= MAX_SHARD_COUNT:
+        problems.append(
+            f"SHARD_COUNT must be a whole number from 1 to {MAX_SHARD_COUNT} (got {count_raw!r})."
+        )
+        return None, ()
+    count = int(count_raw)
+    if not ids_raw:
+        return count, tuple(range(count))
+    ids = _shard_ids(ids_raw, count, problems)
+    return (count, ids) if ids else (None, ())
+
+
 def load_settings(
     environ: Mapping[str, str] | None = None,
     *,
@@ -259,6 +327,14 @@ def load_settings(
         problems.append(f"FEED_MIN_INTERVAL must be minutes from 5 to 1440 (got {feed_min}).")
         feed_min = DEFAULT_FEED_MIN_INTERVAL
 
+    shard_count, shard_ids = _shards(get("SHARD_COUNT"), get("SHARD_IDS"), problems)
+    if shard_count is not None and db_url is None and len(shard_ids) < shard_count:
+        problems.append(
+            f"SHARD_IDS={get('SHARD_IDS').strip()} runs {len(shard_ids)} of {shard_count} "
+            "shards: the other processes cannot share a SQLite database; set DIGESTBOT_DB to "
+            "a PostgreSQL URL (see README, Running at scale)."
+        )
+
     settings = Settings(
         token=token,
         db_path=db_path,
@@ -300,6 +376,8 @@ def load_settings(
         feed_concurrency=_positive(
             "FEED_CONCURRENCY", get("FEED_CONCURRENCY"), DEFAULT_FEED_CONCURRENCY, problems
         ),
+        shard_count=shard_count,
+        shard_ids=shard_ids,
     )
     if problems:
         raise ConfigError(problems)

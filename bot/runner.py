@@ -124,10 +124,10 @@ async def serve(settings: Settings, **client_options: Any) -> int:
 async def run_bot(settings: Settings, store: Store, **client_options: Any) -> int:
     """Run the bot on `store` (opened and closed by the caller) until a signal or a fatal
     error; its exit code."""
-    from .client import DigestBot
+    from .client import bot_class
 
     assert settings.token is not None
-    bot = DigestBot(settings, store, **client_options)
+    bot = bot_class(settings)(settings, store, **client_options)
     loop = asyncio.get_running_loop()
     closing: list[asyncio.Task[None]] = []
     settling = loop.create_task(settle_when_ready(bot))

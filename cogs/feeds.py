@@ -218,11 +218,10 @@ class Feeds(commands.Cog):
         self.task: asyncio.Task[None] | None = None
 
     def _shards(self) -> tuple[int, frozenset[int]] | None:
-        count = self.bot.shard_count
-        if not count or count <= 1:
-            return None
-        ids = getattr(self.bot, "shard_ids", None) or [self.bot.shard_id or 0]
-        return count, frozenset(ids)
+        """The shards whose servers' feeds this process checks and posts (`SHARD_IDS`); None:
+        every server's (this process holds every shard)."""
+        settings = self.bot.settings
+        return None if settings.all_shards else settings.shards
 
     async def _fetch(
         self,

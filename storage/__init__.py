@@ -11,8 +11,10 @@ from typing import Any
 
 from .base import (
     AddResult,
+    ArticleChange,
     ArticleInfo,
     ArticlePage,
+    ChangeWatcher,
     DatabaseUnreachableError,
     GuildSettings,
     NewArticle,
@@ -41,8 +43,10 @@ from .sqlite import SQLiteStore, open_sqlite
 
 __all__ = [
     "AddResult",
+    "ArticleChange",
     "ArticleInfo",
     "ArticlePage",
+    "ChangeWatcher",
     "DatabaseUnreachableError",
     "Feed",
     "FeedCheck",

@@ -127,6 +127,31 @@ class SearchHit:
     score: float  # higher is better
 
 
+ChangeKind = Literal["added", "deleted", "changed"]
+
+
+@dataclass(frozen=True, slots=True)
+class ArticleChange:
+    """An article another process added, deleted, or changed (its analysis was made again):
+    what `Store.watch_changes` reports."""
+
+    kind: ChangeKind
+    guild_id: int
+    number: int
+    channel_id: int | None = None  # where an added article was posted
+
+
+class ChangeWatcher(Protocol):
+    """What `Store.watch_changes` tells. `changed` for each change another process made;
+    `reset(live)` when changes may have been missed (the connection that hears them was lost,
+    or came back): everything cached from the store is to be dropped, and while `live` is
+    False nothing is to be cached (no change would be heard)."""
+
+    def changed(self, change: ArticleChange) -> None: ...
+
+    def reset(self, live: bool) -> None: ...
+
+
 @dataclass(frozen=True, slots=True)
 class GuildSettings:
     """A server's settings. Each field is a column of the `guilds` table in both stores (same
@@ -210,6 +235,13 @@ def check_new_article(new: NewArticle) -> None:
 
 class Store(Protocol):
     async def close(self) -> None: ...
+
+    async def watch_changes(self, watcher: ChangeWatcher) -> None:
+        """From now until the store closes, tell `watcher` of every article other processes
+        add, delete or re-analyse in this database (never of this store's own writes), so
+        that what a process caches stays true when several share the database. SQLite: one
+        process, nothing to tell."""
+        ...
 
     async def add_article(self, new: NewArticle) -> AddResult: ...
 

@@ -38,6 +38,7 @@ import asyncio
 import json
 import logging
 import math
+import secrets
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from contextlib import asynccontextmanager, suppress
@@ -52,6 +53,7 @@ from .base import (
     AddResult,
     ArticleInfo,
     ArticlePage,
+    ChangeWatcher,
     DatabaseUnreachableError,
     GuildSettings,
     NewArticle,
@@ -85,6 +87,7 @@ from .common import (
     to_json,
 )
 from .migrate import Migration, check_not_too_new, latest_version, load_migrations
+from .pg_changes import CHANNEL, ChangeListener, notify_payload, notify_sql
 from .pg_feeds import PostgresFeeds
 from .pgtext import escape, unescape
 from .pgtext import maybe_escape as _maybe
@@ -299,6 +302,10 @@ class PostgresStore(StoreBase, PostgresFeeds):
         self._pool = pool
         self.acquire_timeout = acquire_timeout
         super().__init__()
+        # Changes other processes make (`watch_changes`): this store's writes carry `origin`.
+        self.origin = secrets.token_hex(8)
+        self._listen_url = url  # with its password: never logged
+        self.changes: ChangeListener | None = None
         self._total: tuple[float, int] | None = None  # (when counted, paragraphs)
 
     # -- connection plumbing -------------------------------------------------------------
@@ -332,10 +339,20 @@ class PostgresStore(StoreBase, PostgresFeeds):
         async with self._connection() as connection:
             return await work(connection)
 
+    async def watch_changes(self, watcher: ChangeWatcher) -> None:
+        """LISTEN for the other processes' changes (`storage.pg_changes`)."""
+        self._check_open()
+        if self.changes is not None:
+            raise StorageError("this store already tells its changes to a watcher")
+        self.changes = ChangeListener(self._listen_url, self.origin, watcher, where=self.url)
+        await self.changes.start()
+
     async def close(self) -> None:
         if self._closed:
             return
         self._closed = True
+        if self.changes is not None:
+            await self.changes.close()
         try:
             await asyncio.wait_for(self._pool.close(), timeout=10)
         except (TimeoutError, OSError, asyncpg.PostgresError):
@@ -414,7 +431,9 @@ class PostgresStore(StoreBase, PostgresFeeds):
                     # ... and share the disk's flushes: a transaction with an id, committed
                     # synchronously, returns once the WAL is on disk up to its commit
                     # record, after the article's. Only then is the add acknowledged.
-                    await connection.execute("COMMIT; SELECT txid_current()")
+                    # Other processes hear of it once it commits (in the same round trip).
+                    notify = notify_sql(self.origin, "added", new.guild_id, row[0], new.channel_id)
+                    await connection.execute(f"{notify}; COMMIT; SELECT txid_current()")
             except asyncpg.UniqueViolationError:
                 # The same text, added by another task or process while this one waited.
                 await connection.execute("ROLLBACK")
@@ -570,6 +589,7 @@ class PostgresStore(StoreBase, PostgresFeeds):
                     "UPDATE guilds SET article_count = article_count - 1 WHERE guild_id = $1",
                     guild_id,
                 )
+                await connection.execute(notify_sql(self.origin, "deleted", guild_id, number))
         return deleted is not None
 
     async def update_analysis(
@@ -581,14 +601,21 @@ class PostgresStore(StoreBase, PostgresFeeds):
         async with self._connection() as connection:
             updated = await connection.fetchval(
                 """
-                UPDATE article_bodies SET analysis = $1, engine_version = $2
-                WHERE article_id = (SELECT id FROM articles WHERE guild_id = $3 AND number = $4)
-                RETURNING article_id
+                WITH u AS (
+                    UPDATE article_bodies SET analysis = $1, engine_version = $2
+                    WHERE article_id = (
+                        SELECT id FROM articles WHERE guild_id = $3 AND number = $4
+                    )
+                    RETURNING article_id
+                )
+                SELECT u.article_id, pg_notify($5, $6) FROM u
                 """,
                 payload,
                 escape(engine_version),
                 guild_id,
                 number,
+                CHANNEL,
+                notify_payload(self.origin, "changed", guild_id, number),
             )
         return updated is not None
 

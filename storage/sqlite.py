@@ -38,6 +38,7 @@ from .base import (
     AddResult,
     ArticleInfo,
     ArticlePage,
+    ChangeWatcher,
     GuildSettings,
     NewArticle,
     SearchHit,
@@ -219,6 +220,11 @@ class SQLiteStore(StoreBase, SQLiteFeeds):
         if code == sqlite3.SQLITE_READONLY or "readonly" in str(exc):
             return StorageError(f"{self.path}: the database is read-only: {exc}")
         return exc
+
+    async def watch_changes(self, watcher: ChangeWatcher) -> None:
+        """Nothing to tell: a SQLite database has one bot process (several shards in one
+        process share its caches; `bot.config` refuses SQLite to a process with only some
+        shards)."""
 
     async def close(self) -> None:
         if self._closed:

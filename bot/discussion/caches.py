@@ -6,6 +6,10 @@ characters (a `bot.lru.LRU`). (Parsed articles are kept by the answer workers:
 `bot.workers`.) Article numbers are never reused and a stored article never changes
 (except its analysis, which neither reads), so an entry is never stale once its article
 exists; only a new article (the latest changes) and a deleted one invalidate.
+
+Several processes on one PostgreSQL database: what another process adds, deletes or
+re-analyses arrives through `Store.watch_changes` (`Discussion.changed`) and invalidates the
+same way; while those changes cannot be heard (`live` False) nothing is cached.
 """
 
 from __future__ import annotations
@@ -36,6 +40,7 @@ class StoredCache:
         self, *, max_articles: int = 256, max_chars: int = 16_000_000, max_places: int = 10_000
     ) -> None:
         self.generation = 0
+        self.live = True  # False: another process's changes cannot be heard; cache nothing
         self._articles: LRU[Key, StoredArticle] = LRU(
             max_items=max_articles, max_size=max_chars, on_evict=self._article_dropped
         )
@@ -61,7 +66,7 @@ class StoredCache:
         self, guild_id: int, channel_id: int | None, stored: StoredArticle | None, generation: int
     ) -> None:
         """Remember what `Store.latest_article` answered (read at `generation`)."""
-        if generation != self.generation:
+        if generation != self.generation or not self.live:
             return
         place = (guild_id, channel_id)
         self._forget_place(place)
@@ -73,16 +78,20 @@ class StoredCache:
 
     def put(self, stored: StoredArticle, generation: int) -> None:
         """Remember `stored`, read when `self.generation` was `generation`."""
-        if generation != self.generation:
+        if generation != self.generation or not self.live:
             return
         key = (stored.guild_id, stored.number)
         if key not in self._articles:
             self._articles.put(key, stored, size=len(stored.text))
 
     def added(self, stored: StoredArticle) -> None:
+        self.added_at(stored.guild_id, stored.channel_id)
+
+    def added_at(self, guild_id: int, channel_id: int | None) -> None:
+        """An article was added in `channel_id` of the guild: the latest there changed."""
         self.generation += 1
-        self._forget_place((stored.guild_id, stored.channel_id))
-        self._forget_place((stored.guild_id, None))
+        self._forget_place((guild_id, channel_id))
+        self._forget_place((guild_id, None))
 
     def deleted(self, guild_id: int, number: int) -> None:
         self.forget(guild_id, number)

@@ -23,6 +23,11 @@ Fast paths (`benchmarks/ask_load.py` measures /ask with 1 and 50 askers at once)
   made again by this engine runs in the `articles` workers.
 - Every answer message is linked to its article (`Store.link_message`), written once no
   answer is being computed (`PendingLinks`).
+
+Several processes on one database (shards): the bot passes this object to
+`Store.watch_changes`, so that what another process adds, deletes or re-analyses reaches the
+caches here (`changed`), and when such changes may have been missed (`reset`) every cache of
+the store's data is dropped. `benchmarks/shards.py` measured this against not caching.
 """
 
 from __future__ import annotations
@@ -35,7 +40,7 @@ from typing import Any
 
 import discord
 
-from storage import Store, StoredArticle
+from storage import ArticleChange, Store, StoredArticle
 
 from .. import jobs
 from ..answers import Answer, AnswerSource, parse_title
@@ -121,6 +126,28 @@ class Discussion:
         self._fresh.pop((guild_id, number))
         self.stored.deleted(guild_id, number)
         self.workers.answers.forget((guild_id, number))
+
+    def changed(self, change: ArticleChange) -> None:
+        """Another process added, deleted or re-analysed an article (`Store.watch_changes`)."""
+        if change.kind == "deleted":
+            log.info(
+                "guild %s article #%d was deleted by another process: forgotten here",
+                change.guild_id,
+                change.number,
+            )
+            self.deleted(change.guild_id, change.number)
+        elif change.kind == "added":
+            self.stored.added_at(change.guild_id, change.channel_id)
+        else:  # its stored digest was made again: the cached copy holds the old one
+            self.stored.forget(change.guild_id, change.number)
+
+    def reset(self, live: bool) -> None:
+        """Other processes' changes may have been missed: drop what was read from the store;
+        while not `live`, cache nothing (parsed articles in the workers stay: an article's
+        text never changes, and one deleted is no longer found to be asked about)."""
+        self.stored.clear()
+        self.stored.live = live
+        self._fresh.clear()
 
     # --- which article ----------------------------------------------------------------------
 
@@ -241,7 +268,8 @@ class Discussion:
                 stored.engine_version,
             )
             return Digest.from_dict(stored.analysis)
-        self._fresh.put(key, digest)
+        if self.stored.live:
+            self._fresh.put(key, digest)
         write = asyncio.create_task(self._write_back(key, digest))
         self._writes.add(write)
         write.add_done_callback(self._writes.discard)

@@ -133,3 +133,90 @@ def test_the_token_never_shows_in_a_repr() -> None:
     assert settings.token == "MTIz.secret-token"
     assert "secret-token" not in repr(settings) and "secret-token" not in str(settings)
     assert "db_path" in repr(settings)  # the rest is there to read
+
+
+# --- shards --------------------------------------------------------------------------------
+
+PG = "postgresql://bot:pw@127.0.0.1:5432/digestbot"
+
+
+def _shards(**env: str) -> Settings:
+    return load_settings({"DIGESTBOT_DB": PG, **env}, env_file=None, create_dirs=False)
+
+
+def _shard_problems(**env: str) -> list[str]:
+    with pytest.raises(ConfigError) as caught:
+        _shards(**env)
+    return caught.value.problems
+
+
+def test_not_sharded_by_default() -> None:
+    settings = load_settings({}, env_file=None, create_dirs=False)
+    assert settings.shard_count is None and settings.shard_ids == ()
+    assert settings.shards is None and settings.all_shards
+
+
+@pytest.mark.parametrize(
+    ("count", "ids", "expected"),
+    [
+        ("2", "0", (0,)),
+        ("2", "1", (1,)),
+        ("4", "0,1", (0, 1)),
+        ("4", "0-3", (0, 1, 2, 3)),
+        ("16", " 8-9, 0,3 - 4 ,15", (0, 3, 4, 8, 9, 15)),
+        ("3", "2-2", (2,)),
+        ("3", "", (0, 1, 2)),  # a count alone: every shard
+    ],
+)
+def test_shard_ids_are_parsed(count: str, ids: str, expected: tuple[int, ...]) -> None:
+    settings = _shards(SHARD_COUNT=count, SHARD_IDS=ids)
+    assert settings.shard_count == int(count) and settings.shard_ids == expected
+    assert settings.shards == (int(count), frozenset(expected))
+    assert settings.all_shards == (len(expected) == int(count))
+
+
+@pytest.mark.parametrize(
+    ("count", "ids", "problem"),
+    [
+        ("2", "2", "SHARD_IDS: shard 2 does not exist with SHARD_COUNT=2 (ids go from 0 to 1)."),
+        ("4", "0-4", "SHARD_IDS: shard 4 does not exist with SHARD_COUNT=4"),
+        ("4", "0,1,1", "SHARD_IDS names shard 1 more than once"),
+        ("8", "0-3,2-5", "SHARD_IDS names shard 2 more than once"),
+        ("4", "3-1", "SHARD_IDS: the range 3-1 is backwards"),
+        ("4", "zero", "SHARD_IDS must be shard ids and ranges like 0,1 or 0-3"),
+        ("4", "0,,1", "SHARD_IDS must be shard ids and ranges"),
+        ("4", "-1", "SHARD_IDS must be shard ids and ranges"),
+        ("4", "0-", "SHARD_IDS must be shard ids and ranges"),
+        ("0", "0", "SHARD_COUNT must be a whole number from 1 to 10000 (got '0')."),
+        ("two", "0", "SHARD_COUNT must be a whole number from 1 to 10000"),
+        ("99999", "", "SHARD_COUNT must be a whole number from 1 to 10000"),
+        ("", "0,1", "SHARD_IDS needs SHARD_COUNT"),
+    ],
+)
+def test_bad_shard_settings_are_one_clear_line(count: str, ids: str, problem: str) -> None:
+    problems = _shard_problems(SHARD_COUNT=count, SHARD_IDS=ids)
+    assert len(problems) == 1 and problems[0].startswith(problem), problems
+    assert "\n" not in problems[0]
+
+
+def test_bad_shard_settings_are_reported_with_the_rest() -> None:
+    problems = _shard_problems(SHARD_COUNT="2", SHARD_IDS="5", LOG_LEVEL="loud")
+    assert any(p.startswith("LOG_LEVEL") for p in problems)
+    assert any(p.startswith("SHARD_IDS: shard 5") for p in problems)
+
+
+def test_some_shards_on_sqlite_are_refused(tmp_path: Path) -> None:
+    db = str(tmp_path / "db.sqlite3")
+    with pytest.raises(ConfigError) as caught:
+        load_settings(
+            {"DIGESTBOT_DB": db, "SHARD_COUNT": "2", "SHARD_IDS": "1"},
+            env_file=None,
+            create_dirs=False,
+        )
+    [problem] = caught.value.problems
+    assert "SHARD_IDS=1 runs 1 of 2 shards" in problem and "PostgreSQL" in problem
+    # every shard in one process may keep SQLite: no other process shares it
+    for env in ({"SHARD_COUNT": "2"}, {"SHARD_COUNT": "2", "SHARD_IDS": "0-1"}):
+        settings = load_settings({"DIGESTBOT_DB": db, **env}, env_file=None, create_dirs=False)
+        assert settings.shards == (2, frozenset({0, 1})) and settings.db_url is None
+    assert _shards(SHARD_COUNT="2", SHARD_IDS="1").shards == (2, frozenset({1}))

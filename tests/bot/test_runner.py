@@ -68,3 +68,12 @@ async def test_a_failure_after_the_store_opened_closes_it(tmp_path: Path) -> Non
         if not thread.daemon and not thread.name.startswith("asyncio_"):
             thread.join(5.0)  # the store's thread ends once it is closed
             assert not thread.is_alive(), f"{thread} keeps the process alive"
+
+
+def test_some_shards_on_sqlite_exit_2_with_one_line(tmp_path: Path) -> None:
+    done = _run_bot(tmp_path, DISCORD_TOKEN="abc", SHARD_COUNT="2", SHARD_IDS="0")
+    assert done.returncode == 2, done.stderr
+    assert "Traceback" not in done.stderr
+    [line] = [line for line in done.stderr.splitlines() if line.startswith("- ")]
+    assert "SHARD_IDS=0 runs 1 of 2 shards" in line and "PostgreSQL URL" in line
+    assert not (tmp_path / "db.sqlite3").exists()  # nothing was opened

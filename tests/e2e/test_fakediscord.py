@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -354,6 +355,77 @@ async def test_autosharded_bot_asks_gateway_bot(fake: FakeDiscord, world: World)
     async with running(auto, fake):
         assert fake.find_requests("GET", "^/gateway/bot$")
         assert auto.get_guild(world.guild.id) is not None
+
+
+class ShardTinyBot(TinyBot, commands.AutoShardedBot):
+    """`TinyBot` as an `AutoShardedBot`; records the interactions it got."""
+
+    def __init__(self, **options: Any) -> None:
+        super().__init__(**options)
+        self.interactions_seen: list[discord.Interaction] = []
+
+    async def on_interaction(self, interaction: discord.Interaction) -> None:
+        self.interactions_seen.append(interaction)
+
+
+def _events(session: Any, event: str) -> list[dict[str, Any]]:
+    """The payloads of ``event`` a gateway session was sent."""
+    frames = [json.loads(text) for _, text in session.history]
+    return [f["d"] for f in frames if f.get("t") == event]
+
+
+@pytest.mark.fakediscord(shard_count=2)
+async def test_each_shard_connection_gets_only_its_guilds(fake: FakeDiscord) -> None:
+    guilds = [fake.create_guild(f"Shard {i}", shard=(i, 2)) for i in (0, 1)]
+    assert [(g.id >> 22) % 2 for g in guilds] == [0, 1]
+    channels = [fake.create_text_channel(g, "general") for g in guilds]
+    members = [fake.create_member(g, f"member{i}") for i, g in enumerate(guilds)]
+    bots = [ShardTinyBot(shard_count=2, shard_ids=[i]) for i in (0, 1)]
+    async with running(bots[0], fake), running(bots[1], fake):
+        await fake.wait_ready(shards=[0, 1])
+        sessions = [fake.session_for(g) for g in guilds]
+        assert [s.identify["shard"] if s else None for s in sessions] == [[0, 2], [1, 2]]
+        for i, bot in enumerate(bots):
+            assert [g.id for g in bot.guilds] == [guilds[i].id]
+            assert bot.shard_ids == [i] and bot.shard_count == 2
+        # interactions and messages go on the connection of the guild's shard only
+        for i in (1, 0):
+            ix = await fake.slash(channels[i], members[i], "echo", {"text": f"to {i}"})
+            assert (await ix.wait_response())["content"] == f"echo: to {i}"
+            assert [x.id for x in bots[i].interactions_seen] == [ix.id]
+            assert not bots[1 - i].interactions_seen
+            bots[i].interactions_seen.clear()
+            assert (await asyncio.wait_for(bots[i].seen.get(), 5)).content == f"echo: to {i}"
+            assert bots[1 - i].seen.empty()
+        for i, session in enumerate(sessions):
+            assert session is not None
+            seen = {d["guild_id"] for d in _events(session, "INTERACTION_CREATE")}
+            seen |= {d["guild_id"] for d in _events(session, "MESSAGE_CREATE")}
+            assert seen == {str(guilds[i].id)}
+            assert [d["id"] for d in _events(session, "GUILD_CREATE")] == [str(guilds[i].id)]
+        # a guild joined later appears on its shard's connection only
+        late = fake.create_guild("Late", shard=(1, 2))
+        await fake.wait_until(lambda: bots[1].get_guild(late.id), what="the late guild")
+        assert bots[0].get_guild(late.id) is None
+    # the recommended count: an AutoShardedBot without one runs both shards itself
+    auto = ShardTinyBot()
+    async with running(auto, fake):
+        await fake.wait_ready(shards=[0, 1])
+        assert fake.find_requests("GET", "^/gateway/bot$")
+        assert auto.shard_count == 2 and {g.id for g in auto.guilds} == {
+            guilds[0].id,
+            guilds[1].id,
+            late.id,
+        }
+
+
+async def test_an_interaction_needs_a_connection_for_its_shard(fake: FakeDiscord) -> None:
+    guilds = [fake.create_guild(f"Shard {i}", shard=(i, 2)) for i in (0, 1)]
+    channel = fake.create_text_channel(guilds[1], "general")
+    member = fake.create_member(guilds[1], "member")
+    async with running(ShardTinyBot(shard_count=2, shard_ids=[0]), fake):
+        with pytest.raises(FakeDiscordError, match="for this guild's shard"):
+            await fake.slash(channel, member, "echo", {"text": "nobody hears"})
 
 
 async def test_reconnect_resumes_and_refused_resume_reidentifies(

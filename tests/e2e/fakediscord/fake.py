@@ -14,7 +14,7 @@ import mimetypes
 import re
 import secrets
 import socket
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 from urllib.parse import quote
@@ -149,6 +149,13 @@ class FakeDiscord:
     - ``bot_permissions``: the default permissions of the bot's managed role in new guilds.
     - ``heartbeat_interval``: seconds, sent in HELLO (Discord: about 41). A test of zombie
       connections makes it small and gives the client a small ``heartbeat_timeout``.
+    - ``shard_count``: the shards ``GET /gateway/bot`` recommends (what an ``AutoShardedBot``
+      without a ``shard_count`` runs).
+
+    Shards: each IDENTIFY names its ``shard: [id, count]`` (``[0, 1]`` when it names none),
+    and its connection gets READY and GUILD_CREATE for that shard's guilds only (Discord's
+    rule, ``(guild_id >> 22) % count == id``; DMs on shard 0), and only those guilds' events
+    and interactions. ``create_guild(..., shard=(id, count))`` makes a guild on a given shard.
     """
 
     def __init__(
@@ -159,8 +166,10 @@ class FakeDiscord:
         bot_name: str = "digestbot",
         bot_permissions: Any = P.BOT_DEFAULT,
         heartbeat_interval: float = HEARTBEAT_INTERVAL,
+        shard_count: int = 1,
     ) -> None:
         self.privileged_intents_allowed = privileged_intents_allowed
+        self.shard_count = shard_count
         self.interaction_timeout = interaction_timeout
         self.heartbeat_interval = heartbeat_interval
         self.default_bot_permissions = perm_value(bot_permissions)
@@ -275,11 +284,18 @@ class FakeDiscord:
         return user
 
     def create_guild(
-        self, name: str, *, bot_permissions: Any = None, owner: FakeUser | None = None
+        self,
+        name: str,
+        *,
+        bot_permissions: Any = None,
+        owner: FakeUser | None = None,
+        shard: tuple[int, int] | None = None,
     ) -> FakeGuild:
-        """A guild with @everyone, the bot's managed role and member, and an owner member."""
+        """A guild with @everyone, the bot's managed role and member, and an owner member;
+        ``shard=(id, count)``: with an id that puts it on that shard."""
         owner = owner or self.create_user(f"{name.lower().replace(' ', '-')}-owner")
-        guild = FakeGuild(self._ids.next(), name, owner)
+        guild_id = self._ids.next() if shard is None else self._ids.next_on_shard(*shard)
+        guild = FakeGuild(guild_id, name, owner)
         guild.roles[guild.id] = FakeRole(guild.id, guild.id, "@everyone", P.EVERYONE_DEFAULT, 0)
         bot_perms = self.default_bot_permissions if bot_permissions is None else bot_permissions
         guild.bot_role = FakeRole(
@@ -433,14 +449,25 @@ class FakeDiscord:
 
     # -- playing Discord's users --------------------------------------------------------------
 
-    async def wait_ready(self, timeout: float = 5.0) -> None:
-        """Until a client identified and was sent READY and a GUILD_CREATE for each guild.
-        (An in-process bot still needs ``await bot.wait_until_ready()`` for ``on_ready``.)"""
+    async def wait_ready(self, timeout: float = 5.0, *, shards: Iterable[int] = ()) -> None:
+        """Until a client identified and was sent READY and a GUILD_CREATE for each guild (of
+        each shard in ``shards``: until every one of them has). (An in-process bot still
+        needs ``await bot.wait_until_ready()`` for ``on_ready``.)"""
+        wanted = set(shards)
 
         def check() -> bool | None:
-            return any(s.ready and s.connected for s in self.gateway.live_sessions()) or None
+            ready = [s for s in self.gateway.live_sessions() if s.ready and s.connected]
+            if wanted:
+                return wanted <= {s.shard[0] for s in ready} or None
+            return bool(ready) or None
 
-        await self._wait(check, timeout, lambda: "a client to IDENTIFY on the gateway")
+        what = f"shards {sorted(wanted)}" if wanted else "a client"
+        await self._wait(check, timeout, lambda: f"{what} to IDENTIFY on the gateway")
+
+    def session_for(self, guild: FakeGuild | None) -> GatewaySession | None:
+        """The live gateway session that gets ``guild``'s events (None: DMs), if any."""
+        guild_id = guild.id if guild is not None else None
+        return next((s for s in self.gateway.live_sessions() if s.handles_guild(guild_id)), None)
 
     @property
     def intents(self) -> int | None:
@@ -1260,10 +1287,12 @@ class FakeDiscord:
         message: StoredMessage | None = None,
         locale: str = "en-US",
     ) -> FakeInteraction:
-        if not any(s.ready for s in self.gateway.live_sessions()):
+        guild_id = channel.guild.id if channel.guild is not None else None
+        if not any(s.ready and s.handles_guild(guild_id) for s in self.gateway.live_sessions()):
             # (a session whose connection dropped still gets it, when it RESUMEs)
             raise FakeDiscordError(
-                "no bot is connected to the fake gateway (await fake.wait_ready())"
+                "no bot is connected to the fake gateway for this guild's shard "
+                "(await fake.wait_ready())"
             )
         user = _user(who)
         interaction_id = self._ids.next()

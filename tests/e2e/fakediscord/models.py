@@ -27,6 +27,15 @@ class Snowflakes:
         self._last = max(candidate, self._last + 1)
         return self._last
 
+    def next_on_shard(self, shard_id: int, shard_count: int) -> int:
+        """The next snowflake that Discord's rule (``(id >> 22) % shard_count``) puts on
+        ``shard_id``: its timestamp part moved at most ``shard_count - 1`` ms ahead."""
+        first = self.next()
+        behind = (shard_id - (first >> 22)) % shard_count
+        if behind:
+            self._last = ((first >> 22) + behind) << 22
+        return self._last
+
 
 def iso_now() -> str:
     return dt.datetime.now(dt.UTC).isoformat()

@@ -361,7 +361,7 @@ class Rest:
     async def get_gateway_bot(self, call: Call) -> Any:
         return {
             "url": self.fake.gateway_url,
-            "shards": 1,
+            "shards": self.fake.shard_count,
             "session_start_limit": {
                 "total": 1000,
                 "remaining": 999,
