@@ -8,6 +8,9 @@ way while working on the engine, and add any failure it finds as an `@example`.
 `zygote`: one worker zygote (`bot.workers.Zygote`) for the whole run, which the bots and pools
 of the tests fork their workers from: starting one imports the engine and the extractor
 (about a second), forking a worker takes milliseconds.
+
+`pg_server`: one PostgreSQL server for the whole run (`storage.tempserver.TempPostgres`,
+started on first use), for the storage tests and the end-to-end tests of shard processes.
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ import pytest
 from hypothesis import settings
 
 from bot.workers import Zygote
+from storage.tempserver import TempPostgres
 
 settings.register_profile("ci", derandomize=True, print_blob=True)
 settings.register_profile("explore", print_blob=True)
@@ -32,3 +36,10 @@ def zygote() -> Iterator[Zygote]:
         yield shared
     finally:
         shared.close()
+
+
+@pytest.fixture(scope="session")
+def pg_server() -> Iterator[TempPostgres]:
+    """The session's PostgreSQL server (started on first use, stopped at the end)."""
+    with TempPostgres() as server:
+        yield server

@@ -1,15 +1,16 @@
 """Fixtures for the storage tests: every test that takes `store` (or `backend`) runs against
 a real SQLite file AND a real PostgreSQL database, so a difference in behaviour fails a test.
 
-PostgreSQL: one server for the whole session (`storage.tempserver.TempPostgres`: Debian's
-`postgresql` package, started in a temporary directory on 127.0.0.1), and a new database per
-test. If the server cannot be found or started, every PostgreSQL test fails (never skips).
+PostgreSQL: one server for the whole session (`pg_server` of `tests/conftest.py`:
+`storage.tempserver.TempPostgres`, Debian's `postgresql` package, started in a temporary
+directory on 127.0.0.1), and a new database per test. If the server cannot be found or
+started, every PostgreSQL test fails (never skips).
 """
 
 from __future__ import annotations
 
 import itertools
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -58,13 +59,6 @@ def article(
     }
     fields.update(extra)
     return NewArticle(**fields)
-
-
-@pytest.fixture(scope="session")
-def pg_server() -> Iterator[TempPostgres]:
-    """The session's PostgreSQL server (started on first use, stopped at the end)."""
-    with TempPostgres() as server:
-        yield server
 
 
 @dataclass
