@@ -13,9 +13,17 @@ from pathlib import Path
 
 import discord
 import pytest
+from discord.ext import commands
 
 import cogs
-from bot.client import DigestBot, RepeatFilter, build_intents
+from bot.client import (
+    DigestBot,
+    RepeatFilter,
+    ShardedDigestBot,
+    bot_class,
+    build_intents,
+    describe_shards,
+)
 from bot.config import Settings
 from bot.workers import Zygote
 from storage import NewArticle, StoredArticle, open_store
@@ -168,3 +176,30 @@ def test_a_repeated_interaction_or_message_is_parsed_once() -> None:
 async def test_the_bot_filters_its_own_gateway_parsers(bot: DigestBot) -> None:
     parse = bot._connection.parsers["INTERACTION_CREATE"]
     assert getattr(parse, "__name__", "") == "parse_once"
+
+
+async def test_shard_settings_make_an_autosharded_bot_for_exactly_those_shards(
+    tmp_path: Path, zygote: Zygote
+) -> None:
+    assert bot_class(Settings()) is DigestBot
+    settings = Settings(token="x", shard_count=4, shard_ids=(1, 2))
+    assert bot_class(settings) is ShardedDigestBot
+    store = await open_store(tmp_path / "db.sqlite3")
+    try:
+        client = bot_class(settings)(settings, store, extensions=ALL_EXTENSIONS, zygote=zygote)
+        async with client:  # (as `bot.runner` runs it)
+            assert isinstance(client, commands.AutoShardedBot)
+            assert client.shard_count == 4 and client.shard_ids == [1, 2]
+            await client.setup_hook()
+            feeds = client.get_cog("Feeds")
+            assert feeds is not None and feeds.service.shards() == (4, frozenset({1, 2}))
+        # one process with every shard: no filter on the feeds
+        every = Settings(token="x", shard_count=2, shard_ids=(0, 1))
+        client = bot_class(every)(every, store, extensions=("cogs.feeds",), zygote=zygote)
+        async with client:
+            await client.setup_hook()
+            feeds = client.get_cog("Feeds")
+            assert feeds is not None and feeds.service.shards() is None
+    finally:
+        await store.close()
+    assert describe_shards((8, frozenset({0, 2, 3, 4, 7}))) == "0,2-4,7 of 8"

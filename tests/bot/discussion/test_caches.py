@@ -78,3 +78,19 @@ def test_latest_answers_are_bounded_and_indexed() -> None:
     cache.added(dataclasses.replace(two, channel_id=7))
     assert cache._pointing == {} and cache.latest(1, 7) == (False, None)
     assert cache.latest(1, 30_099) == (True, None)
+
+
+def test_nothing_is_cached_while_changes_cannot_be_heard() -> None:
+    cache = StoredCache()
+    one = _stored(1)
+    cache.live = False
+    cache.put(one, cache.generation)
+    cache.put_latest(1, 10, one, cache.generation)
+    assert cache.get(1, 1) is None and cache.latest(1, 10) == (False, None)
+    cache.live = True
+    cache.put_latest(1, 10, one, cache.generation)
+    assert cache.latest(1, 10) == (True, one)
+    # an article added elsewhere, known by its guild and channel only
+    cache.put_latest(1, 11, one, cache.generation)
+    cache.added_at(1, 10)
+    assert cache.latest(1, 10) == (False, None) and cache.latest(1, 11) == (True, one)

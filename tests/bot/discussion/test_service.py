@@ -17,7 +17,7 @@ from bot.discussion import Discussion, asks, follow_up_of
 from bot.errors import ArticleNotFound, NoCurrentArticle
 from bot.interactions import Location
 from bot.workers import Workers, Zygote
-from storage import NewArticle, Store, StoredArticle, open_store
+from storage import ArticleChange, NewArticle, Store, StoredArticle, open_store
 from tests.bot.articles import new_article
 
 SAMPLE = (Path(__file__).parents[2] / "fixtures" / "anthropic-amazon-partnership.txt").read_text()
@@ -120,6 +120,42 @@ async def test_known_articles_read_nothing_and_changes_invalidate(
     with pytest.raises(ArticleNotFound):
         await discussion.resolve(GUILD, "#2")
     assert (await discussion.current_article(GUILD, here)).number == 1
+
+
+async def test_other_processes_changes_invalidate(
+    store: CountingStore, discussion: Discussion
+) -> None:
+    # What another process does reaches the store, and the service through `changed` only.
+    here = Location(None, (CHANNEL,))
+    await store.add_article(new_article(SAMPLE, title="Sample", guild_id=GUILD, channel_id=CHANNEL))
+    assert (await discussion.current_article(GUILD, here)).number == 1
+    await store.add_article(new_article(OTHER, title="Paris", guild_id=GUILD, channel_id=CHANNEL))
+    assert (await discussion.current_article(GUILD, here)).number == 1  # not told yet
+    discussion.changed(ArticleChange("added", GUILD, 2, CHANNEL))
+    assert (await discussion.current_article(GUILD, here)).number == 2
+    assert (await discussion.resolve(GUILD, "#2")).title == "Paris"
+    assert await store.delete_article(GUILD, 2)
+    assert (await discussion.resolve(GUILD, "#2")).title == "Paris"  # not told yet: cached
+    discussion.changed(ArticleChange("deleted", GUILD, 2))
+    with pytest.raises(ArticleNotFound):
+        await discussion.resolve(GUILD, "#2")
+    assert (await discussion.current_article(GUILD, here)).number == 1
+    # a digest made again elsewhere: the cached copy (with the old digest) is read again
+    assert await store.update_analysis(GUILD, 1, {"x": 1}, "engine-9")
+    discussion.changed(ArticleChange("changed", GUILD, 1))
+    assert (await discussion.get_article(GUILD, 1)).engine_version == "engine-9"  # type: ignore[union-attr]
+    # changes may have been missed: nothing cached is kept, nor cached until it listens again
+    discussion.reset(False)
+    reads = store.reads
+    for _ in range(3):
+        assert (await discussion.current_article(GUILD, here)).number == 1
+        await discussion.get_article(GUILD, 1)
+    assert store.reads == reads + 6
+    discussion.reset(True)
+    await discussion.current_article(GUILD, here)
+    reads = store.reads
+    await discussion.current_article(GUILD, here)
+    assert store.reads == reads  # cached again
 
 
 async def test_answers_summaries_and_facts(store: CountingStore, discussion: Discussion) -> None:
