@@ -18,7 +18,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from .article import Article, find_passages, parse
+from .article import Article, find_passages, from_paragraphs, parse
 from .render import Page, answer_pages, not_covered_text, text_pages
 
 if TYPE_CHECKING:
@@ -28,11 +28,21 @@ MAX_PASSAGES = 9  # an answer's passages: the first message and two "More"
 Key = tuple[int, int]  # (guild id, article number)
 
 
-def prepare_article(text: str, title: str | None, language: str | None = None) -> Article:
+def prepare_article(
+    text: str,
+    title: str | None,
+    language: str | None = None,
+    stored: Sequence[tuple[str, str | None]] = (),
+) -> Article:
     """Parse a stored article (in the language it was stored with, so it parses as it did when
     posted) and build `find_passages`' index (cached on the Article: the first call builds it).
+    When `stored` paragraphs ((text, heading) as the store keeps them) are given and this
+    engine divides the text otherwise (an article stored by an engine with other rules), the
+    stored paragraphs are used: answers keep citing the ¶ numbers the digest shows.
     Blocking: in a worker."""
     article = parse(text, title=title, language=language)
+    if stored and [p.text for p in article.paragraphs] != [t for t, _ in stored]:
+        article = from_paragraphs(stored, title=article.title, language=article.language)
     if article.paragraphs:
         find_passages(article, article.paragraphs[0].text, k=1)
     return article
@@ -58,6 +68,7 @@ class AnswerSource:
     text: str
     headings: Mapping[int, str | None]
     language: str | None = None
+    paragraphs: tuple[str, ...] = ()  # the stored paragraphs' texts, in order
 
     @classmethod
     def of(cls, stored: StoredArticle) -> AnswerSource:
@@ -68,16 +79,19 @@ class AnswerSource:
             text=stored.text,
             headings={p.number: p.heading for p in stored.paragraphs},
             language=stored.language,
+            paragraphs=tuple(p.text for p in stored.paragraphs),
         )
 
     @property
     def size(self) -> int:
         """What holding it costs, in characters (the workers' bound)."""
-        return len(self.text)
+        return len(self.text) + sum(len(p) for p in self.paragraphs)
 
     def prepare(self) -> HeldArticle:
         """Parse and index it (blocking: in a worker)."""
-        return HeldArticle(prepare_article(self.text, self.parse_title, self.language), self)
+        stored = [(text, self.headings.get(n)) for n, text in enumerate(self.paragraphs, 1)]
+        article = prepare_article(self.text, self.parse_title, self.language, stored)
+        return HeldArticle(article, self)
 
 
 @dataclass(frozen=True, slots=True)

@@ -304,7 +304,9 @@ class Store(Protocol):
     async def list_feeds(self, guild_id: int) -> list[Feed]: ...
 
     async def update_feed(self, guild_id: int, number: int, /, **changes: object) -> Feed | None:
-        """Change some of `storage.feeds.FEED_CHANGES` (compact, every, paused...)."""
+        """Change some of `storage.feeds.FEED_CHANGES` (compact, every, paused...). A new
+        `channel_id` also forgets the feed's validators and last success: it is read afresh
+        there, as when it was added."""
         ...
 
     async def remove_feed(self, guild_id: int, number: int) -> Feed | None:

@@ -182,6 +182,11 @@ def check_feed_changes(changes: Mapping[str, object]) -> dict[str, object]:
         if name in ("every", "failures") and value < (1 if name == "every" else 0):  # type: ignore[operator]
             raise ValueError(f"{name} cannot be {value!r}")
         checked[name] = value
+    if "channel_id" in checked:
+        # A feed moved to a channel is read afresh there, as when it was added: its validators
+        # go (the next check reads the whole feed) and its first check there posts only the
+        # newest items (`last_success_at`), not the feed's whole history.
+        checked.update(etag=None, last_modified=None, body_hash=None, last_success_at=None)
     return checked
 
 

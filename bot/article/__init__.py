@@ -4,7 +4,7 @@ from .digest import ENGINE_VERSION, analyze
 from .facts import key_facts
 from .language import language_name
 from .model import Article, Digest, Fact, Paragraph, Passage, Section, SectionSummary, Summary
-from .parse import parse
+from .parse import from_paragraphs, parse
 from .retrieve import find_passages
 from .summarize import summarize
 
@@ -20,6 +20,7 @@ __all__ = [
     "Summary",
     "analyze",
     "find_passages",
+    "from_paragraphs",
     "key_facts",
     "language_name",
     "parse",

@@ -40,15 +40,16 @@ from __future__ import annotations
 
 import itertools
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from .language import detect_language
 from .lexicon import lexicon
 from .model import Article, Paragraph, Section
-from .passages import MAX_PASSAGE, divide, leading_heading
+from .passages import MAX_PASSAGE, divide, leading_heading, refers_back
 from .text import split_sentences
 
-__all__ = ["is_furniture", "is_list", "parse"]
+__all__ = ["from_paragraphs", "is_furniture", "is_list", "parse"]
 
 # A `#` heading line: its level and text (`_atx` takes off a closing run of `#`). One greedy
 # pass: a lazy text group before an optional closing run backtracked quadratically on spaces.
@@ -373,7 +374,10 @@ def parse(text: str, *, title: str | None = None, language: str | None = None) -
         sentences = split_sentences(item.text, language) or [item.text]
         pieces = [(item.text, sentences)]
         if item is wall:
-            pieces = _passages(item.text, sentences, language)
+            text = item.text
+            while len(sentences) > 1 and is_furniture(sentences[-1]):  # "Read original…" glued on
+                text = text[: text.rfind(sentences.pop())].rstrip()
+            pieces = _passages(text, sentences, language)
         for piece, own in pieces:
             para = Paragraph(len(paragraphs) + 1, piece, own, heading)
             paragraphs.append(para)
@@ -389,6 +393,33 @@ def parse(text: str, *, title: str | None = None, language: str | None = None) -
     )
 
 
+def from_paragraphs(
+    paragraphs: Sequence[tuple[str, str | None]],
+    *,
+    title: str | None = None,
+    language: str | None = None,
+) -> Article:
+    """An `Article` of paragraphs already divided, (text, heading) in order, as a store keeps
+    them: numbered 1.., grouped into sections by heading, each split into sentences. For an
+    article stored by an engine that divided its text otherwise than `parse` does now, so that
+    its paragraph numbers stay the ones its readers were shown."""
+    language = (
+        language.lower()
+        if language
+        else detect_language("\n".join(text for text, _ in paragraphs[:20]))
+    )
+    sections: list[Section] = []
+    out: list[Paragraph] = []
+    for number, (text, heading) in enumerate(paragraphs, 1):
+        para = Paragraph(number, text, split_sentences(text, language) or [text], heading)
+        if sections and sections[-1].heading == heading:
+            sections[-1].paragraphs.append(para)
+        else:
+            sections.append(Section(heading, [para]))
+        out.append(para)
+    return Article(title=title, sections=sections, paragraphs=out, language=language)
+
+
 def _wall(items: list[_Item]) -> _Item | None:
     """The one paragraph of a text without paragraph breaks, when it is too long to quote whole
     (a list is not one: its lines are its breaks)."""
@@ -402,7 +433,11 @@ def _passages(text: str, sentences: list[str], language: str | None) -> list[tup
     """`text` cut into readable passages of its sentences (bot/article/passages.py): each a
     verbatim slice of it from its first sentence to its last, with those sentences."""
     lex = lexicon(language)
-    starts = divide(sentences, [lex.terms(s) for s in sentences])
+    starts = divide(
+        sentences,
+        [lex.terms(s) for s in sentences],
+        [refers_back(s, language) for s in sentences],
+    )
     if len(starts) < 2:
         return [(text, sentences)]
     spans: list[tuple[int, int]] = []

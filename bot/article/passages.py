@@ -7,9 +7,10 @@ is divided into passages of a few sentences, numbered and quoted like paragraphs
 
 - **Never mid-sentence**: passages are runs of the block's sentences (verbatim slices of it).
 - **At topic shifts where the text shows one**: each gap between sentences gets a cohesion
-  score, the cosine between the content terms of the two sentences before it and the two after
-  it (a TextTiling-like window); cutting at a gap costs its cohesion, so low-cohesion gaps are
-  preferred.
+  score, the cosine between the content terms of the three sentences before it and the three
+  after it, each term counted once per sentence (a TextTiling-like window); cutting at a gap
+  costs its cohesion, so low-cohesion gaps are preferred; so does cutting before a sentence
+  that opens by referring back ("He said", "However,": `refers_back`, English so far).
 - **A bounded length**: a passage aims at `TARGET` characters and holds at most `MAX_PASSAGE`
   (a single longer sentence is a passage by itself); every passage but a lone one holds two
   sentences or more. Each passage costs the squared relative distance of its length from the
@@ -29,26 +30,84 @@ from __future__ import annotations
 
 import math
 import re
+from collections import Counter
 from collections.abc import Sequence
 
-__all__ = ["MAX_PASSAGE", "TARGET", "divide", "leading_heading"]
+__all__ = ["MAX_PASSAGE", "TARGET", "divide", "leading_heading", "refers_back"]
 
-TARGET = 450  # characters a passage aims at (three or four news sentences)
-MAX_PASSAGE = 700  # characters a passage of several sentences may hold
+TARGET = 600  # characters a passage aims at (about four news sentences, a Wikipedia paragraph)
+MAX_PASSAGE = 900  # characters a passage of several sentences may hold
 MAX_SENTENCES = 12  # sentences a passage may span (bounds the search)
-_COHESION = 1.0  # weight of a cut gap's cohesion against one unit of length cost
-_WINDOW = 2  # sentences on each side of a gap that its cohesion compares
+_COHESION = 3.0  # weight of a cut gap's cohesion against one unit of length cost
+_WINDOW = 3  # sentences on each side of a gap that its cohesion compares
+_REFERS_BACK = 1.0  # cost of cutting before a sentence that opens by referring back
+
+# Words that open a sentence continuing the one before ("He said...", "However, ..."): a cut
+# before them separates a statement from its subject. Per language; English only so far.
+_BACK_REFERENCES: dict[str | None, frozenset[str]] = {
+    "en": frozenset(
+        {
+            "he",
+            "she",
+            "it",
+            "they",
+            "this",
+            "these",
+            "those",
+            "however",
+            "but",
+            "also",
+            "his",
+            "her",
+            "its",
+            "their",
+            "such",
+            "there",
+            "then",
+            "thus",
+            "moreover",
+            "furthermore",
+            "although",
+            "yet",
+            "instead",
+            "meanwhile",
+            "later",
+            "after",
+        }
+    ),
+}
 
 
-def _cosine(a: set[str], b: set[str]) -> float:
+def _cosine(a: Counter[str], b: Counter[str]) -> float:
     if not a or not b:
         return 0.0
-    return len(a & b) / math.sqrt(len(a) * len(b))
+    if len(a) > len(b):
+        a, b = b, a
+    shared = sum(count * b[t] for t, count in a.items() if t in b)
+    if not shared:
+        return 0.0
+    norm = math.sqrt(sum(c * c for c in a.values()) * sum(c * c for c in b.values()))
+    return shared / norm
 
 
-def divide(sentences: Sequence[str], terms: Sequence[Sequence[str]]) -> list[int]:
+def refers_back(sentence: str, language: str | None) -> bool:
+    """Whether `sentence` opens with a word that refers to what came before (see
+    `_BACK_REFERENCES`); never in a language without a list."""
+    words = _BACK_REFERENCES.get(language)
+    if not words:
+        return False
+    first = sentence[:40].split(maxsplit=1)
+    return bool(first) and first[0].strip(",;:\"'“‘").lower() in words
+
+
+def divide(
+    sentences: Sequence[str],
+    terms: Sequence[Sequence[str]],
+    continues: Sequence[bool] | None = None,
+) -> list[int]:
     """Start indexes of the passages `sentences` are cut into (the first is 0); `terms` are
-    each sentence's content terms (for cohesion)."""
+    each sentence's content terms (for cohesion); `continues[i]` says that sentence i refers back
+    to the one before (`refers_back`), which makes a cut before it cost more."""
     n = len(sentences)
     if n <= 1 or sum(len(s) + 1 for s in sentences) <= MAX_PASSAGE:
         return [0]
@@ -57,15 +116,16 @@ def divide(sentences: Sequence[str], terms: Sequence[Sequence[str]]) -> list[int
     for size in lengths:
         before.append(before[-1] + size)
     bags = [set(t) for t in terms]
-    # cohesion of the gap before sentence g: the window before it against the window after it
+    # cohesion of the gap before sentence g: the window before it against the window after it,
+    # each a count of the sentences that hold each term
     cohesion = [0.0] * (n + 1)
     for g in range(1, n):
-        left: set[str] = set()
-        right: set[str] = set()
+        left: Counter[str] = Counter()
+        right: Counter[str] = Counter()
         for k in range(max(0, g - _WINDOW), g):
-            left |= bags[k]
+            left.update(bags[k])
         for k in range(g, min(n, g + _WINDOW)):
-            right |= bags[k]
+            right.update(bags[k])
         cohesion[g] = _cosine(left, right)
     inf = float("inf")
     best = [inf] * (n + 1)  # best[j]: cost of cutting sentences[:j] into passages
@@ -84,6 +144,8 @@ def divide(sentences: Sequence[str], terms: Sequence[Sequence[str]]) -> list[int
             cost = best[i] + ((chars - TARGET) / TARGET) ** 2
             if i > 0:
                 cost += _COHESION * cohesion[i]
+                if continues is not None and continues[i]:
+                    cost += _REFERS_BACK
             if cost < best[j]:
                 best[j], back[j] = cost, i
     if best[n] == inf:  # nothing fits the rules: fall back to passages filled up to the bound

@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import pickle
 from collections.abc import AsyncIterator
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -14,6 +15,7 @@ import pytest
 
 from bot import jobs
 from bot.answers import Answer, AnswerSource, HeldArticle, answer_pages_for, prepare_article
+from bot.article import find_passages
 from bot.render import Page
 from bot.workers import Limits, WorkerPool, Zygote
 from storage import StoredArticle, StoredParagraph
@@ -74,11 +76,29 @@ def test_an_answer_keeps_the_pages_after_the_first_pickled() -> None:
 def test_a_held_article_answers_as_the_engine() -> None:
     stored = _stored(1)
     source = AnswerSource.of(stored)
-    assert source.size == len(SAMPLE) and source.headings[1] == "Detailed Analysis"
+    assert source.size == len(SAMPLE) + sum(len(p.text) for p in stored.paragraphs)
+    assert source.headings[1] == "Detailed Analysis"
     held = pickle.loads(pickle.dumps(source)).prepare()  # as a worker receives it
     assert isinstance(held, HeldArticle) and held.source == source
     for question in QUESTIONS:
         assert _dicts(jobs.answer(held, question)) == _dicts(_here(stored, question))
+
+
+def test_an_article_stored_by_an_older_engine_keeps_its_paragraph_numbers() -> None:
+    # an engine before walls of text were divided stored the flattened sample as one ¶1; this
+    # one would divide it into passages, but answers must cite the ¶ numbers the digest shows
+    flat = " ".join(line for line in SAMPLE.splitlines() if line.strip())
+    stored = _stored(1, text=flat)
+    assert len(stored.paragraphs) > 1  # this engine divides it
+    whole = flat.removeprefix("Detailed Analysis ").removesuffix(" Read original article →")
+    stored = replace(stored, paragraphs=[StoredParagraph(1, "Detailed Analysis", whole)])
+    held = AnswerSource.of(stored).prepare()
+    assert [(p.number, p.text, p.heading) for p in held.article.paragraphs] == [
+        (1, whole, "Detailed Analysis")
+    ]
+    assert held.article.paragraphs[0].sentences[0].startswith("Anthropic and Amazon")
+    found = find_passages(held.article, QUESTIONS[0])
+    assert [p.paragraph for p in found] == [1] and found[0].text == whole
 
 
 @pytest.fixture

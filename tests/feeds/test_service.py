@@ -263,3 +263,22 @@ async def test_an_item_with_nothing_to_digest_is_a_link(harness: Harness) -> Non
     (post,) = harness.poster.posts
     assert post.number is None and "no text" in str(post.item["note"])
     assert post.channel_id == CHANNEL
+
+
+async def test_a_moved_feed_posts_only_the_newest_items_in_its_new_channel(
+    harness: Harness,
+) -> None:
+    feed = await harness.add("/rss")
+    await harness.tick()
+    assert len(harness.poster.posts) == 3
+    elsewhere = CHANNEL + 1
+    moved = await harness.store.update_feed(GUILD, feed.number, channel_id=elsewhere)
+    assert moved is not None and moved.etag is None and moved.last_success_at is None
+    harness.site.add(make_item(7))
+    await harness.tick(20 * 60)
+    there = [p for p in harness.poster.posts if p.channel_id == elsewhere]
+    # as when it was added: the newest three there, not the feed's whole history
+    assert len(there) == 3 and there[-1].item["title"] == "Regatta news 7"
+    assert len(harness.poster.posts) == 6
+    await harness.tick(20 * 60)
+    assert len(harness.poster.posts) == 6
