@@ -30,7 +30,8 @@
   message: discord.Message | None)` after a digest is sent for a new article;
   `on_article_stored(article: StoredArticle)` and `on_article_deleted(guild_id: int,
   number: int)` after any code adds or deletes an article through `bot.store` (a cog that
-  caches what it read invalidates it on these).
+  caches what it read invalidates it on these); `article_deleted` also when another process
+  deleted it in a shared database (`OtherProcesses`).
 
 Why processes for the engine and the extractor (`bot.workers`): they are pure Python, so a
 thread running them holds the GIL the event loop needs (a pathological input froze the loop
@@ -53,7 +54,7 @@ import yarl
 from discord import app_commands
 from discord.ext import commands
 
-from storage import AddResult, NewArticle, Store
+from storage import AddResult, ArticleChange, NewArticle, Store
 
 from . import jobs
 from .config import Settings
@@ -163,6 +164,23 @@ def describe_shards(shards: tuple[int, frozenset[int]]) -> str:
     return f"{','.join(parts)} of {count}"
 
 
+class OtherProcesses:
+    """What other processes change in a shared database (`Store.watch_changes`): the
+    discussion's caches learn it, and an article deleted elsewhere is the bot event
+    `article_deleted` here too."""
+
+    def __init__(self, bot: DigestBot) -> None:
+        self.bot = bot
+
+    def changed(self, change: ArticleChange) -> None:
+        self.bot.discussion.changed(change)
+        if change.kind == "deleted":
+            self.bot.dispatch("article_deleted", change.guild_id, change.number)
+
+    def reset(self, live: bool) -> None:
+        self.bot.discussion.reset(live)
+
+
 class RepeatFilter:
     """Drops an interaction or message the gateway delivers a second time.
 
@@ -251,7 +269,7 @@ class DigestBot(commands.Bot):
         # The bot's one HTTP session is the web fetcher's guarded one (no private addresses).
         self.http_session = make_session(self.fetch_settings)
         # Other processes on the same database (shards): their changes reach the caches.
-        await self.store.watch_changes(self.discussion)
+        await self.store.watch_changes(OtherProcesses(self))
         self.workers.prestart()
         for name in self.extension_names:
             await self.load_extension(name)

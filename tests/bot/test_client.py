@@ -18,6 +18,7 @@ from discord.ext import commands
 import cogs
 from bot.client import (
     DigestBot,
+    OtherProcesses,
     RepeatFilter,
     ShardedDigestBot,
     bot_class,
@@ -26,7 +27,7 @@ from bot.client import (
 )
 from bot.config import Settings
 from bot.workers import Zygote
-from storage import NewArticle, StoredArticle, open_store
+from storage import ArticleChange, NewArticle, StoredArticle, open_store
 
 ALL_EXTENSIONS = tuple(f"cogs.{m.name}" for m in pkgutil.iter_modules(cogs.__path__))
 
@@ -134,7 +135,17 @@ async def test_adding_and_deleting_articles_are_bot_events(bot: DigestBot) -> No
         assert not await bot.store.delete_article(1, 1)
         assert (await bot.store.get_article(1, 1)) is None  # the rest goes to the store as is
         await asyncio.sleep(0)  # listeners run as tasks
-    assert seen == [("stored", (1, 1)), ("deleted", (1, 1))]
+        assert seen == [("stored", (1, 1)), ("deleted", (1, 1))]
+        # what another process deletes in a shared database is the same event here
+        other = OtherProcesses(bot)
+        other.changed(ArticleChange("added", 1, 5, 2))
+        other.changed(ArticleChange("changed", 1, 5))
+        other.changed(ArticleChange("deleted", 1, 5))
+        other.reset(False)
+        assert not bot.discussion.stored.live
+        other.reset(True)
+        await asyncio.sleep(0)
+    assert seen[2:] == [("deleted", (1, 5))] and bot.discussion.stored.live
 
 
 def test_intents_follow_the_setting() -> None:
