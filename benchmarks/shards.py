@@ -1,15 +1,17 @@
 """50 `/ask` at once through the fake Discord: 2 shard processes on PostgreSQL against 1 process
 on SQLite, and the article cache with LISTEN/NOTIFY against no cache.
 
-    .venv/bin/python benchmarks/shards.py --data /work/shared/eval        # 4 batches of 50
-    .venv/bin/python benchmarks/shards.py --data /work/shared/eval --rounds 8
+    .venv/bin/python benchmarks/shards.py --data /work/shared/eval        # 6 batches of 50 each
+    .venv/bin/python benchmarks/shards.py --data /work/shared/eval --rounds 12
 
 Two servers, one on each shard of 2 (Discord's rule: `(guild_id >> 22) % 2`), each holding
 the 26 SQuAD articles of `qa.jsonl`; each batch is 50 asks started together, 25 in each server,
 each by a member who has not asked before (no cooldown), every question about a named
-article (`#n`). Setups, run one after the other on the same machine, each with its processes
-(`python -m bot` with this script's `--serve`) started, warmed up (every article asked about
-once in each server, then one unmeasured batch) and stopped:
+article (`#n`). Each setup has its own fake Discord and its own processes (`python -m bot`,
+through this script's `--serve`); all are started and warmed up (every article asked about
+once in each server, then one unmeasured batch), then the measured batches interleave (each
+setup once, then again...), so that a busy spell of the shared machine does not land on one
+setup only:
 
 - "1 process, SQLite": one bot process holding every shard (no `SHARD_*` settings), SQLite.
 - "2 processes, PostgreSQL": `SHARD_COUNT=2`, `SHARD_IDS=0` and `=1`, one database; what a
@@ -162,55 +164,63 @@ async def batch(
     return started
 
 
-async def run_setup(
-    fake: FakeDiscord,
-    setup: Setup,
-    channels: list[FakeChannel],
-    members: list[list[FakeMember]],
-    arts: list[Article],
-    rounds: int,
-    rng: random.Random,
-) -> None:
-    shards = [0, 1] if len(setup.processes) == 2 else []
-    synced = len(fake.find_requests("PUT", r"/commands$"))
-    async with bot_processes(fake, setup.processes):
-        await fake.wait_ready(timeout=60, shards=shards)
-        await fake.wait_until(
-            lambda: (
-                len(fake.find_requests("PUT", r"/commands$")) >= synced + len(setup.processes)
-                or None
-            ),
-            timeout=60,
-            what="every process's command sync",
-        )
-        # one process syncs to its DEV_GUILD_ID only: its commands serve both servers
-        fake._commands[None] = fake._commands[channels[0].guild.id]
+@dataclass
+class World:
+    """One setup's own fake Discord (an interaction goes to every connection of its shard, so
+    setups cannot share one), two servers on shards 0 and 1, and askers."""
 
-        def asker(side: int) -> FakeMember:
-            return members[side].pop()
+    fake: FakeDiscord
+    channels: list[FakeChannel]
+    members: list[list[FakeMember]]
 
-        def asks(count: int) -> list[tuple[FakeChannel, FakeMember, int, str]]:
-            chosen = []
-            for i in range(count):
-                side = i % 2
-                number = rng.randrange(len(arts))
-                question = rng.choice(arts[number].questions)
-                chosen.append((channels[side], asker(side), number + 1, question))
-            return chosen
+    @classmethod
+    async def start(cls, askers: int) -> World:
+        fake = await FakeDiscord(shard_count=2).start()
+        guilds = [fake.create_guild(f"Shard {i}", shard=(i, 2)) for i in (0, 1)]
+        channels = [fake.create_text_channel(g, "articles") for g in guilds]
+        members = [[fake.create_member(g, f"asker{k}") for k in range(askers)] for g in guilds]
+        return cls(fake, channels, members)
 
-        warm = [
-            (channels[side], asker(side), n + 1, arts[n].questions[0])
+    def asks(
+        self, arts: list[Article], rng: random.Random, count: int
+    ) -> list[tuple[FakeChannel, FakeMember, int, str]]:
+        """`count` asks, alternately in each server, about random articles."""
+        chosen = []
+        for i in range(count):
+            side = i % 2
+            number = rng.randrange(len(arts))
+            question = rng.choice(arts[number].questions)
+            chosen.append((self.channels[side], self.members[side].pop(), number + 1, question))
+        return chosen
+
+    def warm_up(self, arts: list[Article]) -> list[tuple[FakeChannel, FakeMember, int, str]]:
+        """Every article once in each server."""
+        return [
+            (self.channels[side], self.members[side].pop(), n + 1, arts[n].questions[0])
             for side in (0, 1)
             for n in range(len(arts))
         ]
-        await batch(fake, warm)  # every article parsed and cached in its process
-        await batch(fake, asks(CONCURRENCY))
-        for _ in range(rounds):
-            done = await batch(fake, asks(CONCURRENCY))
-            seconds = [reply_latency(ix)[0] for ix in done]
-            setup.latencies.extend(seconds)
-            setup.batch_p95s.append(setup.percentile(0.95, seconds))
-            setup.answered += sum(bool(ix.messages()[0].get("embeds")) for ix in done)
+
+
+async def started(world: World, setup: Setup) -> None:
+    """Until every process of `setup` is connected and has synced its commands."""
+    fake = world.fake
+    await fake.wait_ready(timeout=60, shards=[0, 1] if len(setup.processes) == 2 else [])
+    await fake.wait_until(
+        lambda: len(fake.find_requests("PUT", r"/commands$")) >= len(setup.processes) or None,
+        timeout=60,
+        what="every process's command sync",
+    )
+    # each process syncs to DEV_GUILD_ID only: those commands serve both servers
+    fake._commands[None] = fake._commands[world.channels[0].guild.id]
+
+
+async def measure(world: World, setup: Setup, arts: list[Article], rng: random.Random) -> None:
+    done = await batch(world.fake, world.asks(arts, rng, CONCURRENCY))
+    seconds = [reply_latency(ix)[0] for ix in done]
+    setup.latencies.extend(seconds)
+    setup.batch_p95s.append(setup.percentile(0.95, seconds))
+    setup.answered += sum(bool(ix.messages()[0].get("embeds")) for ix in done)
 
 
 async def run(args: argparse.Namespace) -> None:
@@ -219,40 +229,49 @@ async def run(args: argparse.Namespace) -> None:
     print(f"analysed {len(arts)} articles ({time.perf_counter() - t0:.1f} s)", file=sys.stderr)
     rng = random.Random(args.seed)
     tmp = Path(tempfile.mkdtemp(prefix="digestbot-shards-"))
+    askers = 2 * (len(arts) + CONCURRENCY * (args.rounds + 1))
     with TempPostgres() as server:
-        async with FakeDiscord(shard_count=2) as fake:
-            guilds = [fake.create_guild(f"Shard {i}", shard=(i, 2)) for i in (0, 1)]
-            channels = [fake.create_text_channel(g, "articles") for g in guilds]
-            per_setup = len(arts) + CONCURRENCY * (args.rounds + 1)
-            members = [
-                [fake.create_member(g, f"asker{k}") for k in range(3 * per_setup)] for g in guilds
-            ]
-            ids, channel_ids = [g.id for g in guilds], [c.id for c in channels]
-            sqlite = str(tmp / "digestbot.sqlite3")
-            postgres = server.create_database("shards_bench")
-            await fill(sqlite, ids, channel_ids, arts)
-            await fill(postgres, ids, channel_ids, arts)
-            base = {"LOG_LEVEL": "WARNING", "DEV_GUILD_ID": str(ids[0])}
-            pg = [
-                {**base, "DIGESTBOT_DB": postgres, "SHARD_COUNT": "2", "SHARD_IDS": str(i)}
-                for i in (0, 1)
-            ]
-            setups = [
-                Setup("1 process, SQLite", [{**base, "DIGESTBOT_DB": sqlite}]),
-                Setup("2 processes, PostgreSQL (cache + NOTIFY)", pg),
-                Setup(
-                    "2 processes, PostgreSQL, no cache",
-                    [{**env, NO_CACHE_ENV: "1"} for env in pg],
-                ),
-            ]
-            for setup in setups:
-                t0 = time.perf_counter()
-                await run_setup(fake, setup, channels, members, arts, args.rounds, rng)
-                took = time.perf_counter() - t0
-                print(f"{setup.name}: done ({took:.1f} s)", file=sys.stderr)
+        worlds = [await World.start(askers) for _ in range(3)]
+        closing = contextlib.AsyncExitStack()
+        for world in worlds:
+            closing.push_async_callback(world.fake.close)
+        async with closing:
+            setups = []
+            for k, world in enumerate(worlds):
+                ids = [c.guild.id for c in world.channels]
+                base = {"LOG_LEVEL": "WARNING", "DEV_GUILD_ID": str(ids[0])}
+                if k == 0:
+                    sqlite = str(tmp / "digestbot.sqlite3")
+                    await fill(sqlite, ids, [c.id for c in world.channels], arts)
+                    setups.append(Setup("1 process, SQLite", [{**base, "DIGESTBOT_DB": sqlite}]))
+                    continue
+                postgres = server.create_database(f"shards_bench_{k}")
+                await fill(postgres, ids, [c.id for c in world.channels], arts)
+                pg = [
+                    {**base, "DIGESTBOT_DB": postgres, "SHARD_COUNT": "2", "SHARD_IDS": str(i)}
+                    for i in (0, 1)
+                ]
+                if k == 1:
+                    setups.append(Setup("2 processes, PostgreSQL (cache + NOTIFY)", pg))
+                else:
+                    no_cache = [{**env, NO_CACHE_ENV: "1"} for env in pg]
+                    setups.append(Setup("2 processes, PostgreSQL, no cache", no_cache))
+            async with contextlib.AsyncExitStack() as running:
+                for world, setup in zip(worlds, setups, strict=True):
+                    await running.enter_async_context(bot_processes(world.fake, setup.processes))
+                for world, setup in zip(worlds, setups, strict=True):
+                    await started(world, setup)
+                    await batch(world.fake, world.warm_up(arts))  # parsed and cached
+                    await batch(world.fake, world.asks(arts, rng, CONCURRENCY))
+                print(f"warmed up ({time.perf_counter() - t0:.1f} s)", file=sys.stderr)
+                # Batches interleave (each setup once, then again...), so that a busy spell of
+                # the machine does not land on one setup only.
+                for _ in range(args.rounds):
+                    for world, setup in zip(worlds, setups, strict=True):
+                        await measure(world, setup, arts, rng)
     print(
         f"\n{CONCURRENCY} /ask at once (25 per server, 2 servers on shards 0 and 1 of 2), "
-        f"{args.rounds} batches per setup, {os.cpu_count()} CPUs; latency from the "
+        f"{args.rounds} batches per setup interleaved, {os.cpu_count()} CPUs; latency from the "
         "interaction's dispatch to the reply carrying the answer.\n"
     )
     print(table([s.row() for s in setups], HEADER))
@@ -266,9 +285,8 @@ async def run(args: argparse.Namespace) -> None:
         f"no cache vs cache + NOTIFY, p50 / p95: {setups[2].percentile(0.5):.1f} / "
         f"{setups[2].percentile(0.95):.1f} ms vs {setups[1].percentile(0.5):.1f} / {two:.1f} ms"
     )
-    print(
-        f"medians of the batches' p95: {[f'{statistics.median(s.batch_p95s):.0f}' for s in setups]}"
-    )
+    medians = ", ".join(f"{statistics.median(s.batch_p95s):.0f}" for s in setups)
+    print(f"median of the batches' p95, in the table's order: {medians} ms")
 
 
 def serve() -> int:
@@ -286,7 +304,7 @@ def serve() -> int:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     add_data_argument(parser)
-    parser.add_argument("--rounds", type=int, default=4, help="measured batches of 50 per setup")
+    parser.add_argument("--rounds", type=int, default=6, help="measured batches of 50 per setup")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--serve", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
