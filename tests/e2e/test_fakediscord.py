@@ -405,7 +405,7 @@ async def test_each_shard_connection_gets_only_its_guilds(fake: FakeDiscord) -> 
             assert [d["id"] for d in _events(session, "GUILD_CREATE")] == [str(guilds[i].id)]
         # a guild joined later appears on its shard's connection only
         late = fake.create_guild("Late", shard=(1, 2))
-        await fake.wait_until(lambda: bots[1].get_guild(late.id), what="the late guild")
+        await eventually(lambda: bots[1].get_guild(late.id) is not None, "the late guild")
         assert bots[0].get_guild(late.id) is None
     # the recommended count: an AutoShardedBot without one runs both shards itself
     auto = ShardTinyBot()
