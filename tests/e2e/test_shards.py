@@ -6,8 +6,10 @@ process loses no acknowledged article and leaves the other serving."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import signal
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -17,7 +19,7 @@ import pytest
 from storage import open_store
 from storage.tempserver import TempPostgres
 from tests.e2e.bot_fixtures import embed_text
-from tests.e2e.fakediscord import FakeDiscord, run_bot_process
+from tests.e2e.fakediscord import BotProcess, FakeDiscord, run_bot_process
 from tests.e2e.fakediscord.models import FakeChannel, FakeGuild, FakeMember
 
 SAMPLE = (Path(__file__).parents[1] / "fixtures" / "anthropic-amazon-partnership.txt").read_text()
@@ -57,6 +59,17 @@ async def _slash(
     return embed_text(await ix.wait_response(timeout=20))
 
 
+@contextlib.contextmanager
+def outputs_on_failure(*processes: BotProcess) -> Iterator[None]:
+    """Print what each bot process wrote when the block fails (pytest shows it)."""
+    try:
+        yield
+    except BaseException:
+        for i, process in enumerate(processes):
+            print(f"--- output of bot process {i} ---\n{process.output}")
+        raise
+
+
 @pytest.fixture
 def database(pg_server: TempPostgres, request: pytest.FixtureRequest) -> str:
     name = "shards_e2e"
@@ -92,76 +105,78 @@ async def test_two_shard_processes_share_one_postgresql(
         run_bot_process(fake, env=env(0), cwd=tmp_path) as first,
         run_bot_process(fake, env=env(1), cwd=tmp_path) as second,
     ):
-        processes = [first, second]
-        await fake.wait_ready(shards=[0, 1], timeout=30)
-        for guild in guilds:
-            await fake.wait_for_request("PUT", rf"/guilds/{guild.id}/commands$", timeout=30)
-        for process in processes:
-            await process.wait_for_output("(shards ", timeout=20)
+        with outputs_on_failure(first, second):
+            await fake.wait_ready(shards=[0, 1], timeout=30)
+            for guild in guilds:
+                await fake.wait_for_request("PUT", rf"/guilds/{guild.id}/commands$", timeout=30)
+            for process in (first, second):
+                await process.wait_for_output("(shards ", timeout=20)
 
-        # A moderator posts in a server on each shard; each is read and stored once.
-        posted = [
-            await _slash(fake, channels[0], mods[0], "article post", {"text": SAMPLE}),
-            await _slash(fake, channels[1], mods[1], "article post", {"text": BRIDGE}),
-        ]
-        assert "#1" in posted[0] and "Anthropic" in posted[0]
-        assert "#1" in posted[1] and "Bridge" in posted[1]
-        # Each server's interactions went to the connection of its shard, i.e. its process.
-        for i, guild in enumerate(guilds):
-            assert _events(fake, guild, "INTERACTION_CREATE") == {i: 1, 1 - i: 0}
-        assert "(shards 0 of 2)" in first.output and "(shards 1 of 2)" in second.output
-
-        # /search and /ask work in both.
-        found = await _slash(fake, channels[0], readers[0], "search", {"query": "Amazon"})
-        assert "#1" in found and "Amazon" in found
-        found = await _slash(fake, channels[1], readers[1], "search", {"query": "corrosion"})
-        assert "#1" in found and "corrosion" in found
-        answer = await _slash(
-            fake, channels[0], readers[0], "ask", {"question": "How much did Amazon invest?"}
-        )
-        assert "$5 billion" in answer
-        question = {"question": "How much will the repairs cost?", "article": "#1"}
-        answer = await _slash(fake, channels[1], readers[1], "ask", question)
-        assert "48 million euros" in answer  # article #1 of server 1 is now in its caches
-
-        # Another process deletes it: the process that had it cached answers no more from it.
-        store = await open_store(database)
-        try:
-            assert await store.delete_article(guilds[1].id, 1)
-        finally:
-            await store.close()
-        await second.wait_for_output("article #1 was deleted by another process", timeout=10)
-        gone = await _slash(fake, channels[1], readers[1], "ask", question)
-        assert "There is no article #1" in gone and "48 million" not in gone
-        assert "There are no articles" in await _slash(
-            fake, channels[1], readers[1], "ask", {"question": "What was repaired?"}
-        )
-        found = await _slash(fake, channels[1], readers[1], "search", {"query": "corrosion"})
-        assert "No paragraph of this server's articles matches" in found
-
-        # A post acknowledged by the first process survives its SIGKILL; the second serves on.
-        again = await _slash(fake, channels[0], mods[0], "article post", {"text": BRIDGE})
-        assert "#2" in again
-        first.process.send_signal(signal.SIGKILL)
-        assert await first.wait_exit(timeout=10) == -signal.SIGKILL
-        store = await open_store(database)
-        try:
-            kept = [await store.get_article(guilds[0].id, n) for n in (1, 2)]
-            assert [a is not None and a.text.strip() for a in kept] == [
-                SAMPLE.strip(),
-                BRIDGE.strip(),
+            # A moderator posts in a server on each shard; each is read and stored once.
+            posted = [
+                await _slash(fake, channels[0], mods[0], "article post", {"text": SAMPLE}),
+                await _slash(fake, channels[1], mods[1], "article post", {"text": BRIDGE}),
             ]
-        finally:
-            await store.close()
-        posted_after = await _slash(fake, channels[1], mods[1], "article post", {"text": SAMPLE})
-        assert "#2" in posted_after  # numbers are never reused: #1 was deleted
-        answer = await _slash(
-            fake, channels[1], readers[1], "ask", {"question": "How much did Amazon invest?"}
-        )
-        assert "$5 billion" in answer
-        # nobody serves shard 0 now: its commands reach no process
-        ix = await fake.slash(channels[0], readers[0], "search", {"query": "Amazon"})
-        await asyncio.sleep(0.5)
-        assert not ix.responses
+            assert "#1" in posted[0] and "Anthropic" in posted[0]
+            assert "#1" in posted[1] and "Bridge" in posted[1]
+            # Each server's interactions went to the connection of its shard, i.e. its process.
+            for i, guild in enumerate(guilds):
+                assert _events(fake, guild, "INTERACTION_CREATE") == {i: 1, 1 - i: 0}
+            assert "(shards 0 of 2)" in first.output and "(shards 1 of 2)" in second.output
+
+            # /search and /ask work in both.
+            found = await _slash(fake, channels[0], readers[0], "search", {"query": "Amazon"})
+            assert "#1" in found and "Amazon" in found
+            found = await _slash(fake, channels[1], readers[1], "search", {"query": "corrosion"})
+            assert "#1" in found and "corrosion" in found
+            answer = await _slash(
+                fake, channels[0], readers[0], "ask", {"question": "How much did Amazon invest?"}
+            )
+            assert "$5 billion" in answer
+            question = {"question": "How much will the repairs cost?", "article": "#1"}
+            answer = await _slash(fake, channels[1], readers[1], "ask", question)
+            assert "48 million euros" in answer  # article #1 of server 1 is now in its caches
+
+            # Another process deletes it: the process that had it cached answers no more from it.
+            store = await open_store(database)
+            try:
+                assert await store.delete_article(guilds[1].id, 1)
+            finally:
+                await store.close()
+            await second.wait_for_output("article #1 was deleted by another process", timeout=10)
+            gone = await _slash(fake, channels[1], readers[1], "ask", question)
+            assert "There is no article #1" in gone and "48 million" not in gone
+            assert "There are no articles" in await _slash(
+                fake, channels[1], readers[1], "ask", {"question": "What was repaired?"}
+            )
+            found = await _slash(fake, channels[1], readers[1], "search", {"query": "corrosion"})
+            assert "No paragraph of this server's articles matches" in found
+
+            # A post acknowledged by the first process survives its SIGKILL; the second serves on.
+            again = await _slash(fake, channels[0], mods[0], "article post", {"text": BRIDGE})
+            assert "#2" in again
+            first.process.send_signal(signal.SIGKILL)
+            assert await first.wait_exit(timeout=10) == -signal.SIGKILL
+            store = await open_store(database)
+            try:
+                kept = [await store.get_article(guilds[0].id, n) for n in (1, 2)]
+                assert [a is not None and a.text.strip() for a in kept] == [
+                    SAMPLE.strip(),
+                    BRIDGE.strip(),
+                ]
+            finally:
+                await store.close()
+            posted_after = await _slash(
+                fake, channels[1], mods[1], "article post", {"text": SAMPLE}
+            )
+            assert "#2" in posted_after  # numbers are never reused: #1 was deleted
+            answer = await _slash(
+                fake, channels[1], readers[1], "ask", {"question": "How much did Amazon invest?"}
+            )
+            assert "$5 billion" in answer
+            # nobody serves shard 0 now: its commands reach no process
+            ix = await fake.slash(channels[0], readers[0], "search", {"query": "Amazon"})
+            await asyncio.sleep(0.5)
+            assert not ix.responses
     assert second.returncode == 0, second.output
     assert "Traceback" not in second.output, second.output
