@@ -746,16 +746,21 @@ class PostgresStore(StoreBase, PostgresFeeds):
         check_id(column, key)
         check_id("number", number)
         async with self._connection() as connection:
-            await connection.execute(
-                f"""
-                INSERT INTO {table} (guild_id, {column}, article_id)
-                SELECT $1, $2, id FROM articles WHERE guild_id = $1 AND number = $3
-                ON CONFLICT (guild_id, {column}) DO UPDATE SET article_id = excluded.article_id
-                """,
-                guild_id,
-                key,
-                number,
-            )
+            try:
+                await connection.execute(
+                    f"""
+                    INSERT INTO {table} (guild_id, {column}, article_id)
+                    SELECT $1, $2, id FROM articles WHERE guild_id = $1 AND number = $3
+                    ON CONFLICT (guild_id, {column}) DO UPDATE SET article_id = excluded.article_id
+                    """,
+                    guild_id,
+                    key,
+                    number,
+                )
+            except asyncpg.ForeignKeyViolationError:
+                # The article was deleted (by another process) as this ran: nothing to link,
+                # as when it was gone before.
+                log.debug("guild %s: article #%d was deleted while being linked", guild_id, number)
 
     async def _linked(self, table: str, column: str, guild_id: int, key: int) -> int | None:
         check_id("guild_id", guild_id)

@@ -59,6 +59,13 @@ class PendingLinks:
         if self._writer is None:
             self._writer = asyncio.create_task(self._write_when_quiet())
 
+    def forget(self, guild_id: int, number: int) -> None:
+        """Article #number was deleted (here or by another process): its links not written
+        yet are dropped (the store drops the written ones with it)."""
+        gone = [key for key, n in self._pending.items() if key[0] == guild_id and n == number]
+        for key in gone:
+            del self._pending[key]
+
     async def article_for_message(self, guild_id: int, message_id: int) -> int | None:
         number = self._pending.get((guild_id, message_id))
         if number is not None:

@@ -125,6 +125,7 @@ class Discussion:
     def deleted(self, guild_id: int, number: int) -> None:
         self._fresh.pop((guild_id, number))
         self.stored.deleted(guild_id, number)
+        self.links.forget(guild_id, number)
         self.workers.answers.forget((guild_id, number))
 
     def changed(self, change: ArticleChange) -> None:

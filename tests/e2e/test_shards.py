@@ -42,9 +42,9 @@ pytestmark = pytest.mark.fakediscord(shard_count=2)
 def _events(fake: FakeDiscord, guild: FakeGuild, event: str) -> dict[int, int]:
     """shard id → how many `event`s of `guild` its gateway session was sent."""
     counts: dict[int, int] = {}
-    for session in fake.gateway.sessions:
+    for session in fake.gateway.sessions:  # (a reconnection that identified again: one more)
         frames = [json.loads(text) for _, text in session.history]
-        counts[session.shard[0]] = sum(
+        counts[session.shard[0]] = counts.get(session.shard[0], 0) + sum(
             1
             for f in frames
             if f.get("t") == event and (f.get("d") or {}).get("guild_id") == str(guild.id)
@@ -102,8 +102,8 @@ async def test_two_shard_processes_share_one_postgresql(
         return {**common, "SHARD_IDS": str(i), "DEV_GUILD_ID": str(guilds[i].id)}
 
     async with (
-        run_bot_process(fake, env=env(0), cwd=tmp_path) as first,
-        run_bot_process(fake, env=env(1), cwd=tmp_path) as second,
+        run_bot_process(fake, env=env(0), cwd=tmp_path, stop_timeout=30) as first,
+        run_bot_process(fake, env=env(1), cwd=tmp_path, stop_timeout=30) as second,
     ):
         with outputs_on_failure(first, second):
             await fake.wait_ready(shards=[0, 1], timeout=30)

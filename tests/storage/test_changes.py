@@ -177,3 +177,26 @@ def test_payloads_round_trip_and_strangers_are_ignored() -> None:
         assert parse_payload(stranger) is None
     with pytest.raises(ValueError):
         notify_sql("x'; DROP TABLE articles; --", "deleted", 1, 1)
+
+
+async def test_a_link_racing_another_processs_delete_records_nothing(
+    two: tuple[AnyStore, AnyStore, Watcher], pg: Backend
+) -> None:
+    first, _, _ = two
+    stored = (await first.add_article(article(GUILD_A, "Soon gone."))).article
+    other = await asyncpg.connect(pg.location)
+    try:
+        deleting = other.transaction()
+        await deleting.start()
+        await other.execute(
+            "DELETE FROM articles WHERE guild_id = $1 AND number = $2", GUILD_A, stored.number
+        )
+        # the link finds the article, then waits for the delete's row lock ...
+        linking = asyncio.create_task(first.link_message(GUILD_A, 555, stored.number))
+        await asyncio.sleep(0.3)
+        assert not linking.done()
+        await deleting.commit()
+        await asyncio.wait_for(linking, 5)  # ... and records nothing, as for a deleted one
+    finally:
+        await other.close()
+    assert await first.article_for_message(GUILD_A, 555) is None

@@ -134,11 +134,13 @@ async def test_other_processes_changes_invalidate(
     discussion.changed(ArticleChange("added", GUILD, 2, CHANNEL))
     assert (await discussion.current_article(GUILD, here)).number == 2
     assert (await discussion.resolve(GUILD, "#2")).title == "Paris"
+    discussion.links.add(GUILD, 700, 2)  # an answer about #2, its link not written yet
     assert await store.delete_article(GUILD, 2)
     assert (await discussion.resolve(GUILD, "#2")).title == "Paris"  # not told yet: cached
     discussion.changed(ArticleChange("deleted", GUILD, 2))
     with pytest.raises(ArticleNotFound):
         await discussion.resolve(GUILD, "#2")
+    assert await discussion.links.article_for_message(GUILD, 700) is None
     assert (await discussion.current_article(GUILD, here)).number == 1
     # a digest made again elsewhere: the cached copy (with the old digest) is read again
     assert await store.update_analysis(GUILD, 1, {"x": 1}, "engine-9")
