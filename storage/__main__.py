@@ -33,9 +33,9 @@ def main(argv: list[str] | None = None) -> int:
     copy = commands.add_parser(
         "copy",
         help="copy every guild's data from SOURCE to TARGET (resumable, idempotent)",
-        description="Copy every guild's articles, paragraphs, settings, links and numbering "
-        "from SOURCE to TARGET. Run it again to finish an interrupted copy; once complete, "
-        "running it again changes nothing.",
+        description="Copy every guild's articles, paragraphs, settings, links, numbering, "
+        "feeds, seen feed items and feed posts from SOURCE to TARGET. Run it again to "
+        "finish an interrupted copy; once complete, running it again changes nothing.",
     )
     copy.add_argument("source", help="a SQLite path or sqlite:/// URL, or a postgresql:// URL")
     copy.add_argument("target", help="the same kinds; created (SQLite) or migrated if empty")
@@ -85,13 +85,18 @@ async def _copy(source_location: Location, target_location: Location, batch: int
     print(
         f"{report.guilds:,} guilds: {report.articles_copied:,} articles copied, "
         f"{report.articles_skipped:,} already there; {report.links_written:,} links and "
-        f"{report.guild_rows_written:,} guild rows written"
+        f"{report.guild_rows_written:,} guild rows written; {report.feeds_written:,} feeds, "
+        f"{report.seen_written:,} seen feed items and {report.posts_written:,} feed posts "
+        f"written"
     )
     if report.mismatches:
         for line in report.mismatches:
             print(f"MISMATCH {line}")
         return 1
-    print("verified: every guild's articles, paragraphs, links, settings and numbering agree")
+    print(
+        "verified: every guild's articles, paragraphs, links, settings, numbering, feeds, "
+        "seen feed items and feed posts agree"
+    )
     return 0
 
 

@@ -1,6 +1,7 @@
 """`python -m storage copy SOURCE TARGET`: every guild's articles, paragraphs, settings,
-message and thread links and numbering, from one store to another (SQLite to PostgreSQL, or
-back, or between two of a kind).
+message and thread links and numbering, and its feeds (with their polling state), the feed
+items its channels have seen and its outbox of feed posts, from one store to another (SQLite
+to PostgreSQL, or back, or between two of a kind).
 
 Rows are copied as they are: article numbers, paragraph ids (and so guild slots), creation
 times, analyses and the next numbers to hand out, so the bot carries on where it was, with
@@ -13,8 +14,14 @@ half-way is finished by running it again, and running it once more changes nothi
 target must be empty or hold only what a copy of this source put there: a guild, slot or
 article that disagrees with the source stops the copy before anything is written.
 
+Feeds keep their ids (the outbox names them), and the feed id counter moves with them, so
+an id is never handed out twice. The seen keys are copied before the feeds, and posts after
+them: an item seen in the source stays seen in the target (nothing is posted twice after a
+move), a post sent stays sent and a pending one is sent once, with its nonce.
+
 At the end, the counts of articles, paragraphs and links of every guild, and every guild's
-settings and numbering, are compared between the two stores.
+settings and numbering, its feeds (every column), seen keys, posts and pending posts, are
+compared between the two stores.
 """
 
 from __future__ import annotations
@@ -26,10 +33,12 @@ from typing import Protocol, TextIO
 
 from .base import StorageError
 from .common import ArticleRecord, GuildRecord, LinkRecord
+from .feeds import Feed, PostRecord, SeenRecord
 
 __all__ = ["CopyReport", "Progress", "copy_store"]
 
 BATCH = 200
+ROWS = 2000  # seen keys or posts per transaction
 
 
 class CopyableStore(Protocol):
@@ -43,6 +52,20 @@ class CopyableStore(Protocol):
     async def import_articles(self, guild_id: int, records: list[ArticleRecord]) -> None: ...
     async def import_links(self, guild_id: int, records: list[LinkRecord]) -> int: ...
     async def row_counts(self) -> dict[int, tuple[int, int, int, int]]: ...
+    async def export_feed_guilds(self) -> list[int]: ...
+    async def export_feeds(self, guild_id: int) -> list[Feed]: ...
+    async def export_seen(
+        self, guild_id: int, after: tuple[int, bytes] | None, limit: int
+    ) -> list[SeenRecord]: ...
+    async def export_feed_posts(
+        self, guild_id: int, after: int, limit: int
+    ) -> list[PostRecord]: ...
+    async def feed_counters(self) -> tuple[int, int]: ...
+    async def feed_counts(self) -> dict[int, tuple[int, int, int, int]]: ...
+    async def import_feeds(self, guild_id: int, feeds: list[Feed]) -> int: ...
+    async def import_seen(self, guild_id: int, records: list[SeenRecord]) -> int: ...
+    async def import_feed_posts(self, guild_id: int, records: list[PostRecord]) -> int: ...
+    async def import_feed_counters(self, feed_id: int, post_id: int) -> bool: ...
 
 
 class Progress:
@@ -85,11 +108,23 @@ class CopyReport:
     articles_skipped: int = 0
     links_written: int = 0
     guild_rows_written: int = 0
+    feeds_written: int = 0
+    seen_written: int = 0
+    posts_written: int = 0
+    counters_written: int = 0
     mismatches: list[str] = field(default_factory=list)
 
     @property
     def changed(self) -> bool:
-        return bool(self.articles_copied or self.links_written or self.guild_rows_written)
+        return bool(
+            self.articles_copied
+            or self.links_written
+            or self.guild_rows_written
+            or self.feeds_written
+            or self.seen_written
+            or self.posts_written
+            or self.counters_written
+        )
 
 
 async def _check_target(
@@ -130,7 +165,64 @@ async def _check_target(
                     f"guild {guild_id} article #{number} in the target is not the source's "
                     f"#{number}: copy into an empty database"
                 )
+    await _check_target_feeds(source, target)
     return held
+
+
+async def _check_target_feeds(source: CopyableStore, target: CopyableStore) -> None:
+    """The target's feeds and posts must be the source's (same id, guild and identity)."""
+    for guild_id in await target.export_feed_guilds():
+        mine = {f.id: (f.guild_id, f.number, f.url) for f in await source.export_feeds(guild_id)}
+        for feed in await target.export_feeds(guild_id):
+            if mine.get(feed.id) != (feed.guild_id, feed.number, feed.url):
+                raise StorageError(
+                    f"guild {guild_id} feed {feed.number} in the target is not the source's: "
+                    f"copy into an empty database"
+                )
+        theirs = await _all_posts(target, guild_id)
+        if not theirs:
+            continue
+        source_posts = {
+            p.id: (p.guild_id, p.channel_id, p.number, p.nonce)
+            for p in await _all_posts(source, guild_id)
+        }
+        for post in theirs:
+            if source_posts.get(post.id) != (
+                post.guild_id,
+                post.channel_id,
+                post.number,
+                post.nonce,
+            ):
+                raise StorageError(
+                    f"guild {guild_id} feed post {post.id} in the target is not the source's: "
+                    f"copy into an empty database"
+                )
+
+
+async def _all_posts(store: CopyableStore, guild_id: int) -> list[PostRecord]:
+    posts: list[PostRecord] = []
+    while batch := await store.export_feed_posts(guild_id, posts[-1].id if posts else 0, ROWS):
+        posts.extend(batch)
+    return posts
+
+
+async def _copy_feeds(source: CopyableStore, target: CopyableStore, report: CopyReport) -> None:
+    """Seen keys first, then the feeds, then their posts (see the module's doc)."""
+    guilds = await source.export_feed_guilds()
+    for guild_id in guilds:
+        after: tuple[int, bytes] | None = None
+        while seen := await source.export_seen(guild_id, after, ROWS):
+            report.seen_written += await target.import_seen(guild_id, seen)
+            after = (seen[-1].channel_id, seen[-1].key)
+    for guild_id in guilds:
+        report.feeds_written += await target.import_feeds(
+            guild_id, await source.export_feeds(guild_id)
+        )
+        last = 0
+        while posts := await source.export_feed_posts(guild_id, last, ROWS):
+            report.posts_written += await target.import_feed_posts(guild_id, posts)
+            last = posts[-1].id
+    report.counters_written += await target.import_feed_counters(*await source.feed_counters())
 
 
 async def copy_store(
@@ -168,6 +260,7 @@ async def copy_store(
         report.links_written += await target.import_links(
             guild.guild_id, await source.export_links(guild.guild_id)
         )
+    await _copy_feeds(source, target, report)
     if progress is not None:
         progress.close()
     report.mismatches = await verify(source, target)
@@ -190,4 +283,16 @@ async def verify(source: CopyableStore, target: CopyableStore) -> list[str]:
         for name, a, b in zip(names, mine, theirs, strict=True):
             if a != b:
                 problems.append(f"guild {guild_id}: {a} {name} in the source, {b} in the target")
+    source_counts, target_counts = await source.feed_counts(), await target.feed_counts()
+    names = ("feeds", "seen feed items", "feed posts", "pending feed posts")
+    for guild_id in sorted(source_counts.keys() | target_counts.keys()):
+        mine = source_counts.get(guild_id, (0, 0, 0, 0))
+        theirs = target_counts.get(guild_id, (0, 0, 0, 0))
+        for name, a, b in zip(names, mine, theirs, strict=True):
+            if a != b:
+                problems.append(f"guild {guild_id}: {a} {name} in the source, {b} in the target")
+        if mine[0] and await source.export_feeds(guild_id) != await target.export_feeds(guild_id):
+            problems.append(f"guild {guild_id}: the feeds' settings or polling state differ")
+    if (await target.feed_counters())[0] < (await source.feed_counters())[0]:
+        problems.append("the target's feed id counter is behind the source's")
     return problems

@@ -151,6 +151,73 @@ class FeedPost:
     compact: bool  # the feed's option (False when the feed is gone)
 
 
+@dataclass(frozen=True, slots=True)
+class SeenRecord:
+    """One seen item key, as `python -m storage copy` moves it."""
+
+    channel_id: int
+    key: bytes
+    seen_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class PostRecord:
+    """One row of the outbox, every column, as `python -m storage copy` moves it (`item`:
+    the JSON text as stored)."""
+
+    id: int
+    guild_id: int
+    channel_id: int
+    feed_id: int | None
+    number: int | None
+    item: str
+    nonce: str
+    state: PostState
+    created_at: datetime
+    attempts: int
+    next_try_at: datetime
+    finished_at: datetime | None
+    message_id: int | None
+
+
+POST_RECORD_COLUMNS: Final = (
+    "id, guild_id, channel_id, feed_id, number, item, nonce, state, created_at, attempts,"
+    " next_try_at, finished_at, message_id"
+)
+# Per guild, for the copy's check: feeds, seen keys, posts, pending posts.
+FEED_COUNTS: Final = """
+    SELECT guild_id, sum(f), sum(s), sum(p), sum(q) FROM (
+        SELECT guild_id, 1 AS f, 0 AS s, 0 AS p, 0 AS q FROM feeds
+        UNION ALL SELECT guild_id, 0, 1, 0, 0 FROM feed_seen
+        UNION ALL SELECT guild_id, 0, 0, 1, CASE WHEN state = 'pending' THEN 1 ELSE 0 END
+        FROM feed_posts
+    ) AS t GROUP BY guild_id
+"""
+FEED_GUILDS: Final = """
+    SELECT guild_id FROM feeds UNION SELECT guild_id FROM feed_seen
+    UNION SELECT guild_id FROM feed_posts ORDER BY 1
+"""
+
+
+def post_record(row: Sequence[Any], when: Any, text: Any) -> PostRecord:
+    """A `PostRecord` from the columns of `POST_RECORD_COLUMNS`."""
+    return PostRecord(
+        id=row[0],
+        guild_id=row[1],
+        channel_id=row[2],
+        feed_id=row[3],
+        number=row[4],
+        item=text(row[5]),
+        nonce=row[6],
+        state=row[7],
+        created_at=when(row[8]),
+        attempts=row[9],
+        next_try_at=when(row[10]),
+        finished_at=None if row[11] is None else when(row[11]),
+        message_id=row[12],
+    )
+
+
 def check_key(key: bytes) -> bytes:
     if not isinstance(key, bytes) or len(key) != KEY_BYTES:
         raise ValueError(f"an item key is {KEY_BYTES} bytes")

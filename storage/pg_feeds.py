@@ -15,6 +15,9 @@ from .base import check_id
 from .feeds import (
     CHANGE_COLUMNS,
     FEED_COLUMNS,
+    FEED_COUNTS,
+    FEED_GUILDS,
+    POST_RECORD_COLUMNS,
     TEXT_COLUMNS,
     Feed,
     FeedCheck,
@@ -23,6 +26,8 @@ from .feeds import (
     FeedPost,
     NewFeed,
     NewFeedPost,
+    PostRecord,
+    SeenRecord,
     Shards,
     check_feed_changes,
     check_key,
@@ -30,6 +35,7 @@ from .feeds import (
     feed_from_row,
     item_json,
     post_from_row,
+    post_record,
     shards_sql,
 )
 from .pgtext import escape, maybe_escape, maybe_unescape, unescape
@@ -377,6 +383,167 @@ class PostgresFeeds:
             )
         )
         return [_post(r) for r in rows]
+
+    # -- copying (python -m storage copy) ------------------------------------------------
+
+    async def export_feed_guilds(self) -> list[int]:
+        """Every guild with a feed, a seen key or a post."""
+        rows = await self._read(lambda c: c.fetch(FEED_GUILDS))
+        return [int(r[0]) for r in rows]
+
+    async def export_feeds(self, guild_id: int) -> list[Feed]:
+        """The guild's feeds, every column (their ids too), by id."""
+        rows = await self._read(
+            lambda c: c.fetch(
+                f"SELECT {_COLUMNS} FROM feeds WHERE guild_id = $1 ORDER BY id", guild_id
+            )
+        )
+        return [_feed(r) for r in rows]
+
+    async def export_seen(
+        self, guild_id: int, after: tuple[int, bytes] | None, limit: int
+    ) -> list[SeenRecord]:
+        """The guild's seen keys after (channel, key) `after`, in that order, at most `limit`."""
+        channel, key = after or (-1, b"")
+        rows = await self._read(
+            lambda c: c.fetch(
+                """
+                SELECT channel_id, key, seen_at FROM feed_seen
+                WHERE guild_id = $1 AND (channel_id, key) > ($2, $3)
+                ORDER BY channel_id, key LIMIT $4
+                """,
+                guild_id,
+                channel,
+                key,
+                limit,
+            )
+        )
+        return [SeenRecord(r[0], bytes(r[1]), r[2]) for r in rows]
+
+    async def export_feed_posts(self, guild_id: int, after: int, limit: int) -> list[PostRecord]:
+        """The guild's posts with ids above `after`, by id, at most `limit`."""
+        rows = await self._read(
+            lambda c: c.fetch(
+                f"SELECT {POST_RECORD_COLUMNS} FROM feed_posts WHERE guild_id = $1 AND id > $2"
+                " ORDER BY id LIMIT $3",
+                guild_id,
+                after,
+                limit,
+            )
+        )
+        return [post_record(r, lambda t: t, unescape) for r in rows]
+
+    async def feed_counters(self) -> tuple[int, int]:
+        """The highest feed id and post id handed out (0: none)."""
+        row = await self._read(lambda c: c.fetchrow(_COUNTERS))
+        return int(row[0]), int(row[1])
+
+    async def feed_counts(self) -> dict[int, tuple[int, int, int, int]]:
+        """Per guild: feeds, seen keys, posts, pending posts."""
+        rows = await self._read(lambda c: c.fetch(FEED_COUNTS))
+        return {int(r[0]): (int(r[1]), int(r[2]), int(r[3]), int(r[4])) for r in rows}
+
+    async def import_feeds(self, guild_id: int, feeds: Sequence[Feed]) -> int:
+        """Make the feeds (by id) what `feeds` says; returns how many changed."""
+        if not feeds:
+            return 0
+        names = [n for n in FEED_COLUMNS.names if n != "id"]
+        changed = 0
+        async with self._connection() as c, c.transaction():
+            for feed in feeds:
+                current = await c.fetchrow(f"SELECT {_COLUMNS} FROM feeds WHERE id = $1", feed.id)
+                if current is not None and _feed(current) == feed:
+                    continue
+                values = [
+                    getattr(feed, "every" if n == "every_seconds" else n)
+                    for n in FEED_COLUMNS.names
+                ]
+                values = [
+                    maybe_escape(v) if n in TEXT_COLUMNS else v
+                    for n, v in zip(FEED_COLUMNS.names, values, strict=True)
+                ]
+                await c.execute(
+                    f"""
+                    INSERT INTO feeds ({_COLUMNS})
+                    VALUES ({", ".join(f"${i + 1}" for i in range(len(values)))})
+                    ON CONFLICT (id) DO UPDATE SET
+                    {", ".join(f"{n} = excluded.{n}" for n in names)}
+                    """,
+                    *values,
+                )
+                changed += 1
+        return changed
+
+    async def import_seen(self, guild_id: int, records: Sequence[SeenRecord]) -> int:
+        """Add the keys the target lacks; returns how many were added."""
+        if not records:
+            return 0
+        async with self._connection() as c:
+            status = await c.execute(
+                """
+                INSERT INTO feed_seen (guild_id, channel_id, key, seen_at)
+                SELECT $1, * FROM unnest($2::bigint[], $3::bytea[], $4::timestamptz[])
+                ON CONFLICT DO NOTHING
+                """,
+                guild_id,
+                [r.channel_id for r in records],
+                [r.key for r in records],
+                [r.seen_at for r in records],
+            )
+        return int(status.rsplit(" ", 1)[-1])
+
+    async def import_feed_posts(self, guild_id: int, records: Sequence[PostRecord]) -> int:
+        """Make the posts (by id) what `records` says; returns how many changed."""
+        changed = 0
+        names = POST_RECORD_COLUMNS.split(", ")
+        async with self._connection() as c, c.transaction():
+            for r in records:
+                current = await c.fetchrow(
+                    f"SELECT {POST_RECORD_COLUMNS} FROM feed_posts WHERE id = $1", r.id
+                )
+                if current is not None and post_record(current, lambda t: t, unescape) == r:
+                    continue
+                values = [escape(r.item) if n == "item" else getattr(r, n) for n in names]
+                await c.execute(
+                    f"""
+                    INSERT INTO feed_posts ({POST_RECORD_COLUMNS})
+                    VALUES ({", ".join(f"${i + 1}" for i in range(len(values)))})
+                    ON CONFLICT (id) DO UPDATE SET
+                    {", ".join(f"{n} = excluded.{n}" for n in names[1:])}
+                    """,
+                    *values,
+                )
+                changed += 1
+        return changed
+
+    async def import_feed_counters(self, feed_id: int, post_id: int) -> bool:
+        """Move the id counters up to `feed_id` and `post_id`, and past every row's id (rows
+        copied in with their ids leave a counter behind); False when they were there."""
+        async with self._connection() as c, c.transaction():
+            row = await c.fetchrow(_SEQUENCES)
+            changed = False
+            for table, have, highest, want in (
+                ("feeds", row[0], row[1], feed_id),
+                ("feed_posts", row[2], row[3], post_id),
+            ):
+                if max(want, highest) > have:
+                    await c.execute(
+                        f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), $1)",
+                        max(want, highest),
+                    )
+                    changed = True
+        return changed
+
+
+_SEQUENCES: Final = """
+    SELECT coalesce(pg_sequence_last_value(pg_get_serial_sequence('feeds', 'id')::regclass), 0),
+        coalesce((SELECT max(id) FROM feeds), 0),
+        coalesce(
+            pg_sequence_last_value(pg_get_serial_sequence('feed_posts', 'id')::regclass), 0),
+        coalesce((SELECT max(id) FROM feed_posts), 0)
+"""
+# The highest id each counter handed out, or a row holds.
+_COUNTERS: Final = f"SELECT greatest(a, b), greatest(c, d) FROM ({_SEQUENCES}) AS t(a, b, c, d)"
 
 
 async def _insert_keys(

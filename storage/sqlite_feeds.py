@@ -16,6 +16,9 @@ from .common import from_micros, to_micros
 from .feeds import (
     CHANGE_COLUMNS,
     FEED_COLUMNS,
+    FEED_COUNTS,
+    FEED_GUILDS,
+    POST_RECORD_COLUMNS,
     Feed,
     FeedCheck,
     FeedExistsError,
@@ -23,6 +26,8 @@ from .feeds import (
     FeedPost,
     NewFeed,
     NewFeedPost,
+    PostRecord,
+    SeenRecord,
     Shards,
     check_feed_changes,
     check_key,
@@ -30,6 +35,7 @@ from .feeds import (
     feed_from_row,
     item_json,
     post_from_row,
+    post_record,
     shards_sql,
 )
 
@@ -423,3 +429,145 @@ class SQLiteFeeds:
                 (guild_id, feed_number),
             )
         return [_post(r) for r in rows]
+
+    # -- copying (python -m storage copy) ------------------------------------------------
+
+    async def export_feed_guilds(self) -> list[int]:
+        """Every guild with a feed, a seen key or a post."""
+        async with self._read_one() as db:
+            rows = await _rows(db, FEED_GUILDS)
+        return [int(r[0]) for r in rows]
+
+    async def export_feeds(self, guild_id: int) -> list[Feed]:
+        """The guild's feeds, every column (their ids too), by id."""
+        async with self._read_one() as db:
+            rows = await _rows(
+                db, f"SELECT {_COLUMNS} FROM feeds WHERE guild_id = ? ORDER BY id", (guild_id,)
+            )
+        return [_feed(r) for r in rows]
+
+    async def export_seen(
+        self, guild_id: int, after: tuple[int, bytes] | None, limit: int
+    ) -> list[SeenRecord]:
+        """The guild's seen keys after (channel, key) `after`, in that order, at most `limit`."""
+        channel, key = after or (-1, b"")
+        async with self._read_one() as db:
+            rows = await _rows(
+                db,
+                """
+                SELECT channel_id, key, seen_at FROM feed_seen
+                WHERE guild_id = ? AND (channel_id, key) > (?, ?)
+                ORDER BY channel_id, key LIMIT ?
+                """,
+                (guild_id, channel, key, limit),
+            )
+        return [SeenRecord(r[0], bytes(r[1]), from_micros(r[2])) for r in rows]
+
+    async def export_feed_posts(self, guild_id: int, after: int, limit: int) -> list[PostRecord]:
+        """The guild's posts with ids above `after`, by id, at most `limit`."""
+        async with self._read_one() as db:
+            rows = await _rows(
+                db,
+                f"SELECT {POST_RECORD_COLUMNS} FROM feed_posts WHERE guild_id = ? AND id > ?"
+                " ORDER BY id LIMIT ?",
+                (guild_id, after, limit),
+            )
+        return [post_record(r, from_micros, lambda t: t) for r in rows]
+
+    async def feed_counters(self) -> tuple[int, int]:
+        """The highest feed id and post id handed out (0: none)."""
+        async with self._read_one() as db:
+            rows = await _rows(
+                db,
+                """
+                SELECT coalesce((SELECT seq FROM sqlite_sequence WHERE name = 'feeds'), 0),
+                    coalesce((SELECT max(id) FROM feed_posts), 0)
+                """,
+            )
+        return int(rows[0][0]), int(rows[0][1])
+
+    async def feed_counts(self) -> dict[int, tuple[int, int, int, int]]:
+        """Per guild: feeds, seen keys, posts, pending posts."""
+        async with self._read_one() as db:
+            rows = await _rows(db, FEED_COUNTS)
+        return {int(r[0]): (int(r[1]), int(r[2]), int(r[3]), int(r[4])) for r in rows}
+
+    async def import_feeds(self, guild_id: int, feeds: Sequence[Feed]) -> int:
+        """Make the feeds (by id) what `feeds` says; returns how many changed."""
+        if not feeds:
+            return 0
+        names = [n for n in FEED_COLUMNS.names if n != "id"]
+        changed = 0
+        async with self._write() as db:
+            for feed in feeds:
+                current = await _rows(db, f"SELECT {_COLUMNS} FROM feeds WHERE id = ?", (feed.id,))
+                if current and _feed(current[0]) == feed:
+                    continue
+                values = [
+                    _value(getattr(feed, "every" if n == "every_seconds" else n))
+                    for n in FEED_COLUMNS.names
+                ]
+                await db.execute(
+                    f"""
+                    INSERT INTO feeds ({_COLUMNS}) VALUES ({", ".join("?" * len(values))})
+                    ON CONFLICT (id) DO UPDATE SET
+                    {", ".join(f"{n} = excluded.{n}" for n in names)}
+                    """,
+                    values,
+                )
+                changed += 1
+        return changed
+
+    async def import_seen(self, guild_id: int, records: Sequence[SeenRecord]) -> int:
+        """Add the keys the target lacks; returns how many were added."""
+        async with self._write() as db:
+            before = db.total_changes
+            await db.executemany(
+                "INSERT INTO feed_seen (guild_id, channel_id, key, seen_at) VALUES (?, ?, ?, ?)"
+                " ON CONFLICT DO NOTHING",
+                [(guild_id, r.channel_id, r.key, to_micros(r.seen_at)) for r in records],
+            )
+            return db.total_changes - before
+
+    async def import_feed_posts(self, guild_id: int, records: Sequence[PostRecord]) -> int:
+        """Make the posts (by id) what `records` says; returns how many changed."""
+        changed = 0
+        names = POST_RECORD_COLUMNS.split(", ")
+        async with self._write() as db:
+            for r in records:
+                current = await _rows(
+                    db, f"SELECT {POST_RECORD_COLUMNS} FROM feed_posts WHERE id = ?", (r.id,)
+                )
+                if current and post_record(current[0], from_micros, lambda t: t) == r:
+                    continue
+                values = [_value(getattr(r, n)) for n in names]
+                await db.execute(
+                    f"""
+                    INSERT INTO feed_posts ({POST_RECORD_COLUMNS})
+                    VALUES ({", ".join("?" * len(values))})
+                    ON CONFLICT (id) DO UPDATE SET
+                    {", ".join(f"{n} = excluded.{n}" for n in names[1:])}
+                    """,
+                    values,
+                )
+                changed += 1
+        return changed
+
+    async def import_feed_counters(self, feed_id: int, post_id: int) -> bool:
+        """Move the feed id counter up to `feed_id` (post ids here are the highest row's);
+        False when it was there already."""
+        async with self._write() as db:
+            rows = await _rows(db, "SELECT seq FROM sqlite_sequence WHERE name = 'feeds'")
+            if rows and rows[0][0] >= feed_id:
+                return False
+            if not rows and feed_id <= 0:
+                return False
+            if rows:
+                await db.execute(
+                    "UPDATE sqlite_sequence SET seq = ? WHERE name = 'feeds'", (feed_id,)
+                )
+            else:
+                await db.execute(
+                    "INSERT INTO sqlite_sequence (name, seq) VALUES ('feeds', ?)", (feed_id,)
+                )
+        return True

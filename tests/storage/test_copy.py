@@ -1,20 +1,24 @@
-"""`python -m storage copy`: a filled SQLite database moved to PostgreSQL and back answers
-every read as before; a second run changes nothing; an interrupted copy is finished by running
-it again; a target that disagrees with the source is refused untouched."""
+"""`python -m storage copy`: a filled SQLite database (articles, settings, links, feeds, seen
+feed items and feed posts) moved to PostgreSQL and back answers every read as before; a second
+run changes nothing; an interrupted copy is finished by running it again; a target that
+disagrees with the source is refused untouched."""
 
 from __future__ import annotations
 
+import hashlib
 import os
 import subprocess
 import sys
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from storage import StorageError, open_store
+from storage import FeedCheck, NewFeed, NewFeedPost, StorageError, open_store
 from storage.common import ArticleRecord
 from storage.copy import copy_store
+from storage.feeds import PostRecord
 
 from .conftest import AnyStore, Backend, article, new_backend
 
@@ -22,6 +26,115 @@ REPO = Path(__file__).resolve().parents[2]
 GUILDS = [101, 202, 303]
 CHANNELS = [11, 12]
 QUERIES = ["river", "bridge budget", "特斯拉", "去世", "Москва", "quartermaster", "zzz"]
+FEED_GUILDS = [GUILDS[0], GUILDS[1], 606]  # 606: feeds, no article
+T0 = datetime(2025, 3, 1, 12, 0, tzinfo=UTC)
+LATER = T0 + timedelta(days=3650)
+ITEMS = [f"item {i}" for i in range(40)]
+
+
+def key(text: str) -> bytes:
+    return hashlib.sha256(text.encode()).digest()[:16]
+
+
+async def fill_feeds(store: AnyStore) -> None:
+    """Feeds in three guilds, in every state: checked (validators, failures), paused, moved
+    to another channel, removed (the highest id, so the id counter runs ahead of the rows);
+    seen keys; posts sent, dropped, tried again and pending."""
+    for g, guild in enumerate(FEED_GUILDS):
+        feeds = []
+        for i in range(4):
+            feeds.append(
+                await store.add_feed(
+                    NewFeed(
+                        guild_id=guild,
+                        channel_id=CHANNELS[i % 2],
+                        url=f"https://site{i}.example/feed.xml",
+                        title=f"Site {i} \x00 \uffff news" if i == 1 else f"Site {i}",
+                        site_url=None if i == 2 else f"https://site{i}.example/",
+                        added_by=42 + i,
+                        added_at=T0 + timedelta(minutes=i),
+                        every=900 * (i + 1),
+                        compact=i == 3,
+                    ),
+                    limit=20,
+                )
+            )
+        first, second, third, fourth = feeds
+        await store.record_feed_check(
+            guild,
+            first.id,
+            FeedCheck(
+                checked_at=T0 + timedelta(hours=1),
+                next_check_at=T0 + timedelta(hours=2),
+                ok=True,
+                validators=('"etag-1"', "Sat, 01 Mar 2025 12:00:00 GMT", key("body")),
+                min_interval=1800,
+                title="Site 0, renamed",
+                new_items=True,
+            ),
+        )
+        for n in range(3):
+            await store.record_feed_check(
+                guild,
+                second.id,
+                FeedCheck(
+                    checked_at=T0 + timedelta(hours=n),
+                    next_check_at=T0 + timedelta(hours=n + 1),
+                    ok=False,
+                    error=f"HTTP 50{n}",
+                ),
+            )
+        await store.update_feed(guild, third.number, paused="failing", notified=True)
+        await store.update_feed(guild, second.number, channel_id=CHANNELS[0])
+        base = g * 10
+        for i in range(8):
+            feed = (first, second, fourth)[i % 3]
+            number = 1 + (i % 5) if g < 2 and i % 2 == 0 else None
+            queued = await store.queue_feed_post(
+                NewFeedPost(
+                    guild_id=guild,
+                    channel_id=CHANNELS[i % 2],
+                    feed_id=feed.id,
+                    number=number,
+                    item={"link": f"https://x.example/{i}", "title": f"Item {i} «ü»", "i": i},
+                    keys=[key(ITEMS[base + i]), key(ITEMS[base + i] + "/guid")],
+                    nonce=f"nonce-{guild}-{i}",
+                    created_at=T0 + timedelta(minutes=10 + i),
+                )
+            )
+            if queued is None:
+                continue
+            if i % 4 == 0:
+                await store.finish_feed_post(guild, queued.id, at=T0, message_id=8000 + i)
+            elif i % 4 == 1:
+                await store.finish_feed_post(guild, queued.id, at=T0)
+            elif i % 4 == 2:
+                await store.finish_feed_post(
+                    guild, queued.id, at=T0, retry_at=T0 + timedelta(hours=5)
+                )
+        await store.mark_seen(
+            guild, CHANNELS[1], [key(t) for t in ITEMS[base + 8 : base + 10]], at=T0
+        )
+        await store.remove_feed(guild, fourth.number)  # its pending posts go, its keys stay
+
+
+async def feed_reads(store: AnyStore) -> list[Any]:
+    """Every feed read, in a comparable form."""
+    out: list[Any] = []
+    keys = [key(t) for t in ITEMS] + [key(t + "/guid") for t in ITEMS]
+    for guild in [*FEED_GUILDS, GUILDS[2]]:
+        out.append(("feeds", guild, await store.list_feeds(guild)))
+        for number in range(1, 6):
+            out.append(("feed", guild, number, await store.get_feed(guild, number)))
+            out.append(("posts", guild, number, await store.feed_posts(guild, feed_number=number)))
+        out.append(("posts", guild, await store.feed_posts(guild)))
+        for channel in CHANNELS:
+            out.append(
+                ("seen", guild, channel, sorted(await store.seen_keys(guild, channel, keys)))
+            )
+    out.append(("pending", await store.pending_feed_posts(LATER, limit=1000)))
+    out.append(("next", await store.next_feed_work()))
+    return out
 
 
 async def fill(store: AnyStore) -> None:
@@ -57,6 +170,7 @@ async def fill(store: AnyStore) -> None:
         await store.link_thread(guild, 7000 + g, 7)
     await store.update_settings(GUILDS[0], moderator_role_id=999, discussion_threads=False)
     await store.update_settings(404, discussion_threads=False)  # settings, no article
+    await fill_feeds(store)
 
 
 async def reads(store: AnyStore) -> list[Any]:
@@ -112,6 +226,7 @@ async def reads(store: AnyStore) -> list[Any]:
                     sorted((h.number, h.paragraph, h.title, h.snippet) for h in hits),
                 )
             )
+    out.extend(await feed_reads(store))
     return out  # fmt: skip
 
 
@@ -133,12 +248,36 @@ async def test_copy_to_postgresql_and_back(
             report = await copy_store(source, target, batch=5)
             assert report.mismatches == [] and report.articles_copied == 30
             assert await reads(target) == expected
+            assert report.feeds_written == 9 and report.seen_written > 0
+            assert (
+                report.posts_written == len(await target.pending_feed_posts(LATER, limit=99)) + 12
+            )
             again = await copy_store(source, target)
             assert not again.changed and again.articles_skipped == 30 and again.mismatches == []
-            # The numbering carries on where it was, in both.
+            # The numbering carries on where it was, in both; so do feed ids (the removed
+            # feed's id is not handed out again) and an item seen stays seen.
             for store in (source, target):
                 added = await store.add_article(article(GUILDS[0], "After the move."))
                 assert added.article.number == 13
+            new_ids = []
+            for store in (source, target):
+                feed = await store.add_feed(
+                    NewFeed(
+                        guild_id=GUILDS[2],
+                        channel_id=CHANNELS[0],
+                        url="https://new.example/rss",
+                        title=None,
+                        site_url=None,
+                        added_by=1,
+                        added_at=T0,
+                        every=600,
+                    ),
+                    limit=20,
+                )
+                new_ids.append(feed.id)
+                assert await store.seen_keys(GUILDS[0], CHANNELS[0], [key(ITEMS[0])])
+                await store.remove_feed(GUILDS[2], feed.number)
+            assert new_ids[0] == new_ids[1] == 13  # 12 feeds were added, the 12th removed
     back = tmp_path / "back.sqlite3"
     async with await open_store(filled) as source:
         await source.delete_article(GUILDS[0], 13)
@@ -179,6 +318,32 @@ async def test_an_interrupted_copy_is_finished_by_running_it_again(
         assert await reads(target) == await reads(source)
 
 
+async def test_a_copy_interrupted_in_the_feeds_is_finished_by_running_it_again(
+    filled: Path, tmp_path: Path, request: pytest.FixtureRequest
+) -> None:
+    pg = new_backend("postgresql", tmp_path, request)
+    async with await open_store(filled) as source, await pg.open() as target:
+        real = target.import_feed_posts
+
+        async def failing(guild_id: int, records: list[PostRecord]) -> int:
+            if guild_id == FEED_GUILDS[1]:
+                raise Interrupted
+            return await real(guild_id, records)
+
+        target.import_feed_posts = failing  # type: ignore[method-assign]
+        with pytest.raises(Interrupted):
+            await copy_store(source, target)
+        target.import_feed_posts = real  # type: ignore[method-assign]
+        # Every seen key is there before any feed: whatever was copied posts nothing twice.
+        seen = sum(c[1] for c in (await source.feed_counts()).values())
+        assert seen > 40 and await pg.count("feed_seen") == seen
+        assert await pg.count("feed_posts") > 0
+        report = await copy_store(source, target)
+        assert report.mismatches == [] and report.seen_written == 0 and report.posts_written
+        assert await reads(target) == await reads(source)
+        assert not (await copy_store(source, target)).changed
+
+
 async def test_a_target_that_disagrees_is_refused_untouched(
     filled: Path, tmp_path: Path, request: pytest.FixtureRequest
 ) -> None:
@@ -191,6 +356,30 @@ async def test_a_target_that_disagrees_is_refused_untouched(
                 with pytest.raises(StorageError, match="copy into an empty database"):
                     await copy_store(source, target)
             assert await reads(target) == before
+
+
+async def test_a_target_with_other_feeds_is_refused_untouched(
+    filled: Path, tmp_path: Path, request: pytest.FixtureRequest
+) -> None:
+    pg = new_backend("postgresql", tmp_path, request)
+    async with await open_store(filled) as source, await pg.open() as target:
+        await target.add_feed(
+            NewFeed(
+                guild_id=FEED_GUILDS[2],
+                channel_id=CHANNELS[0],
+                url="https://elsewhere.example/rss",
+                title=None,
+                site_url=None,
+                added_by=1,
+                added_at=T0,
+                every=600,
+            ),
+            limit=20,
+        )
+        before = await reads(target)
+        with pytest.raises(StorageError, match="copy into an empty database"):
+            await copy_store(source, target)
+        assert await reads(target) == before
 
 
 def test_the_command_line(filled: Path, tmp_path: Path, request: pytest.FixtureRequest) -> None:
@@ -210,10 +399,12 @@ def test_the_command_line(filled: Path, tmp_path: Path, request: pytest.FixtureR
     done = run("copy", str(filled), pg.location, "--batch", "7")
     assert done.returncode == 0, done.stderr
     assert "30 articles copied" in done.stdout and "verified" in done.stdout
+    assert "9 feeds" in done.stdout and "seen feed items" in done.stdout
     assert "copied 30 of 30 articles (100%)" in done.stderr  # plain lines: not a terminal
     assert pg.server is not None and pg.server.password not in done.stdout + done.stderr
     done = run("copy", str(filled), pg.location)
     assert done.returncode == 0 and "0 articles copied, 30 already there" in done.stdout
+    assert "0 feeds, 0 seen feed items and 0 feed posts" in done.stdout
     assert run("copy", str(filled), str(filled)).returncode == 2
     assert run("copy", str(filled), "mysql://x/y").returncode == 2
     wrong = pg.location.replace(pg.server.password, "wrong")
