@@ -139,6 +139,7 @@ _UNSPACED = re.compile(
 )
 _SYLLABIC = re.compile("[\u0e00-\u0e7f\u0e80-\u0eff\u1000-\u109f\u1780-\u17ff]")
 _HAS_UNSPACED = re.compile(f"[{UNSPACED}]")
+_STARTS_UNSPACED = re.compile(f"(?<![^ ])[{UNSPACED}]")  # a token that starts with one
 _JA_SCRIPT = re.compile(
     "[\u3040-\u309f]+|[\u30a0-\u30ff\u31f0-\u31ff\uff66-\uff9f\u30fc]+|[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\u3005]+"
 )
@@ -232,7 +233,8 @@ class Lexicon:
         """`count_words` of a text whose `tokens` are given."""
         # A sum of 0.6s and 1s is never within 0.1 of a half, so the float error of adding
         # them up in any order cannot change the rounded count.
-        unspaced = sum(1 for token in tokens if _HAS_UNSPACED.match(token)) if tokens else 0
+        joined = " ".join(tokens)  # (tokens hold no spaces)
+        unspaced = len(_STARTS_UNSPACED.findall(joined)) if _HAS_UNSPACED.search(joined) else 0
         return round((len(tokens) - unspaced) + 0.6 * unspaced)
 
     def question(self, text: str) -> str:

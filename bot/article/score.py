@@ -164,6 +164,25 @@ def _units(article: Article, lex: Lexicon) -> tuple[list[Unit], list[list[str]]]
     return units, token_lists
 
 
+def _linked(bags: list[frozenset[str]]) -> list[int]:
+    """For each sentence, how many others within _WINDOW of it share a fifth of its terms (0 for
+    a sentence without terms). Each pair's shared terms are counted once, for both of them."""
+    least = [0.2 * len(bag) for bag in bags]
+    linked = [0] * len(bags)
+    for i, bag in enumerate(bags):
+        if not bag:
+            continue
+        for j in range(i + 1, min(len(bags), i + _WINDOW + 1)):
+            other = bags[j]
+            if other:
+                shared = len(bag & other)
+                if shared >= least[i]:
+                    linked[i] += 1
+                if shared >= least[j]:
+                    linked[j] += 1
+    return linked
+
+
 def analysis(article: Article) -> Analysis:
     """The article's sentences with features and scores (computed once, cached on the article)."""
     cached = article._cache.get(__name__)
@@ -208,20 +227,20 @@ def analysis(article: Article) -> Analysis:
     in_lead_twice = {t for t, c in lead_df.items() if c > 1}
     repeated = {g for g, c in bigram_df.items() if c > 1}
     tf_of = tf.__getitem__
-    bags = [u.bag for u in units]
+    linked = _linked([u.bag for u in units])
     for u, found, grams, toks in zip(units, names, gram_sets, token_lists, strict=True):
         i, text, bag = u.index, u.text, u.bag
-        counts = Counter(u.terms)
-        values = counts.values()
-        s_square = sum(map(mul, values, values))
-        dot = sum(map(mul, values, map(tf_of, counts))) - s_square
+        # Σ c·(tf - c) over its terms' counts c: Σ tf over its term occurrences, less Σ c²
+        # (Σ c² is the number of terms when none repeats)
+        if len(bag) == len(u.terms):
+            s_square = len(bag)
+        else:
+            values = Counter(u.terms).values()
+            s_square = sum(map(mul, values, values))
+        dot = sum(map(tf_of, u.terms)) - s_square
         s_norm = math.sqrt(s_square)
         centrality = dot / (s_norm * norm) if s_norm and norm else 0.0
         lo, hi = max(0, i - _WINDOW), min(len(units), i + _WINDOW + 1)
-        linked = 0
-        if bag:  # neighbours sharing a fifth of its terms (itself included, then taken off)
-            least = 0.2 * len(bag)
-            linked = sum(len(bag & other) >= least for other in bags[lo:hi]) - 1
         low = text.lower()
         opens_quote = text.startswith(_QUOTE_OPEN)
         log_words = math.log(1 + u.words)
@@ -246,7 +265,7 @@ def analysis(article: Article) -> Analysis:
             len(bag & in_lead_twice if i < 5 else bag & in_lead) / len(bag) if bag else 0.0,
             len(grams & repeated) / len(grams) if grams else 0.0,
             min(len(bag & top), 4) / 4,
-            linked / max(hi - lo - 1, 1),
+            linked[i] / max(hi - lo - 1, 1),
             len(u.terms) / u.words if u.words else 0.0,
             min(len(_NUMBER.findall(text)), 4) / 4,
             min(len(found), 8) / 8,
