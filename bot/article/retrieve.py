@@ -561,7 +561,7 @@ class _Features:
         many of `big` its terms hold."""
         idx, q = self.idx, self.q
         psent, s_off, s_doc, p_off, p_doc = idx.psent, idx.s_off, idx.s_doc, idx.p_off, idx.p_doc
-        sids = [sid for i in pool for sid in range(psent[i], psent[i + 1])]
+        sids = {sid for i in pool for sid in range(psent[i], psent[i + 1])}
         in_sents = _Postings(idx.vocab, s_off, s_doc, q.stop)
         self.big_in: dict[int, list[str]] = {}
         places = _phrase_places(q.big_all, in_sents, idx.words, sids)
@@ -575,7 +575,7 @@ class _Features:
                 self.tri_in[sid] = self.tri_in.get(sid, 0) + 1
         self.pair_in: dict[int, int] = {}
         in_paras = _Postings(idx.vocab, p_off, p_doc, frozenset())
-        places = _phrase_places(q.big, in_paras, idx.pterms, pool)
+        places = _phrase_places(q.big, in_paras, idx.pterms, set(pool))
         for gram in q.big:
             for i in places[gram]:
                 self.pair_in[i] = self.pair_in.get(i, 0) + 1
@@ -777,7 +777,7 @@ class _Postings:
 
 
 def _phrase_places(
-    grams: Sequence[str], holding: _Postings, texts: Sequence[str], among: Sequence[int]
+    grams: Sequence[str], holding: _Postings, texts: Sequence[str], among: set[int]
 ) -> dict[str, list[int]]:
     """For each distinct phrase of `grams` (" a b ", " a b c "), the ids among `among` of the
     `texts` (" w1 w2 ... ", words separated by single spaces) that hold it as a substring.
@@ -787,13 +787,12 @@ def _phrase_places(
     """
     out: dict[str, list[int]] = {}
     for gram in dict.fromkeys(grams):
-        candidates: set[int] | None = None
+        candidates = among
         for word in gram.split():
-            ids = holding(word)
-            if ids is not None:
-                candidates = ids if candidates is None else candidates & ids
-        ids_ = among if candidates is None else [t for t in among if t in candidates]
-        out[gram] = [t for t in ids_ if gram in texts[t]]
+            held = holding(word)
+            if held is not None:
+                candidates = candidates & held
+        out[gram] = [t for t in candidates if gram in texts[t]]
     return out
 
 
@@ -838,30 +837,27 @@ def _with_context(
 def _near_pairs(idx: Index, i: int, firsts: list[str]) -> int:
     """Pairs of `firsts` (x before y in the list) within 3 terms of each other in paragraph i.
 
-    Linear in the occurrences: the question terms' positions, merged in order, are compared
-    only with the few occurrences up to 3 positions before them.
+    Linear in the paragraph: one pass finds the question terms' occurrences, in order, and each
+    is compared only with the few occurrences up to 3 positions before it.
     """
-    text = idx.pterms[i]
-    wanted = [t for t in dict.fromkeys(firsts) if f" {t} " in text]
+    seq = idx.pterms[i].split()
+    wanted = set(firsts).intersection(seq)
     if not wanted:
         return 0
-    occurrences = sorted((pos, t) for t in wanted for pos in idx.positions(i, t))
-    close: set[tuple[str, str]] = set()
+    occurrences = [(pos, t) for pos, t in enumerate(seq) if t in wanted]
+    close: set[tuple[str, str]] = set()  # (t, u) with t <= u
     for k, (pos, t) in enumerate(occurrences):
         j = k - 1
         while j >= 0 and pos - occurrences[j][0] <= 3:
             u = occurrences[j][1]
-            close.add((t, u))
-            close.add((u, t))
+            close.add((t, u) if t <= u else (u, t))
             j -= 1
     if not close:
         return 0
     # The pairs of positions x < y of `firsts` whose terms are close: a close pair of two terms
     # counts the product of their multiplicities, a term close to itself its pairs with itself.
     times = Counter(firsts)
-    return sum(
-        times[t] * times[u] if t < u else times[t] * (times[t] - 1) // 2 for t, u in close if t <= u
-    )
+    return sum(times[t] * times[u] if t < u else times[t] * (times[t] - 1) // 2 for t, u in close)
 
 
 def _abstain_features(idx: Index, q: _Query, best: Sequence[float]) -> list[float]:
