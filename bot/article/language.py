@@ -223,6 +223,21 @@ def script_of(char: str) -> str | None:
     return script if first <= cp <= last else None
 
 
+# A letter's script and how many letters it counts as (None and 0 for other characters);
+# the characters met so far (bounded: it is emptied when it grows past _LETTER_CACHE).
+_LETTER_SCRIPT: dict[str, tuple[str | None, int]] = {}
+_LETTER_CACHE = 20_000
+
+
+def _letter_script(char: str) -> tuple[str | None, int]:
+    script = script_of(char) if char.isalpha() else None
+    found = (script, 0 if script is None else 3 if script in ("Han", "Kana") else 1)
+    if len(_LETTER_SCRIPT) >= _LETTER_CACHE:
+        _LETTER_SCRIPT.clear()
+    _LETTER_SCRIPT[char] = found
+    return found
+
+
 # --- evidence for languages that share a script --------------------------------------------------
 
 # The most frequent function words of each language (lower case), a few dozen each.
@@ -318,6 +333,7 @@ _LETTER_LANGS: dict[str, tuple[str, ...]] = {}
 for _lang, _letters in _LETTERS.items():
     for _c in _letters:
         _LETTER_LANGS[_c] = (*_LETTER_LANGS.get(_c, ()), _lang)
+_TELLING = re.compile(f"[{re.escape(''.join(_LETTER_LANGS))}]")
 _LATIN = "en de fr es it pt nl ro tr vi pl cs sv da no fi hu id ca"
 _SCRIPT_LANGS = {
     "Latin": frozenset(_LATIN.split()),
@@ -341,11 +357,13 @@ def detect_language(text: str) -> str | None:
     """The ISO 639-1 code of the language `text` is written in; None when it has no letters."""
     sample = unicodedata.normalize("NFC", _sample(text))
     scripts: Counter[str] = Counter()
-    for char in sample:
-        if char.isalpha():
-            script = script_of(char)
-            if script is not None:
-                scripts[script] += 3 if script in ("Han", "Kana") else 1
+    weight_of = _LETTER_SCRIPT.get
+    for char, count in Counter(sample).items():  # each distinct character once
+        found = weight_of(char)
+        if found is None:
+            found = _letter_script(char)
+        if found[0] is not None:
+            scripts[found[0]] += count * found[1]
     if not scripts:
         return None
     if scripts["Kana"] and scripts["Kana"] >= 0.1 * (scripts["Kana"] + scripts["Han"]):
@@ -370,8 +388,8 @@ def _shared(low: str, script: str) -> str:
         if langs:  # a word several languages share is shared evidence
             for lang in langs:
                 evidence[lang] = evidence.get(lang, 0.0) + 1.0 / len(langs)
-    for char in low:
-        langs = _LETTER_LANGS.get(char)
+    for char in _TELLING.findall(low):  # the telling letters, in text order
+        langs = _LETTER_LANGS[char]
         if langs:
             for lang in langs:
                 evidence[lang] = evidence.get(lang, 0.0) + _LETTER_WEIGHT / len(langs)

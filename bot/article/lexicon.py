@@ -139,6 +139,7 @@ _UNSPACED = re.compile(
 )
 _SYLLABIC = re.compile("[\u0e00-\u0e7f\u0e80-\u0eff\u1000-\u109f\u1780-\u17ff]")
 _HAS_UNSPACED = re.compile(f"[{UNSPACED}]")
+_STARTS_UNSPACED = re.compile(f"(?<![^ ])[{UNSPACED}]")  # a token that starts with one
 _JA_SCRIPT = re.compile(
     "[\u3040-\u309f]+|[\u30a0-\u30ff\u31f0-\u31ff\uff66-\uff9f\u30fc]+|[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\u3005]+"
 )
@@ -226,10 +227,15 @@ class Lexicon:
     def count_words(self, text: str) -> int:
         """About how many words `text` holds: its tokens, where a character bigram of an unspaced
         script counts as 0.6 of a word (Chinese words average about 1.7 characters)."""
-        total = 0.0
-        for token in self.tokens(text):
-            total += 0.6 if _HAS_UNSPACED.match(token) else 1.0
-        return round(total)
+        return self.count_tokens(self.tokens(text))
+
+    def count_tokens(self, tokens: list[str]) -> int:
+        """`count_words` of a text whose `tokens` are given."""
+        # A sum of 0.6s and 1s is never within 0.1 of a half, so the float error of adding
+        # them up in any order cannot change the rounded count.
+        joined = " ".join(tokens)  # (tokens hold no spaces)
+        unspaced = len(_STARTS_UNSPACED.findall(joined)) if _HAS_UNSPACED.search(joined) else 0
+        return round((len(tokens) - unspaced) + 0.6 * unspaced)
 
     def question(self, text: str) -> str:
         """A question as its terms should be read: in scripts written without spaces, its
@@ -265,8 +271,12 @@ class Lexicon:
     def terms(self, text: str) -> list[str]:
         """Stemmed tokens of `text` without stop words, in order. A stem of one letter (a
         light verb or a particle the stemmer cut down, "जा" → "ज") says nothing: left out."""
+        return self.terms_of(self.tokens(text))
+
+    def terms_of(self, tokens: list[str]) -> list[str]:
+        """`terms` of a text whose `tokens` are given."""
         stop, get, stem_ = self.stop_words, self._cache.get, self.stem
-        out = [get(w) or stem_(w) for w in self.tokens(text) if w not in stop]
+        out = [get(w) or stem_(w) for w in tokens if w not in stop]
         if self.lang in _NGRAM_LANGS or self.lang == "en":  # English: as it always read
             return out
         return [t for t in out if len(t) > 1 or t.isdigit()]

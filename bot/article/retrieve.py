@@ -45,6 +45,8 @@ from __future__ import annotations
 import itertools
 import math
 import re
+from array import array
+from collections import Counter
 from collections.abc import Iterable, Sequence
 
 from . import weights
@@ -188,6 +190,7 @@ class _Query:
             ranked = sorted(set(alts), key=lambda a: (-pidf[vocab[a]], a))
             self.slots.append([(a, _ALT) for a in ranked])
         self.own = own
+        self.stop = stop
         self.rare = [t for t in own if t not in common]
         words = lex.tokens(read)
         self.words = frozenset(words)
@@ -210,7 +213,8 @@ class _Query:
             for a, b, c in zip(st, st[1:], st[2:], strict=False)
             if (a in stop) + (b in stop) + (c in stop) < 2
         ]
-        self.ents = [t for t in own if t in _names(question, lex)]
+        names = _names(question, lex)
+        self.ents = [t for t in own if t in names]
         self.trunc = list(dict.fromkeys(t[:TRUNC] for t in loose))
         head = ""
         if english:
@@ -397,8 +401,9 @@ def _analyse(idx: Index, q: _Query) -> list[Row]:
     _match_prefixes(idx, q, m)
     if not m.tbm and not m.bm:
         return []
-    features = _Features(idx, q, m)
-    return [features.paragraph(i) for i in sorted(_pool(m))]
+    pool = sorted(_pool(m))
+    features = _Features(idx, q, m, pool)
+    return [features.paragraph(i) for i in pool]
 
 
 def _match_terms(idx: Index, q: _Query, m: _Matches) -> None:
@@ -532,7 +537,7 @@ class _Features:
     """Phase 4: the features of a kept paragraph and of its sentences (PARA_FEATURES and
     SENT_FEATURES, in order), from the matches and what the question asks for."""
 
-    def __init__(self, idx: Index, q: _Query, m: _Matches) -> None:
+    def __init__(self, idx: Index, q: _Query, m: _Matches, pool: Sequence[int]) -> None:
         self.idx, self.q, self.m = idx, q, m
         self.maxbm = max(m.bm.values(), default=0.0) or 1.0
         self.maxbms = max(m.bms.values(), default=0.0) or 1.0
@@ -548,6 +553,32 @@ class _Features:
         self.matched = frozenset(a for alts in q.slots for a, _ in alts)
         self._names()
         self._numbers()
+        self._phrases(pool)
+
+    def _phrases(self, pool: Sequence[int]) -> None:
+        """Where the question's phrases are: per sentence of the pool, the entries of `big_all`
+        (with repeats) and how many of `tri_all` its words hold; per paragraph of the pool, how
+        many of `big` its terms hold."""
+        idx, q = self.idx, self.q
+        psent, s_off, s_doc, p_off, p_doc = idx.psent, idx.s_off, idx.s_doc, idx.p_off, idx.p_doc
+        sids = {sid for i in pool for sid in range(psent[i], psent[i + 1])}
+        in_sents = _Postings(idx.vocab, s_off, s_doc, q.stop)
+        self.big_in: dict[int, list[str]] = {}
+        places = _phrase_places(q.big_all, in_sents, idx.words, sids)
+        for gram in q.big_all:  # (a phrase the question repeats counts each time)
+            for sid in places[gram]:
+                self.big_in.setdefault(sid, []).append(gram)
+        self.tri_in: dict[int, int] = {}
+        places = _phrase_places(q.tri_all, in_sents, idx.words, sids)
+        for gram in q.tri_all:
+            for sid in places[gram]:
+                self.tri_in[sid] = self.tri_in.get(sid, 0) + 1
+        self.pair_in: dict[int, int] = {}
+        in_paras = _Postings(idx.vocab, p_off, p_doc, frozenset())
+        places = _phrase_places(q.big, in_paras, idx.pterms, set(pool))
+        for gram in q.big:
+            for i in places[gram]:
+                self.pair_in[i] = self.pair_in.get(i, 0) + 1
 
     def _names(self) -> None:
         """The question's names (as matched), their idf per paragraph and per sentence."""
@@ -601,9 +632,9 @@ class _Features:
         sbm, scov, scnt, tsbm, rare_sbm = m.sbm, m.scov, m.scnt, m.tsbm, m.rare_sbm
         maxsbm, maxtsbm, stotal = self.maxsbm, self.maxtsbm, self.stotal
         nslots = len(q.slots)
-        big_all, tri_all = q.big_all, q.tri_all
-        nbig, ntri = len(big_all), len(tri_all)
-        words_of, flags, slen, sterms = idx.words, idx.flags, idx.slen, idx.sterms
+        nbig, ntri = len(q.big_all), len(q.tri_all)
+        big_in, tri_in = self.big_in, self.tri_in
+        flags, slen, sterms = idx.flags, idx.slen, idx.sterms
         etotal, ent_s = self.etotal, self.ent_s
         para_bm_rel = m.bm.get(i, 0.0) / self.maxbm
         sfeats: list[tuple[int, list[float]]] = []
@@ -618,12 +649,11 @@ class _Features:
             sn = scnt.get(sid, 0.0) / nslots
             p = p3 = 0.0
             if sn > 0 and nbig:
-                sw_text = words_of[sid]
-                hits = [b for b in big_all if b in sw_text]
+                hits = big_in.get(sid, ())
                 seen_big.update(hits)
                 p = len(hits) / nbig
                 if ntri:
-                    p3 = sum(1 for b in tri_all if b in sw_text) / ntri
+                    p3 = tri_in.get(sid, 0) / ntri
             hit = self.answer_type(sid)
             tv = tsbm.get(sid, 0.0) / maxtsbm
             if hit:
@@ -678,8 +708,7 @@ class _Features:
         sent_model = max(dot(_SENT_W, f) for _, f in sfeats) if sfeats else 0.0
         pair = near = 0.0
         if q.big:
-            ptext = idx.pterms[i]
-            pair = sum(1 for b in q.big if b in ptext) / len(q.big)
+            pair = self.pair_in.get(i, 0) / len(q.big)
         if self.npairs and m.firsts_in.get(i, 0) >= 2:
             near = _near_pairs(idx, i, self.firsts) / self.npairs
         ent = self.ent_p.get(i, 0.0) / etotal if q.ents and etotal else 0.0
@@ -726,6 +755,47 @@ class _Features:
         )
 
 
+class _Postings:
+    """The ids of the texts (sentences or paragraphs) holding a word of a phrase, from a posting
+    table (memoised per word); None for a stop word, which the table does not hold."""
+
+    def __init__(
+        self, vocab: dict[str, int], off: array[int], doc: array[int], stop: frozenset[str]
+    ):
+        self.vocab, self.off, self.doc, self.stop = vocab, off, doc, stop
+        self.memo: dict[str, set[int] | None] = {}
+
+    def __call__(self, word: str) -> set[int] | None:
+        if word in self.memo:
+            return self.memo[word]
+        found: set[int] | None = None
+        if word not in self.stop:
+            a = self.vocab.get(word)
+            found = set() if a is None else set(self.doc[self.off[a] : self.off[a + 1]])
+        self.memo[word] = found
+        return found
+
+
+def _phrase_places(
+    grams: Sequence[str], holding: _Postings, texts: Sequence[str], among: set[int]
+) -> dict[str, list[int]]:
+    """For each distinct phrase of `grams` (" a b ", " a b c "), the ids among `among` of the
+    `texts` (" w1 w2 ... ", words separated by single spaces) that hold it as a substring.
+
+    A text holds a phrase only if it holds each of its words, so only the texts that hold all
+    of its words other than stop words (`holding`) are searched.
+    """
+    out: dict[str, list[int]] = {}
+    for gram in dict.fromkeys(grams):
+        candidates = among
+        for word in gram.split():
+            held = holding(word)
+            if held is not None:
+                candidates = candidates & held
+        out[gram] = [t for t in candidates if gram in texts[t]]
+    return out
+
+
 def _with_context(
     idx: Index,
     heads: Sequence[int],
@@ -767,30 +837,27 @@ def _with_context(
 def _near_pairs(idx: Index, i: int, firsts: list[str]) -> int:
     """Pairs of `firsts` (x before y in the list) within 3 terms of each other in paragraph i.
 
-    Linear in the occurrences: the question terms' positions, merged in order, are compared
-    only with the few occurrences up to 3 positions before them.
+    Linear in the paragraph: one pass finds the question terms' occurrences, in order, and each
+    is compared only with the few occurrences up to 3 positions before it.
     """
-    text = idx.pterms[i]
-    wanted = [t for t in dict.fromkeys(firsts) if f" {t} " in text]
+    seq = idx.pterms[i].split()
+    wanted = set(firsts).intersection(seq)
     if not wanted:
         return 0
-    occurrences = sorted((pos, t) for t in wanted for pos in idx.positions(i, t))
-    close: set[tuple[str, str]] = set()
+    occurrences = [(pos, t) for pos, t in enumerate(seq) if t in wanted]
+    close: set[tuple[str, str]] = set()  # (t, u) with t <= u
     for k, (pos, t) in enumerate(occurrences):
         j = k - 1
         while j >= 0 and pos - occurrences[j][0] <= 3:
             u = occurrences[j][1]
-            close.add((t, u))
-            close.add((u, t))
+            close.add((t, u) if t <= u else (u, t))
             j -= 1
     if not close:
         return 0
-    return sum(
-        1
-        for x in range(len(firsts))
-        for y in range(x + 1, len(firsts))
-        if (firsts[x], firsts[y]) in close
-    )
+    # The pairs of positions x < y of `firsts` whose terms are close: a close pair of two terms
+    # counts the product of their multiplicities, a term close to itself its pairs with itself.
+    times = Counter(firsts)
+    return sum(times[t] * times[u] if t < u else times[t] * (times[t] - 1) // 2 for t, u in close)
 
 
 def _abstain_features(idx: Index, q: _Query, best: Sequence[float]) -> list[float]:

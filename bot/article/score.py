@@ -24,11 +24,12 @@ import math
 import re
 from collections import Counter
 from dataclasses import dataclass
+from operator import mul
 
 from . import weights
 from .chars import WORD
 from .language import language_of
-from .lexicon import Lexicon, lexicon, tokens
+from .lexicon import Lexicon, lexicon
 from .linear import aligned
 from .model import Article
 from .parse import is_list
@@ -135,13 +136,17 @@ def _capitalised_words(text: str) -> list[str]:
     return [w for w in _WORDS.findall(text) if w[0].isupper() and any(c.islower() for c in w[1:])]
 
 
-def _units(article: Article, lex: Lexicon) -> list[Unit]:
+def _units(article: Article, lex: Lexicon) -> tuple[list[Unit], list[list[str]]]:
+    """The article's sentences as units, and each one's tokens (`lex.tokens`)."""
     units: list[Unit] = []
+    token_lists: list[list[str]] = []
     english = lex.lang == "en"
     for pi, para in enumerate(article.paragraphs):
         listed = is_list(para.text)
         for si, sentence in enumerate(para.sentences):
-            found = lex.terms(sentence)
+            toks = lex.tokens(sentence)
+            token_lists.append(toks)
+            found = lex.terms_of(toks)
             units.append(
                 Unit(
                     index=len(units),
@@ -151,12 +156,31 @@ def _units(article: Article, lex: Lexicon) -> list[Unit]:
                     text=sentence,
                     terms=found,
                     bag=frozenset(found),
-                    words=len(tokens(sentence)) if english else lex.count_words(sentence),
+                    words=len(toks) if english else lex.count_tokens(toks),
                     features=[],
                     listed=listed,
                 )
             )
-    return units
+    return units, token_lists
+
+
+def _linked(bags: list[frozenset[str]]) -> list[int]:
+    """For each sentence, how many others within _WINDOW of it share a fifth of its terms (0 for
+    a sentence without terms). Each pair's shared terms are counted once, for both of them."""
+    least = [0.2 * len(bag) for bag in bags]
+    linked = [0] * len(bags)
+    for i, bag in enumerate(bags):
+        if not bag:
+            continue
+        for j in range(i + 1, min(len(bags), i + _WINDOW + 1)):
+            other = bags[j]
+            if other:
+                shared = len(bag & other)
+                if shared >= least[i]:
+                    linked[i] += 1
+                if shared >= least[j]:
+                    linked[j] += 1
+    return linked
 
 
 def analysis(article: Article) -> Analysis:
@@ -166,7 +190,7 @@ def analysis(article: Article) -> Analysis:
         return cached
     lex = lexicon(language_of(article))
     english = lex.lang == "en"
-    units = _units(article, lex)
+    units, token_lists = _units(article, lex)
     n = max(len(units), 1)
     structured = len(article.paragraphs) > 1 and not article.passages
     capitalised = _CAPWORD.findall if english else _capitalised_words
@@ -176,9 +200,12 @@ def analysis(article: Article) -> Analysis:
     lead_df: Counter[str] = Counter()
     name_tf: Counter[str] = Counter()
     names: list[list[str]] = []
+    gram_sets: list[set[tuple[str, str]]] = []
     for u in units:
         tf.update(u.terms)
-        bigram_df.update(set(zip(u.terms, u.terms[1:], strict=False)))
+        grams = set(zip(u.terms, u.terms[1:], strict=False))
+        gram_sets.append(grams)
+        bigram_df.update(grams)
         if u.index < 5:
             lead_df.update(u.bag)
         found = capitalised(u.text)[1:]
@@ -194,19 +221,26 @@ def analysis(article: Article) -> Analysis:
     if english:
         model = WEIGHTS_PARAGRAPHS if structured else WEIGHTS_BLOCK
 
-    bags = [u.bag for u in units]
-    for u, found in zip(units, names, strict=True):
+    # (terms met in the first five sentences, and met there more than once; bigrams met in
+    # more than one sentence: integer counts, whatever the order they are taken in)
+    in_lead = lead_df.keys()
+    in_lead_twice = {t for t, c in lead_df.items() if c > 1}
+    repeated = {g for g, c in bigram_df.items() if c > 1}
+    tf_of = tf.__getitem__
+    linked = _linked([u.bag for u in units])
+    for u, found, grams, toks in zip(units, names, gram_sets, token_lists, strict=True):
         i, text, bag = u.index, u.text, u.bag
-        counts = Counter(u.terms)
-        dot = sum(c * (tf[t] - c) for t, c in counts.items())
-        s_norm = math.sqrt(sum(c * c for c in counts.values()))
+        # Σ c·(tf - c) over its terms' counts c: Σ tf over its term occurrences, less Σ c²
+        # (Σ c² is the number of terms when none repeats)
+        if len(bag) == len(u.terms):
+            s_square = len(bag)
+        else:
+            values = Counter(u.terms).values()
+            s_square = sum(map(mul, values, values))
+        dot = sum(map(tf_of, u.terms)) - s_square
+        s_norm = math.sqrt(s_square)
         centrality = dot / (s_norm * norm) if s_norm and norm else 0.0
-        grams = set(zip(u.terms, u.terms[1:], strict=False))
         lo, hi = max(0, i - _WINDOW), min(len(units), i + _WINDOW + 1)
-        linked = 0
-        if bag:  # neighbours sharing a fifth of its terms (itself included, then taken off)
-            least = 0.2 * len(bag)
-            linked = sum(len(bag & other) >= least for other in bags[lo:hi]) - 1
         low = text.lower()
         opens_quote = text.startswith(_QUOTE_OPEN)
         log_words = math.log(1 + u.words)
@@ -228,16 +262,16 @@ def analysis(article: Article) -> Analysis:
             float(u.words > 40),
             centrality,
             len(bag & lead) / len(bag) if bag and lead else 0.0,
-            sum(1 for t in bag if lead_df[t] > (i < 5)) / len(bag) if bag else 0.0,
-            sum(1 for g in grams if bigram_df[g] > 1) / len(grams) if grams else 0.0,
+            len(bag & in_lead_twice if i < 5 else bag & in_lead) / len(bag) if bag else 0.0,
+            len(grams & repeated) / len(grams) if grams else 0.0,
             min(len(bag & top), 4) / 4,
-            linked / max(hi - lo - 1, 1),
+            linked[i] / max(hi - lo - 1, 1),
             len(u.terms) / u.words if u.words else 0.0,
             min(len(_NUMBER.findall(text)), 4) / 4,
             min(len(found), 8) / 8,
             sum(math.log(name_tf[w]) for w in found) / len(found) if found else 0.0,
             float(opens_quote),
-            float(english and not opens_quote and any(t in _FIRST_PERSON for t in tokens(text))),
+            float(english and not opens_quote and not _FIRST_PERSON.isdisjoint(toks)),
             float(stripped.endswith(" .")),
             float(bool(_CAPTION_LABEL.match(text))),
             float(bool(_FURNITURE.search(low))),
@@ -247,7 +281,7 @@ def analysis(article: Article) -> Analysis:
             centrality * inv_pos,
             log_words * inv_pos,
         ]
-        u.score = sum(w * f for w, f in zip(model, u.features, strict=True))
+        u.score = sum(map(mul, model, u.features))  # (both of length len(FEATURES))
     result = Analysis(units, tf, structured)
     article._cache[__name__] = result
     return result
