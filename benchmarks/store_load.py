@@ -198,6 +198,48 @@ def server_rss_mib(server: TempPostgres) -> float:
     return total
 
 
+def memory_mib() -> int:
+    for line in Path("/proc/meminfo").read_text().splitlines():
+        if line.startswith("MemTotal:"):
+            return int(line.split()[1]) // 1024
+    return 4096
+
+
+def server_settings(memory: int) -> dict[str, str]:
+    """The benchmark server's configuration: the README's recommendation for a server of
+    `memory` MiB (durable: fsync, full-page writes and synchronous commits stay on)."""
+    return {
+        "shared_buffers": f"{min(memory // 4, 4096)}MB",
+        "effective_cache_size": f"{memory // 2}MB",
+        "wal_compression": "lz4",
+        "max_wal_size": "4GB",
+        "checkpoint_timeout": "15min",
+        "random_page_cost": "1.1",
+    }
+
+
+def server_cpu_seconds(server: TempPostgres | None) -> float:
+    """CPU time the PostgreSQL server's processes have used so far (user + system, the
+    postmaster's, its live children's and its exited children's)."""
+    if server is None or server.root is None:
+        return 0.0
+    tick = os.sysconf("SC_CLK_TCK")
+    postmaster = int((server.data / "postmaster.pid").read_text().split()[0])
+    total = 0
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(entry.name) == postmaster:
+            total += sum(int(f) for f in fields[11:15])  # utime stime cutime cstime
+        elif int(fields[1]) == postmaster:
+            total += int(fields[11]) + int(fields[12])
+    return total / tick
+
+
 class Backend:
     """One store under test: how to open it, its size, and its server's memory."""
 
@@ -282,9 +324,17 @@ async def measure(
     numbers = [rng.randint(1, total) for _ in range(samples)]
     for n in numbers[:50]:
         await store.get_article(BIG_GUILD, n)
+    cpu = time.process_time()
+    server_cpu = server_cpu_seconds(backend.server)
     figures["get by number p50/p95/max"] = ms(
         *await timed([lambda n=n: store.get_article(BIG_GUILD, n) for n in numbers])
     )
+    figures["get CPU here per call (mean)"] = (
+        f"{(time.process_time() - cpu) / len(numbers) * 1000:.2f} ms"
+    )
+    if backend.server is not None:
+        used = server_cpu_seconds(backend.server) - server_cpu
+        figures["get CPU of the server per call"] = f"{used / len(numbers) * 1000:.2f} ms"
     figures["latest in channel p50/p95/max"] = ms(
         *await timed(
             [
@@ -322,10 +372,14 @@ async def measure(
         hits.append(len(await store.search(guild, q)))
 
     cpu = time.process_time()
+    server_cpu = server_cpu_seconds(backend.server)
     figures["search p50/p95/max"] = ms(*await timed([lambda q=q: search(q) for q in queries]))
     figures["search CPU here per query (mean)"] = (
         f"{(time.process_time() - cpu) / len(queries) * 1000:.2f} ms"
     )
+    if backend.server is not None:
+        used = server_cpu_seconds(backend.server) - server_cpu
+        figures["search CPU of the server per query"] = f"{used / len(queries) * 1000:.2f} ms"
     figures["search: queries with hits"] = f"{sum(1 for h in hits if h) / len(hits):.0%}"
     hits.clear()
     figures[f"search small guild ({SMALL_ARTICLES}) p50/p95/max"] = ms(
@@ -356,6 +410,7 @@ async def run_backend(
         for mark in marks:
             start = time.perf_counter()
             cpu = time.process_time()
+            server_cpu = server_cpu_seconds(backend.server)
             await ingest(store, rng, corpus, added, mark, marks[-1])
             elapsed = time.perf_counter() - start
             point = Checkpoint(mark)
@@ -363,6 +418,11 @@ async def run_backend(
             point.figures["ingest CPU here per article"] = (
                 f"{(time.process_time() - cpu) / (mark - added) * 1000:.2f} ms"
             )
+            if backend.server is not None:
+                used = server_cpu_seconds(backend.server) - server_cpu
+                point.figures["ingest CPU of the server per article"] = (
+                    f"{used / (mark - added) * 1000:.2f} ms"
+                )
             added = mark
             store, figures = await measure(store, backend, mark, measure_rng, corpus, args.samples)
             point.figures.update(figures)
@@ -387,9 +447,17 @@ async def run(args: argparse.Namespace) -> None:
     try:
         for name in backends:
             if name == "postgresql":
-                server = TempPostgres(fast=False, base_dir=args.workdir).start()
+                settings = {} if args.pg_defaults else server_settings(memory_mib())
+                for pair in args.pg_set:
+                    name, _, value = pair.partition("=")
+                    settings[name] = value
+                server = TempPostgres(fast=False, base_dir=args.workdir, settings=settings).start()
                 version = server.psql("SHOW server_version").strip()
-                print(f"PostgreSQL {version} (durable defaults)", flush=True)
+                shown = ", ".join(f"{k}={v}" for k, v in settings.items()) or "defaults"
+                print(
+                    f"PostgreSQL {version} (durable: fsync, synchronous_commit on; {shown})",
+                    flush=True,
+                )
             else:
                 import sqlite3
 
@@ -495,6 +563,18 @@ def main() -> None:
     parser.add_argument("--samples", type=int, default=1000, help="timed calls per figure")
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--dir", type=Path, default=None, help="where to put the databases")
+    parser.add_argument(
+        "--pg-defaults",
+        action="store_true",
+        help="PostgreSQL's default configuration (128 MB shared buffers...), not ours",
+    )
+    parser.add_argument(
+        "--pg-set",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="a PostgreSQL setting for the benchmark's server (repeatable)",
+    )
     parser.add_argument(
         "--unspaced",
         action="store_true",

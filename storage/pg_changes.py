@@ -39,6 +39,14 @@ def notify_payload(
     return f"{origin} {kind} {guild_id} {number} {channel_id or 0}"
 
 
+def notify_parts(
+    origin: str, kind: ChangeKind, guild_id: int, channel_id: int | None = None
+) -> tuple[str, str]:
+    """The notification of a change around its article number (not known yet when a
+    statement is prepared): `before + str(number) + after` is `notify_payload(...)`."""
+    return f"{origin} {kind} {guild_id} ", f" {channel_id or 0}"
+
+
 def notify_sql(
     origin: str, kind: ChangeKind, guild_id: int, number: int, channel_id: int | None = None
 ) -> str:

@@ -16,10 +16,11 @@ never retried blindly: its transaction either committed before the answer was lo
 rolled back by the server, and `add_article` of the same text again says which.
 
 Durability: every write is one transaction, committed and flushed to the server's WAL before
-the method returns (with PostgreSQL's default `synchronous_commit`). An add commits without
-waiting for the flush, so that it holds its guild's row lock only while it runs, then waits
-for the flush with a second, tiny transaction (`SELECT txid_current()`, whose synchronous
-commit returns once the WAL is on disk past the article): adds to one guild share the disk's
+the method returns (with PostgreSQL's default `synchronous_commit`). An add is one statement,
+its own transaction, committed without waiting for the flush, so that it holds its guild's
+row lock only while it runs; it then waits for the flush with a second, tiny transaction
+(`SELECT txid_current()`, whose synchronous commit returns once the WAL is on disk past the
+article): adds to one guild share the disk's
 flushes instead of queueing for one each. Until that flush, other sessions may already see
 the article; a server crash in that moment loses it, unacknowledged.
 
@@ -41,7 +42,7 @@ import math
 import secrets
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
-from contextlib import asynccontextmanager, suppress
+from contextlib import asynccontextmanager
 from dataclasses import astuple, fields
 from datetime import UTC, datetime
 from typing import Any, Final, TypeVar
@@ -87,7 +88,7 @@ from .common import (
     to_json,
 )
 from .migrate import Migration, check_not_too_new, latest_version, load_migrations
-from .pg_changes import CHANNEL, ChangeListener, notify_payload, notify_sql
+from .pg_changes import CHANNEL, ChangeListener, notify_parts, notify_payload, notify_sql
 from .pg_feeds import PostgresFeeds
 from .pgtext import escape, unescape
 from .pgtext import maybe_escape as _maybe
@@ -107,26 +108,25 @@ MAX_POSITION: Final = 16383  # PostgreSQL's largest tsvector position
 MAX_POSITIONS: Final = 256  # positions kept per lexeme
 REINDEX_BATCH: Final = 500
 _POSITIONS: Final = [str(i) for i in range(MAX_POSITION + 1)]
-ORDERED_SCAN_MATCHES: Final = 20_000  # more matching paragraphs: walk the guild newest first
 COUNT_DOCUMENTS_BELOW: Final = 100_000  # paragraphs: above, term counts are estimated
-_SEARCH: Final = """
-    WITH recent AS MATERIALIZED (
-        SELECT id FROM paragraphs
-        WHERE id BETWEEN $2 AND $3 AND terms @@ $1::tsquery
-        ORDER BY {newest} DESC
-        LIMIT $4
-    ),
-    best AS MATERIALIZED (
-        SELECT recent.id, {rank} AS score
-        FROM recent JOIN paragraphs USING (id)
-        ORDER BY score DESC, recent.id DESC LIMIT $5
-    )
-    SELECT a.number, a.title, p.number, p.text, best.score
-    FROM best
-    JOIN paragraphs AS p ON p.id = best.id
-    JOIN articles AS a ON a.id = p.article_id
-    WHERE a.guild_id = $6
-    ORDER BY best.score DESC, best.id DESC
+# Search: `paragraphs_search` indexes each paragraph's bucket, `id >> BUCKET_BITS` (see
+# pg_migrations/0003). A query expected to match at most FEW_MATCHES times the window (in all
+# guilds) reads every match; more, and it asks the guild's newest buckets first, as many as
+# should hold the window's matches, then more and more of the older ones until the window is
+# full, at most MAX_BUCKETS at once (beyond: the rest of the guild, in one read).
+BUCKET_BITS: Final = 14  # the migration's `id >> 14`
+FEW_MATCHES: Final = 1
+MAX_BUCKETS: Final = 256
+_WINDOW: Final = """
+    SELECT id, {rank} AS score FROM paragraphs
+    WHERE terms @@ $1::tsquery AND id BETWEEN $2 AND $3 {buckets}
+    ORDER BY id + 0 DESC LIMIT $4
+"""
+_BUCKETS: Final = "AND ARRAY[id >> " + str(BUCKET_BITS) + "] && $5::bigint[]"
+_HITS: Final = """
+    SELECT p.id, a.number, a.title, p.number, p.text
+    FROM paragraphs AS p JOIN articles AS a ON a.id = p.article_id
+    WHERE p.id = ANY($1::bigint[]) AND a.guild_id = $2
 """
 _SETTINGS: Final = tuple(f.name for f in fields(GuildSettings))
 _SETTING_COLUMNS: Final = ", ".join(_SETTINGS)
@@ -160,24 +160,25 @@ _ADD_ARTICLE: Final = """
     )
     INSERT INTO paragraphs (id, article_id, number, heading, text, terms)
 """
-# A new article, in one statement: the guild's next number and paragraph ids (its row
-# locked), unless the text is already there ($10: its hash), then the rows, unless the ids ran
-# out; the number, first paragraph id and slot are returned (no row: a duplicate).
+# A new article, in one statement run as its own transaction: the guild's next number and
+# paragraph ids (its row locked), unless the text is already there ($10: its hash) or the ids
+# ran out, then the rows; the number, first paragraph id and slot are returned (no row: a
+# duplicate, or no ids left). The statement's transaction commits without waiting for the
+# disk (`set_config(..., true)`: for this transaction only), and tells the other processes
+# of the article once it commits ($20: the notification's text up to its number, $21 after).
 _ADD: Final = f"""
     WITH g AS (
         UPDATE guilds SET next_number = next_number + 1,
             next_paragraph = next_paragraph + $6,
             article_count = article_count + 1
-        WHERE guild_id = $1 AND NOT EXISTS (
-            SELECT 1 FROM articles WHERE guild_id = $1 AND text_hash = $10
-        )
+        WHERE guild_id = $1 AND slot <= {MAX_SLOT} AND next_paragraph + $6 - 1 <= {MAX_SEQUENCE}
+        AND NOT EXISTS (SELECT 1 FROM articles WHERE guild_id = $1 AND text_hash = $10)
         RETURNING slot, next_number - 1 AS number, next_paragraph - $6 AS first
     ),
     a AS (
         INSERT INTO articles (guild_id, number, channel_id, author_id, created_at,
             source_kind, paragraph_count, title, title_fold, source_ref, text_hash, language)
-        SELECT $1, g.number, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11
-        FROM g WHERE g.slot <= {MAX_SLOT} AND g.first + $6 - 1 <= {MAX_SEQUENCE}
+        SELECT $1, g.number, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11 FROM g
         RETURNING id
     ),
     b AS (
@@ -191,7 +192,10 @@ _ADD: Final = f"""
         FROM g, a, unnest($16::bigint[], $17::text[], $18::text[], $19::text[])
             WITH ORDINALITY AS u (number, heading, text, terms, i)
     )
-    SELECT g.number, g.first, g.slot FROM g
+    SELECT g.number, g.first, g.slot,
+        set_config('synchronous_commit', 'off', true),
+        pg_notify('{CHANNEL}', $20 || g.number || $21)
+    FROM g
 """
 # A copied article: its paragraph ids as they were ($17).
 _IMPORT: Final = (
@@ -394,12 +398,12 @@ class PostgresStore(StoreBase, PostgresFeeds):
         else:
             vectors = _vectors(texts)
 
+        before, after = notify_parts(self.origin, "added", new.guild_id, new.channel_id)
         async with self._connection() as connection:
             await self._guild_slot(connection, new.guild_id)
-            # One transaction, committed without waiting for the disk: it holds the guild's
-            # row lock (numbers are handed out in turn) only while it runs, not while the
-            # disk flushes, so adds to one guild run side by side ...
-            await connection.execute("BEGIN; SET LOCAL synchronous_commit TO off")
+            # One statement, its own transaction, committed without waiting for the disk: it
+            # holds the guild's row lock (numbers are handed out in turn) only while it runs,
+            # not while the disk flushes, so adds to one guild run side by side ...
             try:
                 row = await connection.fetchrow(
                     _ADD,
@@ -422,30 +426,27 @@ class PostgresStore(StoreBase, PostgresFeeds):
                     [_maybe(h) for _, h, _ in new.paragraphs],
                     [escape(t) for t in texts],
                     vectors,
+                    before,
+                    after,
                 )
-                if row is not None and (row[2] > MAX_SLOT or row[1] + count - 1 > MAX_SEQUENCE):
-                    raise StorageError("this database has run out of paragraph ids")
-                if row is None:  # the text is there already
-                    await connection.execute("ROLLBACK")
-                else:
-                    # ... and share the disk's flushes: a transaction with an id, committed
-                    # synchronously, returns once the WAL is on disk up to its commit
-                    # record, after the article's. Only then is the add acknowledged.
-                    # Other processes hear of it once it commits (in the same round trip).
-                    notify = notify_sql(self.origin, "added", new.guild_id, row[0], new.channel_id)
-                    await connection.execute(f"{notify}; COMMIT; SELECT txid_current()")
             except asyncpg.UniqueViolationError:
                 # The same text, added by another task or process while this one waited.
-                await connection.execute("ROLLBACK")
                 row = None
-            except BaseException:
-                if not connection.is_closed() and connection.is_in_transaction():
-                    with suppress(*_TRANSIENT, asyncpg.PostgresError):
-                        await connection.execute("ROLLBACK")
-                raise
-            if row is None:
+            if row is not None:
+                # ... and share the disk's flushes: a transaction with an id, committed
+                # synchronously, returns once the WAL is on disk up to its commit record,
+                # after the article's. Only then is the add acknowledged.
+                await connection.execute("SELECT txid_current()")
+            else:
                 existing = await self._duplicate(connection, new.guild_id, digest)
                 if existing is None:
+                    if await connection.fetchval(
+                        f"SELECT slot > {MAX_SLOT} OR next_paragraph + $2 - 1 > {MAX_SEQUENCE}"
+                        " FROM guilds WHERE guild_id = $1",
+                        new.guild_id,
+                        count,
+                    ):
+                        raise StorageError("this database has run out of paragraph ids")
                     raise StorageError("an article vanished while it was being added again")
                 return AddResult(article=existing, created=False)
             number = row[0]
@@ -649,52 +650,91 @@ class PostgresStore(StoreBase, PostgresFeeds):
 
     async def _search(
         self, connection: asyncpg.Connection, guild_id: int, match: MatchQuery, limit: int
-    ) -> list[asyncpg.Record]:
-        slot = self._slots.get(guild_id)
-        if slot is None:
-            slot = await connection.fetchval(
-                "SELECT slot FROM guilds WHERE guild_id = $1", guild_id
-            )
-            if slot is None:
-                return []
-            self._slots[guild_id] = slot
+    ) -> list[tuple[Any, ...]]:
+        found = await connection.fetchrow(
+            "SELECT slot, next_paragraph FROM guilds WHERE guild_id = $1", guild_id
+        )
+        if found is None:
+            return []
+        slot, next_paragraph = found
         low, high = slot << SLOT_BITS, (slot << SLOT_BITS) | MAX_SEQUENCE
+        top = low + max(1, next_paragraph) - 1  # the guild's newest paragraph id, at most
         focused = await self._without_common_terms(connection, match)
         total = await self._paragraph_count(connection)
         weights = [
             math.log(1 + (total - self._df.counts[t] + 0.5) / (self._df.counts[t] + 0.5))
             for t in focused.terms
         ]
-        rank = " + ".join(
-            f"ts_rank(terms, ${7 + 2 * i}::tsquery, 1) * ${8 + 2 * i}::float8"
-            for i in range(len(focused.terms))
-        )
         counts = [self._df.counts[t] for t in focused.terms]
-        per_term: list[Any] = []
-        for term, weight in zip(focused.terms, weights, strict=True):
-            per_term += [_tsquery([term], "&"), weight]
-        rows: list[asyncpg.Record] = []
+        window: list[asyncpg.Record] = []
         for operator in ("&", "|"):
-            # The newest matches: a GIN index cannot hand them out newest first, so either
-            # all matches are read through it and the newest kept (right when they are few),
-            # or the guild's paragraphs are walked newest first until the window is full
-            # (right when most match). The planner cannot tell which, as it does not know how
-            # rare a term outside its statistics is: the counts above decide.
-            matches = min(counts) if operator == "&" else sum(counts)
-            newest = "id" if matches > ORDERED_SCAN_MATCHES else "id + 0"
-            rows = await connection.fetch(
-                _SEARCH.format(rank=rank, newest=newest),
+            expected = min(counts) if operator == "&" else sum(counts)
+            window = await self._newest_matches(
+                connection,
                 _tsquery(focused.terms, operator),
-                low,
-                high,
-                self.search_window,
-                limit,
-                guild_id,
-                *per_term,
+                focused.terms,
+                weights,
+                (low, min(high, top)),
+                (expected, total),
             )
-            if rows or len(focused.terms) == 1:
+            if window or len(focused.terms) == 1:
                 break
-        return rows
+        best = sorted(window, key=lambda r: (-r[1], -r[0]))[:limit]
+        if not best:
+            return []
+        rows = {r[0]: r[1:] for r in await connection.fetch(_HITS, [r[0] for r in best], guild_id)}
+        return [(*rows[r[0]], r[1]) for r in best if r[0] in rows]
+
+    async def _newest_matches(
+        self,
+        connection: asyncpg.Connection,
+        query: str,
+        terms: Sequence[str],
+        weights: Sequence[float],
+        span: tuple[int, int],
+        expected: tuple[int, int],
+    ) -> list[asyncpg.Record]:
+        """(id, score) of the guild's newest `search_window` paragraphs matching `query`,
+        newest first. `span`: the guild's ids; `expected`: (paragraphs expected to match,
+        paragraphs), of all guilds. The rank is BM25's shape: each term's `ts_rank` by its
+        weight."""
+        size = self.search_window
+        per_term: list[Any] = []
+        for term, weight in zip(terms, weights, strict=True):
+            per_term += [_tsquery([term], "&"), weight]
+
+        def sql(first: int, buckets: bool) -> str:
+            rank = " + ".join(
+                f"ts_rank(terms, ${first + 2 * i}::tsquery, 1) * ${first + 1 + 2 * i}::float8"
+                for i in range(len(terms))
+            )
+            return _WINDOW.format(rank=rank, buckets=_BUCKETS if buckets else "")
+
+        low, high = span
+        matches, total = expected
+        if matches <= FEW_MATCHES * size:
+            rows: list[asyncpg.Record] = await connection.fetch(
+                sql(5, False), query, low, high, size, *per_term
+            )
+            return rows
+        first, bucket = low >> BUCKET_BITS, high >> BUCKET_BITS
+        per_bucket = matches / max(1, total) * (1 << BUCKET_BITS)
+        count = max(1, math.ceil(1.5 * size / per_bucket))
+        found: list[asyncpg.Record] = []
+        while bucket >= first and len(found) < size:
+            if count > MAX_BUCKETS:  # the rest of the guild, in one read
+                end = min(high, ((bucket + 1) << BUCKET_BITS) - 1)
+                found += await connection.fetch(
+                    sql(5, False), query, low, end, size - len(found), *per_term
+                )
+                break
+            buckets = list(range(bucket, max(first, bucket - count + 1) - 1, -1))
+            found += await connection.fetch(
+                sql(6, True), query, low, high, size - len(found), buckets, *per_term
+            )
+            bucket -= len(buckets)
+            count *= 4
+        return found
 
     async def _document_frequency(self, connection: asyncpg.Connection, term: str) -> int:
         """Paragraphs holding `term`, up to the cap: counted while the table is small;

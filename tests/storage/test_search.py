@@ -17,7 +17,7 @@ from storage.postgres import _tsquery
 from storage.query import MAX_TERMS, build_match, query_terms, search_form
 from storage.tempserver import TempPostgres
 
-from .conftest import BACKENDS, GUILD_A, GUILD_B, AnyStore, article, new_backend
+from .conftest import BACKENDS, GUILD_A, GUILD_B, AnyStore, Backend, article, new_backend
 
 ARTICLES = [
     (
@@ -310,3 +310,28 @@ async def test_ranking_covers_the_newest_matches(store: AnyStore) -> None:
     store.search_window = 100
     hits = await store.search(GUILD_A, "gamma")
     assert len(hits) == 10 and hits[0].number == 1  # the shortest paragraph ranks first
+
+
+async def test_the_newest_matches_are_found_however_far_apart(backend: Backend) -> None:
+    """Paragraph ids far apart (as in a guild of millions of paragraphs): PostgreSQL reads
+    the guild's newest id ranges first, then older and older ones, then the rest at once."""
+    async with await backend.open() as store:
+        for i in range(24):
+            text = f"Delta report {i}." if i % 2 else f"Unrelated words {i}."
+            await store.add_article(article(GUILD_A, text + " pad" * (i % 5)))
+            await store.add_article(article(GUILD_B, f"Delta elsewhere {i}."))
+            await backend.fetch(
+                "UPDATE guilds SET next_paragraph = next_paragraph + ? WHERE guild_id = ?",
+                400_000,
+                GUILD_A,
+            )
+        deltas = [n for n in range(1, 25) if n % 2 == 0]  # article n holds i = n - 1
+        for window in (1, 5, 9):  # 9: not in the newest 341 ranges, so the rest at once
+            store.search_window = window
+            hits = await store.search(GUILD_A, "delta")
+            assert sorted(h.number for h in hits) == deltas[-window:]
+        store.search_window = 100
+        hits = await store.search(GUILD_A, "delta")
+        assert sorted(h.number for h in hits) == deltas
+        assert {h.number for h in await store.search(GUILD_A, "delta report")} == set(deltas)
+        assert len(await store.search(GUILD_B, "delta")) == 24
