@@ -157,6 +157,7 @@ class Index:
         "maxidf",
         "n",
         "nearby",
+        "norms",
         "ns",
         "numbers",
         "nums",
@@ -332,6 +333,8 @@ class Index:
         self.maxidf = idf(n, 0)
         self.smaxidf = idf(ns, 0)
         self.nearby: dict[str, str] | None = None
+        # BM25's length normalisers of paragraphs and sentences (find_passages fills them in)
+        self.norms: tuple[array[float], array[float]] | None = None
 
     def held(self, term: str) -> bool:
         """The article holds `term`: in a paragraph, a heading or the title."""
