@@ -203,16 +203,20 @@ class _Query:
             if asked and asked != lex.lang:
                 self._wants(question, asked, " ".join(lexicon(asked).tokens(question)))
         first = [alts[0][0] if alts else t for t, alts in zip(own, self.slots, strict=True)]
-        self.big = [f" {a} {b} " for a, b in itertools.pairwise(first)]
+        # the question's phrases, as " a b " (" a b c ") strings, and each one's words
+        self.phrases: dict[str, tuple[str, ...]] = {}
+        self.big = self._phrases(list(itertools.pairwise(first)))
         st = lex.stems(words)
-        self.big_all = [
-            f" {a} {b} " for a, b in itertools.pairwise(st) if not (a in stop and b in stop)
-        ]
-        self.tri_all = [
-            f" {a} {b} {c} "
-            for a, b, c in zip(st, st[1:], st[2:], strict=False)
-            if (a in stop) + (b in stop) + (c in stop) < 2
-        ]
+        self.big_all = self._phrases(
+            [(a, b) for a, b in itertools.pairwise(st) if not (a in stop and b in stop)]
+        )
+        self.tri_all = self._phrases(
+            [
+                (a, b, c)
+                for a, b, c in zip(st, st[1:], st[2:], strict=False)
+                if (a in stop) + (b in stop) + (c in stop) < 2
+            ]
+        )
         names = _names(question, lex)
         self.ents = [t for t in own if t in names]
         self.trunc = list(dict.fromkeys(t[:TRUNC] for t in loose))
@@ -221,6 +225,11 @@ class _Query:
             lead = _HEAD.match(" ".join(words[:3]))
             head = lex.stem(lead.group(1)) if lead else ""
         self.head = head if head in own else ""
+
+    def _phrases(self, grams: Sequence[tuple[str, ...]]) -> list[str]:
+        out = [f" {' '.join(gram)} " for gram in grams]
+        self.phrases.update(zip(out, grams, strict=True))
+        return out
 
     def _wants(self, question: str, lang: str | None, text: str) -> None:
         """What the question asks for, read with the question words of `lang`."""
@@ -605,19 +614,19 @@ class _Features:
         sids = {sid for i in pool for sid in range(psent[i], psent[i + 1])}
         in_sents = _Phrases(idx, (idx.s_off, idx.s_doc), idx.words, sids, q.stop)
         self.big_in: dict[int, list[str]] = {}
-        places = in_sents.places(q.big_all)
+        places = in_sents.places(q.big_all, q.phrases)
         for gram in q.big_all:  # (a phrase the question repeats counts each time)
             for sid in places[gram]:
                 self.big_in.setdefault(sid, []).append(gram)
         self.tri_in: dict[int, int] = {}
-        places = in_sents.places(q.tri_all)
+        places = in_sents.places(q.tri_all, q.phrases)
         for gram in q.tri_all:
             for sid in places[gram]:
                 self.tri_in[sid] = self.tri_in.get(sid, 0) + 1
         self.pair_in: dict[int, int] = {}
         # (a paragraph's terms hold no stop word: every word of `big` is in the table)
         in_paras = _Phrases(idx, (idx.p_off, idx.p_doc), idx.pterms, set(pool), frozenset())
-        places = in_paras.places(q.big)
+        places = in_paras.places(q.big, q.phrases)
         for gram in q.big:
             for i in places[gram]:
                 self.pair_in[i] = self.pair_in.get(i, 0) + 1
@@ -828,13 +837,16 @@ class _Phrases:
         self.held[word] = found
         return found
 
-    def places(self, grams: Sequence[str]) -> dict[str, list[int]]:
-        """For each distinct phrase of `grams`, the texts among `among` that hold it."""
+    def places(
+        self, grams: Sequence[str], words_of: dict[str, tuple[str, ...]]
+    ) -> dict[str, list[int]]:
+        """For each distinct phrase of `grams` (its words in `words_of`), the texts among
+        `among` that hold it."""
         held, texts, holding = self.held, self.texts, self._holding
         out: dict[str, list[int]] = {}
         for gram in dict.fromkeys(grams):
             candidates: set[int] | None = None
-            for word in gram.split():
+            for word in words_of[gram]:
                 ids = held[word] if word in held else holding(word)
                 if ids is not None:
                     candidates = ids if candidates is None else candidates & ids
@@ -842,7 +854,7 @@ class _Phrases:
                         break
             if candidates is None:  # stop words only
                 candidates = self.among
-            out[gram] = [t for t in candidates if gram in texts[t]]
+            out[gram] = [t for t in candidates if gram in texts[t]] if candidates else []
         return out
 
 
@@ -893,14 +905,14 @@ def _with_context(
 def _near_pairs(idx: Index, i: int, firsts: list[str]) -> int:
     """Pairs of `firsts` (x before y in the list) within 3 terms of each other in paragraph i.
 
-    Linear in the paragraph: one pass finds the question terms' occurrences, in order, and each
-    is compared only with the few occurrences up to 3 positions before it.
+    Linear in the occurrences: the question terms' positions (`Index.term_places`), merged in
+    order, are compared only with the few occurrences up to 3 positions before them.
     """
-    seq = idx.pterms[i].split()
-    wanted = set(firsts).intersection(seq)
+    places = idx.term_places(i)
+    wanted = [t for t in dict.fromkeys(firsts) if t in places]
     if not wanted:
         return 0
-    occurrences = [(pos, t) for pos, t in enumerate(seq) if t in wanted]
+    occurrences = sorted((pos, t) for t in wanted for pos in places[t])
     close: set[tuple[str, str]] = set()  # (t, u) with t <= u
     for k, (pos, t) in enumerate(occurrences):
         j = k - 1

@@ -165,6 +165,7 @@ class Index:
         "p_doc",
         "p_off",
         "pidf",
+        "places",
         "plen",
         "psent",
         "pterms",
@@ -335,6 +336,8 @@ class Index:
         self.nearby: dict[str, str] | None = None
         # BM25's length normalisers of paragraphs and sentences (find_passages fills them in)
         self.norms: tuple[array[float], array[float]] | None = None
+        # per paragraph read by `term_places`: each term's positions in its terms
+        self.places: dict[int, dict[str, array[int]]] = {}
 
     def held(self, term: str) -> bool:
         """The article holds `term`: in a paragraph, a heading or the title."""
@@ -395,17 +398,25 @@ class Index:
 
     def positions(self, para: int, term: str) -> list[int]:
         """Term positions of `term` in paragraph `para`'s terms."""
-        text = self.pterms[para]
-        pat = f" {term} "
-        out: list[int] = []
-        at = text.find(pat)
-        seen = spaces = 0  # spaces in text[:seen], counted once each (a term repeated is linear)
-        while at >= 0:
-            spaces += text.count(" ", seen, at)
-            seen = at
-            out.append(spaces)
-            at = text.find(pat, at + 1)
-        return out
+        return list(self.term_places(para).get(term, ()))
+
+    def term_places(self, para: int) -> dict[str, array[int]]:
+        """Each term of paragraph `para` → its positions in the paragraph's terms, in order.
+
+        Read once per paragraph when a question first needs it, and kept: a dict of arrays,
+        which the garbage collector does not track.
+        """
+        places = self.places.get(para)
+        if places is None:
+            places = {}
+            for pos, term in enumerate(self.pterms[para].split()):
+                found = places.get(term)
+                if found is None:
+                    places[term] = array("I", [pos])
+                else:
+                    found.append(pos)
+            self.places[para] = places
+        return places
 
 
 def _fold(text: str) -> str:
