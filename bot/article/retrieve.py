@@ -912,7 +912,7 @@ def _near_pairs(idx: Index, i: int, firsts: list[str]) -> int:
     wanted = [t for t in dict.fromkeys(firsts) if t in places]
     if not wanted:
         return 0
-    occurrences = sorted((pos, t) for t in wanted for pos in places[t])
+    occurrences = sorted((pos, t) for t in wanted for pos in memoryview(places[t]).cast("I"))
     close: set[tuple[str, str]] = set()  # (t, u) with t <= u
     for k, (pos, t) in enumerate(occurrences):
         j = k - 1

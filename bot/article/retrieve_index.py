@@ -337,7 +337,7 @@ class Index:
         # BM25's length normalisers of paragraphs and sentences (find_passages fills them in)
         self.norms: tuple[array[float], array[float]] | None = None
         # per paragraph read by `term_places`: each term's positions in its terms
-        self.places: dict[int, dict[str, array[int]]] = {}
+        self.places: dict[int, dict[str, bytes]] = {}
 
     def held(self, term: str) -> bool:
         """The article holds `term`: in a paragraph, a heading or the title."""
@@ -398,23 +398,26 @@ class Index:
 
     def positions(self, para: int, term: str) -> list[int]:
         """Term positions of `term` in paragraph `para`'s terms."""
-        return list(self.term_places(para).get(term, ()))
+        found = self.term_places(para).get(term)
+        return [] if found is None else list(memoryview(found).cast("I"))
 
-    def term_places(self, para: int) -> dict[str, array[int]]:
-        """Each term of paragraph `para` → its positions in the paragraph's terms, in order.
+    def term_places(self, para: int) -> dict[str, bytes]:
+        """Each term of paragraph `para` → its positions in the paragraph's terms, in order, as
+        the bytes of an array of unsigned ints (`memoryview(...).cast("I")` reads them).
 
-        Read once per paragraph when a question first needs it, and kept: a dict of arrays,
+        Read once per paragraph when a question first needs it, and kept: a dict of bytes,
         which the garbage collector does not track.
         """
         places = self.places.get(para)
         if places is None:
-            places = {}
+            found: dict[str, list[int]] = {}
             for pos, term in enumerate(self.pterms[para].split()):
-                found = places.get(term)
-                if found is None:
-                    places[term] = array("I", [pos])
+                at = found.get(term)
+                if at is None:
+                    found[term] = [pos]
                 else:
-                    found.append(pos)
+                    at.append(pos)
+            places = {term: array("I", at).tobytes() for term, at in found.items()}
             self.places[para] = places
         return places
 
