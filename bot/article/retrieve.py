@@ -140,11 +140,11 @@ def _index(article: Article) -> Index:
 
 def _span(seq: Sequence[str], matched: frozenset[str]) -> float:
     """Distinct matched terms of `seq` / the length of the shortest run holding them all."""
-    pos = [j for j, t in enumerate(seq) if t in matched]
-    if not pos:
+    first = next((j for j, t in enumerate(seq) if t in matched), -1)
+    if first < 0:
         return 0.0
-    distinct = len({seq[j] for j in pos})
-    return distinct / (pos[-1] - pos[0] + 1)
+    last = next(j for j in range(len(seq) - 1, first - 1, -1) if seq[j] in matched)
+    return len(matched.intersection(seq)) / (last - first + 1)
 
 
 class _Query:
@@ -160,7 +160,8 @@ class _Query:
         common = COMMON_STEMS if english else frozenset()
         stop = lex.stop_words
         read = lex.question(question)  # without its interrogatives where words run together
-        own = list(dict.fromkeys(lex.terms(read)))
+        words = lex.tokens(read)
+        own = list(dict.fromkeys(lex.terms_of(words)))
         vocab, pidf, held = idx.vocab, idx.pidf, idx.held
         # one slot per question term: (term, weight) alternatives that the article holds
         self.slots: list[list[tuple[str, float]]] = []
@@ -192,7 +193,6 @@ class _Query:
         self.own = own
         self.stop = stop
         self.rare = [t for t in own if t not in common]
-        words = lex.tokens(read)
         self.words = frozenset(words)
         text = " ".join(words)
         self.want_num = self.want_money = self.want_fund = self.want_why = False
@@ -203,16 +203,20 @@ class _Query:
             if asked and asked != lex.lang:
                 self._wants(question, asked, " ".join(lexicon(asked).tokens(question)))
         first = [alts[0][0] if alts else t for t, alts in zip(own, self.slots, strict=True)]
-        self.big = [f" {a} {b} " for a, b in itertools.pairwise(first)]
+        # the question's phrases, as " a b " (" a b c ") strings, and each one's words
+        self.phrases: dict[str, tuple[str, ...]] = {}
+        self.big = self._phrases(list(itertools.pairwise(first)))
         st = lex.stems(words)
-        self.big_all = [
-            f" {a} {b} " for a, b in itertools.pairwise(st) if not (a in stop and b in stop)
-        ]
-        self.tri_all = [
-            f" {a} {b} {c} "
-            for a, b, c in zip(st, st[1:], st[2:], strict=False)
-            if (a in stop) + (b in stop) + (c in stop) < 2
-        ]
+        self.big_all = self._phrases(
+            [(a, b) for a, b in itertools.pairwise(st) if not (a in stop and b in stop)]
+        )
+        self.tri_all = self._phrases(
+            [
+                (a, b, c)
+                for a, b, c in zip(st, st[1:], st[2:], strict=False)
+                if (a in stop) + (b in stop) + (c in stop) < 2
+            ]
+        )
         names = _names(question, lex)
         self.ents = [t for t in own if t in names]
         self.trunc = list(dict.fromkeys(t[:TRUNC] for t in loose))
@@ -221,6 +225,11 @@ class _Query:
             lead = _HEAD.match(" ".join(words[:3]))
             head = lex.stem(lead.group(1)) if lead else ""
         self.head = head if head in own else ""
+
+    def _phrases(self, grams: Sequence[tuple[str, ...]]) -> list[str]:
+        out = [f" {' '.join(gram)} " for gram in grams]
+        self.phrases.update(zip(out, grams, strict=True))
+        return out
 
     def _wants(self, question: str, lang: str | None, text: str) -> None:
         """What the question asks for, read with the question words of `lang`."""
@@ -406,6 +415,18 @@ def _analyse(idx: Index, q: _Query) -> list[Row]:
     return [features.paragraph(i) for i in pool]
 
 
+def _norms(idx: Index) -> tuple[array[float], array[float]]:
+    """BM25's length normalisers of the article's paragraphs and sentences, `k1 * (1 - b + b *
+    length / mean length)` (computed once per article; the same floats as computed in place)."""
+    if idx.norms is None:
+        plen, slen, avg, savg = idx.plen, idx.slen, idx.avg, idx.savg
+        idx.norms = (
+            array("d", [_K1 * (1 - _B + _B * plen[i] / avg) for i in range(len(plen))]),
+            array("d", [_SK1 * (1 - _SB + _SB * slen[s] / savg) for s in range(len(slen))]),
+        )
+    return idx.norms
+
+
 def _match_terms(idx: Index, q: _Query, m: _Matches) -> None:
     """Phase 1: BM25, coverage and counts per paragraph and sentence over the question's slots.
 
@@ -415,7 +436,8 @@ def _match_terms(idx: Index, q: _Query, m: _Matches) -> None:
     vocab, pidf, sidf = idx.vocab, idx.pidf, idx.sidf
     p_off, p_doc, p_cnt = idx.p_off, idx.p_doc, idx.p_cnt
     s_off, s_doc, s_cnt = idx.s_off, idx.s_doc, idx.s_cnt
-    plen, slen, avg, savg = idx.plen, idx.slen, idx.avg, idx.savg
+    pnorm, snorm = _norms(idx)
+    k1, sk1 = _K1 + 1, _SK1 + 1
     bm, head_bm, rare_bm, rare_sbm, rare_cov = m.bm, m.head_bm, m.rare_bm, m.rare_sbm, m.rare_cov
     bms, cov, cnt, sbm, scov, scnt = m.bms, m.cov, m.cnt, m.sbm, m.scov, m.scnt
     firsts_in = m.firsts_in
@@ -436,6 +458,40 @@ def _match_terms(idx: Index, q: _Query, m: _Matches) -> None:
         if own_term in rare:
             rare_total += max(best_w, 1e-9)
         stotal += max(best_sw, 1e-9)
+        is_head = bool(q.head) and alts[0][0] == q.head
+        is_rare = own_term in rare
+        if len(alts) == 1 and not (context and _in_context(idx, alts[0][0])):
+            # One alternative, in the paragraphs' own text only: each paragraph (sentence) is
+            # met once, and adds to the sums what the general case below would add.
+            name, f = alts[0]
+            a = vocab[name]
+            w = pidf[a] * f
+            sw = sidf[a] * f
+            o, e = p_off[a], p_off[a + 1]
+            for i, times in zip(p_doc[o:e], p_cnt[o:e], strict=True):
+                sat = times * k1 / (times + pnorm[i])
+                v = w * sat
+                bm[i] = bm.get(i, 0.0) + v
+                if is_rare:
+                    rare_bm[i] = rare_bm.get(i, 0.0) + v
+                    rare_cov[i] = rare_cov.get(i, 0.0) + w
+                if is_head:
+                    head_bm[i] = v
+                bms[i] = bms.get(i, 0.0) + sw * sat
+                cov[i] = cov.get(i, 0.0) + w
+                cnt[i] = cnt.get(i, 0.0) + f
+                firsts_in[i] = firsts_in.get(i, 0) + 1
+            o, e = s_off[a], s_off[a + 1]
+            for sid, times in zip(s_doc[o:e], s_cnt[o:e], strict=True):
+                v = sw * times * sk1 / (times + snorm[sid])
+                sbm[sid] = sbm.get(sid, 0.0) + v
+                if is_rare:
+                    rare_sbm[sid] = rare_sbm.get(sid, 0.0) + v
+                scov[sid] = scov.get(sid, 0.0) + sw
+                scnt[sid] = scnt.get(sid, 0.0) + f
+            continue
+        # per paragraph (sentence) the slot's strongest alternative there: (BM25, BM25 with
+        # sentence idf, coverage, count) ((BM25, coverage, count) per sentence)
         pslot: dict[int, tuple[float, float, float, float]] = {}
         sslot: dict[int, tuple[float, float, float]] = {}
         for name, f in alts:
@@ -452,13 +508,13 @@ def _match_terms(idx: Index, q: _Query, m: _Matches) -> None:
                 in_title = bool(idx.title) and f" {name} " in idx.title
                 ptf, pm, stf, sm = _with_context(idx, heads, in_title, ptf, stf)
             for i, c in ptf:
-                sat = c * (_K1 + 1) / (c + _K1 * (1 - _B + _B * plen[i] / avg))
+                sat = c * k1 / (c + pnorm[i])
                 old = pslot.get(i)
                 if old is None or w * sat > old[0]:
                     mi = 1.0 if pm is None else pm[i]
                     pslot[i] = (w * sat, sw * sat, w * mi, f * mi)
             for sid, c in stf:
-                v = sw * c * (_SK1 + 1) / (c + _SK1 * (1 - _SB + _SB * slen[sid] / savg))
+                v = sw * c * sk1 / (c + snorm[sid])
                 olds = sslot.get(sid)
                 if olds is None or v > olds[0]:
                     ms = 1.0 if sm is None else sm[sid]
@@ -466,8 +522,6 @@ def _match_terms(idx: Index, q: _Query, m: _Matches) -> None:
         first = ids[0][0]
         for i in p_doc[p_off[first] : p_off[first + 1]]:
             firsts_in[i] = firsts_in.get(i, 0) + 1
-        is_head = bool(q.head) and alts[0][0] == q.head
-        is_rare = own_term in rare
         for i, (v, vs, w, f) in pslot.items():
             bm[i] = bm.get(i, 0.0) + v
             if is_rare:
@@ -489,7 +543,8 @@ def _match_terms(idx: Index, q: _Query, m: _Matches) -> None:
 
 def _match_prefixes(idx: Index, q: _Query, m: _Matches) -> None:
     """Phase 2: BM25 and coverage over the 6-letter prefixes of the question's terms."""
-    plen, slen, avg, savg = idx.plen, idx.slen, idx.avg, idx.savg
+    pnorm, snorm = _norms(idx)
+    k1, sk1 = _K1 + 1, _SK1 + 1
     tbm, tcov, tsbm = m.tbm, m.tcov, m.tsbm
     tp_off, tp_doc, tp_cnt = idx.tp_off, idx.tp_doc, idx.tp_cnt
     ts_off, ts_doc, ts_cnt = idx.ts_off, idx.ts_doc, idx.ts_cnt
@@ -510,15 +565,11 @@ def _match_prefixes(idx: Index, q: _Query, m: _Matches) -> None:
             heads = idx.th_doc[idx.th_off[tid] : idx.th_off[tid + 1]]
             tptf, pm, tstf, _ = _with_context(idx, heads, f" {t} " in idx.ttitle, tptf, tstf)
         for i, c in tptf:
-            tbm[i] = tbm.get(i, 0.0) + tw * c * (_K1 + 1) / (
-                c + _K1 * (1 - _B + _B * plen[i] / avg)
-            )
+            tbm[i] = tbm.get(i, 0.0) + tw * c * k1 / (c + pnorm[i])
             tcov[i] = tcov.get(i, 0.0) + tw * (1.0 if pm is None else pm[i])
         sw = idx.tsidf[tid]
         for sid, c in tstf:
-            tsbm[sid] = tsbm.get(sid, 0.0) + sw * c * (_SK1 + 1) / (
-                c + _SK1 * (1 - _SB + _SB * slen[sid] / savg)
-            )
+            tsbm[sid] = tsbm.get(sid, 0.0) + sw * c * sk1 / (c + snorm[sid])
     m.ttotal = ttotal
 
 
@@ -559,23 +610,23 @@ class _Features:
         """Where the question's phrases are: per sentence of the pool, the entries of `big_all`
         (with repeats) and how many of `tri_all` its words hold; per paragraph of the pool, how
         many of `big` its terms hold."""
-        idx, q = self.idx, self.q
-        psent, s_off, s_doc, p_off, p_doc = idx.psent, idx.s_off, idx.s_doc, idx.p_off, idx.p_doc
+        idx, q, psent = self.idx, self.q, self.idx.psent
         sids = {sid for i in pool for sid in range(psent[i], psent[i + 1])}
-        in_sents = _Postings(idx.vocab, s_off, s_doc, q.stop)
+        in_sents = _Phrases(idx, (idx.s_off, idx.s_doc), idx.words, sids, q.stop)
         self.big_in: dict[int, list[str]] = {}
-        places = _phrase_places(q.big_all, in_sents, idx.words, sids)
+        places = in_sents.places(q.big_all, q.phrases)
         for gram in q.big_all:  # (a phrase the question repeats counts each time)
             for sid in places[gram]:
                 self.big_in.setdefault(sid, []).append(gram)
         self.tri_in: dict[int, int] = {}
-        places = _phrase_places(q.tri_all, in_sents, idx.words, sids)
+        places = in_sents.places(q.tri_all, q.phrases)
         for gram in q.tri_all:
             for sid in places[gram]:
                 self.tri_in[sid] = self.tri_in.get(sid, 0) + 1
         self.pair_in: dict[int, int] = {}
-        in_paras = _Postings(idx.vocab, p_off, p_doc, frozenset())
-        places = _phrase_places(q.big, in_paras, idx.pterms, set(pool))
+        # (a paragraph's terms hold no stop word: every word of `big` is in the table)
+        in_paras = _Phrases(idx, (idx.p_off, idx.p_doc), idx.pterms, set(pool), frozenset())
+        places = in_paras.places(q.big, q.phrases)
         for gram in q.big:
             for i in places[gram]:
                 self.pair_in[i] = self.pair_in.get(i, 0) + 1
@@ -755,45 +806,62 @@ class _Features:
         )
 
 
-class _Postings:
-    """The ids of the texts (sentences or paragraphs) holding a word of a phrase, from a posting
-    table (memoised per word); None for a stop word, which the table does not hold."""
+class _Phrases:
+    """Where phrases (" a b ", " a b c ") occur among some texts (sentences or paragraphs, whose
+    words are separated by single spaces: " w1 w2 ... "), found through a posting table.
+
+    A text holds a phrase only if it holds each of its words, so only the texts that the table
+    lists for all of its words (other than stop words, which the table does not hold) are
+    searched.
+    """
 
     def __init__(
-        self, vocab: dict[str, int], off: array[int], doc: array[int], stop: frozenset[str]
-    ):
-        self.vocab, self.off, self.doc, self.stop = vocab, off, doc, stop
-        self.memo: dict[str, set[int] | None] = {}
+        self,
+        idx: Index,
+        postings: tuple[array[int], array[int]],
+        texts: Sequence[str],
+        among: set[int],
+        stop: frozenset[str],
+    ) -> None:
+        self.vocab, (self.off, self.doc) = idx.vocab, postings
+        self.texts, self.among, self.stop = texts, among, stop
+        self.held: dict[str, set[int] | None] = {}  # word -> the texts among `among` holding it
 
-    def __call__(self, word: str) -> set[int] | None:
-        if word in self.memo:
-            return self.memo[word]
+    def _holding(self, word: str) -> set[int] | None:
         found: set[int] | None = None
         if word not in self.stop:
             a = self.vocab.get(word)
-            found = set() if a is None else set(self.doc[self.off[a] : self.off[a + 1]])
-        self.memo[word] = found
+            found = set()
+            if a is not None:
+                found = self.among.intersection(self.doc[self.off[a] : self.off[a + 1]])
+        self.held[word] = found
         return found
 
+    def places(
+        self, grams: Sequence[str], words_of: dict[str, tuple[str, ...]]
+    ) -> dict[str, list[int]]:
+        """For each distinct phrase of `grams` (its words in `words_of`), the texts among
+        `among` that hold it."""
+        held, texts, holding = self.held, self.texts, self._holding
+        out: dict[str, list[int]] = {}
+        for gram in dict.fromkeys(grams):
+            candidates: set[int] | None = None
+            for word in words_of[gram]:
+                ids = held[word] if word in held else holding(word)
+                if ids is not None:
+                    candidates = ids if candidates is None else candidates & ids
+                    if not candidates:
+                        break
+            if candidates is None:  # stop words only
+                candidates = self.among
+            out[gram] = [t for t in candidates if gram in texts[t]] if candidates else []
+        return out
 
-def _phrase_places(
-    grams: Sequence[str], holding: _Postings, texts: Sequence[str], among: set[int]
-) -> dict[str, list[int]]:
-    """For each distinct phrase of `grams` (" a b ", " a b c "), the ids among `among` of the
-    `texts` (" w1 w2 ... ", words separated by single spaces) that hold it as a substring.
 
-    A text holds a phrase only if it holds each of its words, so only the texts that hold all
-    of its words other than stop words (`holding`) are searched.
-    """
-    out: dict[str, list[int]] = {}
-    for gram in dict.fromkeys(grams):
-        candidates = among
-        for word in gram.split():
-            held = holding(word)
-            if held is not None:
-                candidates = candidates & held
-        out[gram] = [t for t in candidates if gram in texts[t]]
-    return out
+def _in_context(idx: Index, term: str) -> bool:
+    """Whether a heading or the title holds `term` (so that `_with_context` adds to its counts)."""
+    a = idx.vocab[term]
+    return idx.h_off[a] < idx.h_off[a + 1] or (bool(idx.title) and f" {term} " in idx.title)
 
 
 def _with_context(
@@ -837,14 +905,14 @@ def _with_context(
 def _near_pairs(idx: Index, i: int, firsts: list[str]) -> int:
     """Pairs of `firsts` (x before y in the list) within 3 terms of each other in paragraph i.
 
-    Linear in the paragraph: one pass finds the question terms' occurrences, in order, and each
-    is compared only with the few occurrences up to 3 positions before it.
+    Linear in the occurrences: the question terms' positions (`Index.term_places`), merged in
+    order, are compared only with the few occurrences up to 3 positions before them.
     """
-    seq = idx.pterms[i].split()
-    wanted = set(firsts).intersection(seq)
+    places = idx.term_places(i)
+    wanted = [t for t in dict.fromkeys(firsts) if t in places]
     if not wanted:
         return 0
-    occurrences = [(pos, t) for pos, t in enumerate(seq) if t in wanted]
+    occurrences = sorted((pos, t) for t in wanted for pos in memoryview(places[t]).cast("I"))
     close: set[tuple[str, str]] = set()  # (t, u) with t <= u
     for k, (pos, t) in enumerate(occurrences):
         j = k - 1

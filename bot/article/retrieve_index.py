@@ -157,6 +157,7 @@ class Index:
         "maxidf",
         "n",
         "nearby",
+        "norms",
         "ns",
         "numbers",
         "nums",
@@ -164,6 +165,7 @@ class Index:
         "p_doc",
         "p_off",
         "pidf",
+        "places",
         "plen",
         "psent",
         "pterms",
@@ -332,6 +334,10 @@ class Index:
         self.maxidf = idf(n, 0)
         self.smaxidf = idf(ns, 0)
         self.nearby: dict[str, str] | None = None
+        # BM25's length normalisers of paragraphs and sentences (find_passages fills them in)
+        self.norms: tuple[array[float], array[float]] | None = None
+        # per paragraph read by `term_places`: each term's positions in its terms
+        self.places: dict[int, dict[str, bytes]] = {}
 
     def held(self, term: str) -> bool:
         """The article holds `term`: in a paragraph, a heading or the title."""
@@ -392,17 +398,28 @@ class Index:
 
     def positions(self, para: int, term: str) -> list[int]:
         """Term positions of `term` in paragraph `para`'s terms."""
-        text = self.pterms[para]
-        pat = f" {term} "
-        out: list[int] = []
-        at = text.find(pat)
-        seen = spaces = 0  # spaces in text[:seen], counted once each (a term repeated is linear)
-        while at >= 0:
-            spaces += text.count(" ", seen, at)
-            seen = at
-            out.append(spaces)
-            at = text.find(pat, at + 1)
-        return out
+        found = self.term_places(para).get(term)
+        return [] if found is None else list(memoryview(found).cast("I"))
+
+    def term_places(self, para: int) -> dict[str, bytes]:
+        """Each term of paragraph `para` → its positions in the paragraph's terms, in order, as
+        the bytes of an array of unsigned ints (`memoryview(...).cast("I")` reads them).
+
+        Read once per paragraph when a question first needs it, and kept: a dict of bytes,
+        which the garbage collector does not track.
+        """
+        places = self.places.get(para)
+        if places is None:
+            found: dict[str, list[int]] = {}
+            for pos, term in enumerate(self.pterms[para].split()):
+                at = found.get(term)
+                if at is None:
+                    found[term] = [pos]
+                else:
+                    at.append(pos)
+            places = {term: array("I", at).tobytes() for term, at in found.items()}
+            self.places[para] = places
+        return places
 
 
 def _fold(text: str) -> str:

@@ -20,6 +20,7 @@ the article's length except for `degree`, which compares each sentence with at m
 
 from __future__ import annotations
 
+import itertools
 import math
 import re
 from collections import Counter
@@ -137,29 +138,28 @@ def _capitalised_words(text: str) -> list[str]:
 
 
 def _units(article: Article, lex: Lexicon) -> tuple[list[Unit], list[list[str]]]:
-    """The article's sentences as units, and each one's tokens (`lex.tokens`)."""
+    """The article's sentences as units, and each one's tokens (`lex.tokens`).
+
+    A text met again (a repeated line, a short heading-like paragraph) is read once: its
+    tokens, terms and bag are shared by its units (none of them is ever changed).
+    """
     units: list[Unit] = []
     token_lists: list[list[str]] = []
     english = lex.lang == "en"
+    read: dict[str, tuple[list[str], list[str], frozenset[str], int]] = {}
     for pi, para in enumerate(article.paragraphs):
         listed = is_list(para.text)
         for si, sentence in enumerate(para.sentences):
-            toks = lex.tokens(sentence)
+            known = read.get(sentence)
+            if known is None:
+                toks = lex.tokens(sentence)
+                found = lex.terms_of(toks)
+                words = len(toks) if english else lex.count_tokens(toks)
+                known = read[sentence] = (toks, found, frozenset(found), words)
+            toks, found, bag, words = known
             token_lists.append(toks)
-            found = lex.terms_of(toks)
             units.append(
-                Unit(
-                    index=len(units),
-                    paragraph=para.number,
-                    para_index=pi,
-                    in_para=si,
-                    text=sentence,
-                    terms=found,
-                    bag=frozenset(found),
-                    words=len(toks) if english else lex.count_tokens(toks),
-                    features=[],
-                    listed=listed,
-                )
+                Unit(len(units), para.number, pi, si, sentence, found, bag, words, [], 0.0, listed)
             )
     return units, token_lists
 
@@ -175,7 +175,7 @@ def _linked(bags: list[frozenset[str]]) -> list[int]:
         for j in range(i + 1, min(len(bags), i + _WINDOW + 1)):
             other = bags[j]
             if other:
-                shared = len(bag & other)
+                shared = len(bag) if other is bag else len(bag & other)
                 if shared >= least[i]:
                     linked[i] += 1
                 if shared >= least[j]:
@@ -195,22 +195,25 @@ def analysis(article: Article) -> Analysis:
     structured = len(article.paragraphs) > 1 and not article.passages
     capitalised = _CAPWORD.findall if english else _capitalised_words
 
-    tf: Counter[str] = Counter()
-    bigram_df: Counter[tuple[str, str]] = Counter()
-    lead_df: Counter[str] = Counter()
-    name_tf: Counter[str] = Counter()
-    names: list[list[str]] = []
+    # Each text is read once (see `_units`): its n-grams and names, then what it says
+    # whatever its place (`text_features`); its place adds the rest.
+    grams_of: dict[str, set[tuple[str, str]]] = {}
+    names_of: dict[str, list[str]] = {}
     gram_sets: list[set[tuple[str, str]]] = []
+    names: list[list[str]] = []
     for u in units:
-        tf.update(u.terms)
-        grams = set(zip(u.terms, u.terms[1:], strict=False))
+        grams = grams_of.get(u.text)
+        if grams is None:
+            terms = u.terms
+            grams = grams_of[u.text] = set(itertools.pairwise(terms))
+            names_of[u.text] = capitalised(u.text)[1:]
         gram_sets.append(grams)
-        bigram_df.update(grams)
-        if u.index < 5:
-            lead_df.update(u.bag)
-        found = capitalised(u.text)[1:]
-        names.append(found)
-        name_tf.update(found)
+        names.append(names_of[u.text])
+    # (the same counts, in the same order of first appearance, as one update per sentence)
+    tf: Counter[str] = Counter(itertools.chain.from_iterable(u.terms for u in units))
+    bigram_df: Counter[tuple[str, str]] = Counter(itertools.chain.from_iterable(gram_sets))
+    lead_df: Counter[str] = Counter(itertools.chain.from_iterable(u.bag for u in units[:5]))
+    name_tf: Counter[str] = Counter(itertools.chain.from_iterable(names))
     norm = math.sqrt(sum(c * c for c in tf.values()))
     if article.title:
         lead = frozenset(lex.terms(article.title))
@@ -227,9 +230,12 @@ def analysis(article: Article) -> Analysis:
     in_lead_twice = {t for t, c in lead_df.items() if c > 1}
     repeated = {g for g, c in bigram_df.items() if c > 1}
     tf_of = tf.__getitem__
-    linked = _linked([u.bag for u in units])
-    for u, found, grams, toks in zip(units, names, gram_sets, token_lists, strict=True):
-        i, text, bag = u.index, u.text, u.bag
+
+    def text_features(
+        u: Unit, found: list[str], grams: set[tuple[str, str]], toks: list[str]
+    ) -> tuple[float, ...]:
+        """The features that depend on the sentence's text alone (in the article)."""
+        text, bag = u.text, u.bag
         # Σ c·(tf - c) over its terms' counts c: Σ tf over its term occurrences, less Σ c²
         # (Σ c² is the number of terms when none repeats)
         if len(bag) == len(u.terms):
@@ -239,45 +245,98 @@ def analysis(article: Article) -> Analysis:
             s_square = sum(map(mul, values, values))
         dot = sum(map(tf_of, u.terms)) - s_square
         s_norm = math.sqrt(s_square)
-        centrality = dot / (s_norm * norm) if s_norm and norm else 0.0
-        lo, hi = max(0, i - _WINDOW), min(len(units), i + _WINDOW + 1)
         low = text.lower()
         opens_quote = text.startswith(_QUOTE_OPEN)
-        log_words = math.log(1 + u.words)
         stripped = text.rstrip()
-        inv_pos = 1.0 / (i + 1)
-        u.features = [
-            1.0,
-            float(i == 0),
-            float(i == 1),
-            float(i == 2),
-            inv_pos,
-            i / n,
-            float(3 <= i <= 5),
-            float(6 <= i <= 10),
-            float(structured and u.in_para == 0),
-            1.0 / (u.para_index + 1) if structured else 0.0,
-            log_words,
-            float(u.words < 8),
-            float(u.words > 40),
-            centrality,
+        return (
+            math.log(1 + u.words),
+            1.0 if u.words < 8 else 0.0,
+            1.0 if u.words > 40 else 0.0,
+            dot / (s_norm * norm) if s_norm and norm else 0.0,
             len(bag & lead) / len(bag) if bag and lead else 0.0,
-            len(bag & in_lead_twice if i < 5 else bag & in_lead) / len(bag) if bag else 0.0,
+            len(bag & in_lead) / len(bag) if bag else 0.0,  # (lead_overlap after the lead)
             len(grams & repeated) / len(grams) if grams else 0.0,
             min(len(bag & top), 4) / 4,
-            linked[i] / max(hi - lo - 1, 1),
             len(u.terms) / u.words if u.words else 0.0,
             min(len(_NUMBER.findall(text)), 4) / 4,
             min(len(found), 8) / 8,
             sum(math.log(name_tf[w]) for w in found) / len(found) if found else 0.0,
-            float(opens_quote),
-            float(english and not opens_quote and not _FIRST_PERSON.isdisjoint(toks)),
-            float(stripped.endswith(" .")),
-            float(bool(_CAPTION_LABEL.match(text))),
-            float(bool(_FURNITURE.search(low))),
-            float(stripped.endswith("?")),
-            float(english and bool(_ATTRIBUTION.search(low))),
-            float(english and bool(_ANAPHORIC.match(low))),
+            1.0 if opens_quote else 0.0,
+            1.0 if english and not opens_quote and not _FIRST_PERSON.isdisjoint(toks) else 0.0,
+            1.0 if stripped.endswith(" .") else 0.0,
+            1.0 if _CAPTION_LABEL.match(text) else 0.0,
+            1.0 if _FURNITURE.search(low) else 0.0,
+            1.0 if stripped.endswith("?") else 0.0,
+            1.0 if english and _ATTRIBUTION.search(low) else 0.0,
+            1.0 if english and _ANAPHORIC.match(low) else 0.0,
+        )
+
+    read: dict[str, tuple[float, ...]] = {}
+    linked = _linked([u.bag for u in units])
+    last = len(units)
+    for u, found, grams, toks in zip(units, names, gram_sets, token_lists, strict=True):
+        i, bag = u.index, u.bag
+        known = read.get(u.text)
+        if known is None:
+            known = read[u.text] = text_features(u, found, grams, toks)
+        (
+            log_words,
+            short,
+            long,
+            centrality,
+            lead_sim,
+            lead_overlap,
+            bigram_rep,
+            keywords,
+            density,
+            numbers,
+            names_share,
+            name_freq,
+            quote,
+            first_person,
+            caption,
+            label,
+            furniture,
+            question,
+            attribution,
+            anaphoric,
+        ) = known
+        if i < 5:  # in the lead: shared with another lead sentence, itself left out
+            lead_overlap = len(bag & in_lead_twice) / len(bag) if bag else 0.0
+        lo, hi = max(0, i - _WINDOW), min(last, i + _WINDOW + 1)
+        inv_pos = 1.0 / (i + 1)
+        u.features = [
+            1.0,
+            1.0 if i == 0 else 0.0,
+            1.0 if i == 1 else 0.0,
+            1.0 if i == 2 else 0.0,
+            inv_pos,
+            i / n,
+            1.0 if 3 <= i <= 5 else 0.0,
+            1.0 if 6 <= i <= 10 else 0.0,
+            1.0 if structured and u.in_para == 0 else 0.0,
+            1.0 / (u.para_index + 1) if structured else 0.0,
+            log_words,
+            short,
+            long,
+            centrality,
+            lead_sim,
+            lead_overlap,
+            bigram_rep,
+            keywords,
+            linked[i] / max(hi - lo - 1, 1),
+            density,
+            numbers,
+            names_share,
+            name_freq,
+            quote,
+            first_person,
+            caption,
+            label,
+            furniture,
+            question,
+            attribution,
+            anaphoric,
             centrality * inv_pos,
             log_words * inv_pos,
         ]
