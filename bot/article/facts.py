@@ -38,7 +38,7 @@ from .language import language_of
 from .lexicon import STOP_WORDS, lexicon
 from .model import Article, Fact
 from .score import Unit, analysis, overlap
-from .summarize import eligible, leans_back
+from .summarize import eligible_of, leans_back, squashed
 
 __all__ = ["key_facts"]
 
@@ -109,11 +109,17 @@ def key_facts(article: Article, *, limit: int = 5, exclude: Collection[str] = ()
     them is a sentence in `exclude`, nor mostly repeats one."""
     if limit <= 0:
         return []
-    units: list[Unit] = eligible(analysis(article).units)
+    units: list[Unit] = eligible_of(analysis(article))
     shown = {" ".join(text.split()) for text in exclude}
-    known = [j for j, u in enumerate(units) if shown and " ".join(u.text.split()) in shown]
+    known = [j for j, u in enumerate(units) if shown and squashed(u.text) in shown]
     lang = language_of(article)
-    carried = [items(u.text, lang) for u in units]
+    read: dict[str, set[str]] = {}  # (a text met again is read once; its set is only read)
+    carried = []
+    for u in units:
+        found = read.get(u.text)
+        if found is None:
+            found = read[u.text] = items(u.text, lang)
+        carried.append(found)
     first: dict[str, int] = {}
     mentions: dict[str, int] = {}
     for position, found in enumerate(carried):
@@ -163,7 +169,7 @@ def key_facts(article: Article, *, limit: int = 5, exclude: Collection[str] = ()
             j = heapq.heappop(ranked)[1]
             taken.add(j)
             u = units[j]
-            key = " ".join(u.text.split())
+            key = squashed(u.text)
             if (
                 key in texts
                 or any(overlap(u.bag, units[c].bag) > _REDUNDANT for c in chosen)

@@ -120,6 +120,7 @@ class Analysis:
     units: list[Unit]
     tf: Counter[str]
     structured: bool
+    eligible: list[Unit] | None = None  # `summarize.eligible(units)`, once asked for
 
 
 def overlap(a: frozenset[str], b: frozenset[str]) -> float:
