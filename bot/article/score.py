@@ -81,6 +81,7 @@ WEIGHTS_BLOCK = aligned(weights.SCORER_BLOCK, FEATURES, model="SCORER_BLOCK")
 WEIGHTS_OTHER = aligned(weights.SCORER_OTHER, FEATURES, model="SCORER_OTHER")
 
 _WINDOW = 30
+_ANY_SHARED = 5  # bags of up to this many terms: a fifth of them (0.2 * 5 == 1.0) is one term
 _CAPWORD = re.compile(r"(?<![\w'’])[A-Z][\w'’-]*[a-z][\w'’-]*")
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
 _QUOTE_OPEN = tuple("\"'“‘«")
@@ -167,20 +168,42 @@ def _units(article: Article, lex: Lexicon) -> tuple[list[Unit], list[list[str]]]
 
 def _linked(bags: list[frozenset[str]]) -> list[int]:
     """For each sentence, how many others within _WINDOW of it share a fifth of its terms (0 for
-    a sentence without terms). Each pair's shared terms are counted once, for both of them."""
+    a sentence without terms).
+
+    For a sentence of at most _ANY_SHARED terms a fifth is one term: its count is the
+    neighbours not disjoint from it (all of them when they all hold the same terms, as in a
+    text that repeats a line). Each pair of longer sentences has its shared terms counted once,
+    for both of them.
+    """
+    n = len(bags)
     least = [0.2 * len(bag) for bag in bags]
-    linked = [0] * len(bags)
+    small = [0 < len(bag) <= _ANY_SHARED for bag in bags]
+    smalls_before = list(itertools.accumulate(small, initial=0))
+    linked = [0] * n
     for i, bag in enumerate(bags):
         if not bag:
             continue
-        for j in range(i + 1, min(len(bags), i + _WINDOW + 1)):
+        lo, hi = max(0, i - _WINDOW), min(n, i + _WINDOW + 1)
+        if small[i]:  # (itself included, then taken off)
+            window = bags[lo:hi]
+            if window.count(bag) == hi - lo:
+                linked[i] = hi - lo - 1
+            else:
+                linked[i] = hi - lo - sum(map(bag.isdisjoint, window)) - 1
+            continue
+        least_i = least[i]
+        for j in range(i + 1, hi):
             other = bags[j]
             if other:
                 shared = len(bag) if other is bag else len(bag & other)
-                if shared >= least[i]:
+                if shared >= least_i:
                     linked[i] += 1
-                if shared >= least[j]:
+                if not small[j] and shared >= least[j]:
                     linked[j] += 1
+        if smalls_before[i] > smalls_before[lo]:  # shorter sentences before it
+            for j in range(lo, i):
+                if small[j] and len(bag & bags[j]) >= least_i:
+                    linked[i] += 1
     return linked
 
 
