@@ -132,6 +132,7 @@ def key_facts(article: Article, *, limit: int = 5, exclude: Collection[str] = ()
         for item in first
     }
     salience = [1.0 / (1.0 + math.exp(-max(min(u.score, 30.0), -30.0))) for u in units]
+    weight_of = weight.__getitem__
 
     back = [leans_back(u) for u in units]
     place = {u.index: j for j, u in enumerate(units)}
@@ -153,7 +154,7 @@ def key_facts(article: Article, *, limit: int = 5, exclude: Collection[str] = ()
                 continue
             new = carried[j] - covered
             if new:
-                gain = _SALIENCE * salience[j] + sum(weight[i] for i in new)
+                gain = _SALIENCE * salience[j] + sum(map(weight_of, new))
                 value = gain * _CHARS / max(len(u.text), 1)
             elif chosen:
                 continue  # once there are facts, only a new item makes another

@@ -201,12 +201,16 @@ class Lexicon:
 
     def split(self, folded: str) -> list[str]:
         """Word tokens of text that `fold` has already normalised."""
+        found = _TOKEN_ANY.findall(folded)
+        unspaced = _HAS_UNSPACED.search(folded) is not None
+        if not unspaced and "'" not in folded and "’" not in folded:
+            return found  # (every word is a token as it is)
         out: list[str] = []
         lang = self.lang
-        for word in _TOKEN_ANY.findall(folded):
+        for word in found:
             if "'" in word or "’" in word:
                 self._apostrophe(word, out)
-            elif _HAS_UNSPACED.search(word):
+            elif unspaced and _HAS_UNSPACED.search(word):
                 _ngrams(word, out, lang == "ja")
             else:
                 out.append(word)
