@@ -269,6 +269,8 @@ class Lexicon:
 
     def stems(self, words: list[str]) -> list[str]:
         """Stems of tokens in order, stop words kept whole (word pairs keep "of the")."""
+        if self._stemmer is None:  # a language without a stemmer: every word is its stem
+            return list(words)
         stop, get, stem_ = self.stop_words, self._cache.get, self.stem
         return [w if w in stop else (get(w) or stem_(w)) for w in words]
 
@@ -280,7 +282,10 @@ class Lexicon:
     def terms_of(self, tokens: list[str]) -> list[str]:
         """`terms` of a text whose `tokens` are given."""
         stop, get, stem_ = self.stop_words, self._cache.get, self.stem
-        out = [get(w) or stem_(w) for w in tokens if w not in stop]
+        if self._stemmer is None:  # every word is its stem
+            out = [w for w in tokens if w not in stop] if stop else list(tokens)
+        else:
+            out = [get(w) or stem_(w) for w in tokens if w not in stop]
         if self.lang in _NGRAM_LANGS or self.lang == "en":  # English: as it always read
             return out
         return [t for t in out if len(t) > 1 or t.isdigit()]

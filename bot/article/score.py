@@ -81,6 +81,7 @@ WEIGHTS_BLOCK = aligned(weights.SCORER_BLOCK, FEATURES, model="SCORER_BLOCK")
 WEIGHTS_OTHER = aligned(weights.SCORER_OTHER, FEATURES, model="SCORER_OTHER")
 
 _WINDOW = 30
+_MASK_TERMS = 4096  # articles of at most this many terms count shared terms with bit masks
 _ANY_SHARED = 5  # bags of up to this many terms: a fifth of them (0.2 * 5 == 1.0) is one term
 _CAPWORD = re.compile(r"(?<![\w'’])[A-Z][\w'’-]*[a-z][\w'’-]*")
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
@@ -178,6 +179,7 @@ def _linked(bags: list[frozenset[str]]) -> list[int]:
     n = len(bags)
     least = [0.2 * len(bag) for bag in bags]
     small = [0 < len(bag) <= _ANY_SHARED for bag in bags]
+    masks = _bit_masks(bags) if not all(small) else None
     smalls_before = list(itertools.accumulate(small, initial=0))
     linked = [0] * n
     for i, bag in enumerate(bags):
@@ -192,19 +194,48 @@ def _linked(bags: list[frozenset[str]]) -> list[int]:
                 linked[i] = hi - lo - sum(map(bag.isdisjoint, window)) - 1
             continue
         least_i = least[i]
-        for j in range(i + 1, hi):
-            other = bags[j]
-            if other:
-                shared = len(bag) if other is bag else len(bag & other)
-                if shared >= least_i:
-                    linked[i] += 1
-                if not small[j] and shared >= least[j]:
-                    linked[j] += 1
+        if masks is not None:  # (the same counts, as bits)
+            mask = masks[i]
+            for j in range(i + 1, hi):
+                if bags[j]:
+                    shared = (mask & masks[j]).bit_count()
+                    if shared >= least_i:
+                        linked[i] += 1
+                    if not small[j] and shared >= least[j]:
+                        linked[j] += 1
+        else:
+            for j in range(i + 1, hi):
+                other = bags[j]
+                if other:
+                    shared = len(bag) if other is bag else len(bag & other)
+                    if shared >= least_i:
+                        linked[i] += 1
+                    if not small[j] and shared >= least[j]:
+                        linked[j] += 1
         if smalls_before[i] > smalls_before[lo]:  # shorter sentences before it
             for j in range(lo, i):
                 if small[j] and len(bag & bags[j]) >= least_i:
                     linked[i] += 1
     return linked
+
+
+def _bit_masks(bags: list[frozenset[str]]) -> list[int] | None:
+    """Each bag as an int whose bit k is set when it holds the k-th term met, when the bags
+    hold at most _MASK_TERMS terms in all (so that each mask is short); else None. Shared
+    terms are then counted by `&` and `bit_count` instead of building an intersection."""
+    ids: dict[str, int] = {}
+    masks: list[int] = []
+    for bag in bags:
+        mask = 0
+        for term in bag:
+            k = ids.get(term)
+            if k is None:
+                if len(ids) >= _MASK_TERMS:
+                    return None
+                k = ids[term] = len(ids)
+            mask |= 1 << k
+        masks.append(mask)
+    return masks
 
 
 def analysis(article: Article) -> Analysis:
