@@ -188,7 +188,7 @@ def _linked(bags: list[frozenset[str]]) -> list[int]:
         lo, hi = max(0, i - _WINDOW), min(n, i + _WINDOW + 1)
         if small[i]:  # (itself included, then taken off)
             window = bags[lo:hi]
-            if window.count(bag) == hi - lo:
+            if bags[lo] is bag and bags[hi - 1] is bag and window.count(bag) == hi - lo:
                 linked[i] = hi - lo - 1
             else:
                 linked[i] = hi - lo - sum(map(bag.isdisjoint, window)) - 1
