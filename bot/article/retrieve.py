@@ -441,7 +441,10 @@ def _match_terms(idx: Index, q: _Query, m: _Matches) -> None:
     bm, head_bm, rare_bm, rare_sbm, rare_cov = m.bm, m.head_bm, m.rare_bm, m.rare_sbm, m.rare_cov
     bms, cov, cnt, sbm, scov, scnt = m.bms, m.cov, m.cnt, m.sbm, m.scov, m.scnt
     firsts_in = m.firsts_in
-    rare = frozenset(q.rare)
+    # When every term of the question is rare (as in languages without a list of everyday
+    # words), the sums over rare terms are the sums over all terms: added up once, below.
+    every = len(q.rare) == len(q.own)
+    rare = frozenset() if every else frozenset(q.rare)
     context = idx.context
     total = stotal = rare_total = 0.0
     for own_term, alts in zip(q.own, q.slots, strict=True):
@@ -539,6 +542,8 @@ def _match_terms(idx: Index, q: _Query, m: _Matches) -> None:
             scov[sid] = scov.get(sid, 0.0) + sw
             scnt[sid] = scnt.get(sid, 0.0) + f
     m.total, m.stotal, m.rare_total = total, stotal, rare_total
+    if every:
+        m.rare_bm, m.rare_cov, m.rare_sbm, m.rare_total = bm, cov, sbm, total
 
 
 def _match_prefixes(idx: Index, q: _Query, m: _Matches) -> None:
