@@ -41,6 +41,7 @@ from __future__ import annotations
 import bisect
 import itertools
 import math
+import operator
 import re
 from collections.abc import Sequence
 
@@ -307,13 +308,6 @@ def tldr_length(n_sentences: int, max_sentences: int) -> int:
     return max(0, min(max_sentences, math.ceil(n_sentences / 3)))
 
 
-def _similarity(a: Paragraph, b: Paragraph, bags: dict[int, frozenset[str]]) -> float:
-    x, y = bags[a.number], bags[b.number]
-    if not x or not y:
-        return 0.0
-    return len(x & y) / math.sqrt(len(x) * len(y))
-
-
 def tied(units: Sequence[Unit]) -> frozenset[int]:
     """Numbers of the paragraphs that lean on the paragraph before them, so that no run may
     start with them: the one before ends with a lead-in (":"), or they open with a pronoun
@@ -324,6 +318,7 @@ def tied(units: Sequence[Unit]) -> frozenset[int]:
         first.setdefault(u.paragraph, u)
         last[u.paragraph] = u
     out = set()
+    opening = _DOUBLE_OPEN + _SINGLE_OPEN
     for number, u in first.items():
         before = last.get(number - 1)
         if before is None:
@@ -332,7 +327,7 @@ def tied(units: Sequence[Unit]) -> frozenset[int]:
             before.text.rstrip().endswith(":")
             or leans_back(u)
             or (u.text[:1].islower() and not u.listed)
-            or (u.text[:1] in _DOUBLE_OPEN + _SINGLE_OPEN and quote_fragment(u.text))
+            or (u.text[:1] in opening and quote_fragment(u.text))
         ):
             out.add(number)
     return frozenset(out)
@@ -354,24 +349,31 @@ def runs(
     else:  # words as the sentence analysis counts them (in every script)
         sizes = [words_of.get(p.number, 0) for p in paragraphs]
     before = list(itertools.accumulate(sizes, initial=0))  # words before paragraph i
-    similarity = {
-        g: _similarity(paragraphs[g - 1], paragraphs[g], bags)
-        for g in range(1, m)
-        if paragraphs[g].number not in ties
-    }
+    numbers = [p.number for p in paragraphs]
+    own = [bags[number] for number in numbers]
+    similarity: dict[int, float] = {}  # cosine of neighbouring paragraphs' word sets
+    for g in range(1, m):
+        if numbers[g] not in ties:
+            x, y = own[g - 1], own[g]
+            similarity[g] = len(x & y) / math.sqrt(len(x) * len(y)) if x and y else 0.0
 
     def words(a: int, b: int) -> int:
         return before[b] - before[a]
 
     # Topic shifts first, most abrupt first, keeping runs of two paragraphs and 80 words.
     cuts: list[int] = []
-    for g in sorted(similarity, key=lambda g: (similarity[g], g)):
-        if similarity[g] >= _TOPIC_SHIFT:
+    for g, value in sorted(similarity.items(), key=operator.itemgetter(1, 0)):
+        if value >= _TOPIC_SHIFT:
             break
         at = bisect.bisect(cuts, g)
         left = cuts[at - 1] if at else 0
         right = cuts[at] if at < len(cuts) else m
-        if min(g - left, right - g) >= 2 and min(words(left, g), words(g, right)) >= _MIN_RUN_WORDS:
+        if (
+            g - left >= 2
+            and right - g >= 2
+            and before[g] - before[left] >= _MIN_RUN_WORDS
+            and before[right] - before[g] >= _MIN_RUN_WORDS
+        ):
             cuts.insert(at, g)
     # Then halve long runs at their weakest link, away from their ends: the least similar
     # link, of those leaving a quarter of the run's words on each side, nearest the middle
