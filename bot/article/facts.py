@@ -133,6 +133,8 @@ def key_facts(article: Article, *, limit: int = 5, exclude: Collection[str] = ()
     }
     salience = [1.0 / (1.0 + math.exp(-max(min(u.score, 30.0), -30.0))) for u in units]
     weight_of = weight.__getitem__
+    salient = [_SALIENCE * x for x in salience]  # (the same products, once per sentence)
+    sizes = [max(len(u.text), 1) for u in units]
 
     back = [leans_back(u) for u in units]
     place = {u.index: j for j, u in enumerate(units)}
@@ -154,12 +156,12 @@ def key_facts(article: Article, *, limit: int = 5, exclude: Collection[str] = ()
                 continue
             new = carried[j] - covered
             if new:
-                gain = _SALIENCE * salience[j] + sum(map(weight_of, new))
-                value = gain * _CHARS / max(len(u.text), 1)
+                gain = salient[j] + sum(map(weight_of, new))
+                value = gain * _CHARS / sizes[j]
             elif chosen:
                 continue  # once there are facts, only a new item makes another
             else:  # an article without items: its most salient sentence, not its shortest
-                value = _SALIENCE * salience[j] * _CHARS / max(len(u.text), _CHARS)
+                value = salient[j] * _CHARS / max(len(u.text), _CHARS)
             if back[j] and before[j] not in chosen and before[j] not in known_set:
                 value = 0.0  # "They then took charge...": only after its antecedent, or last
             ranked.append((-value, j))

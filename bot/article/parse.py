@@ -221,6 +221,11 @@ def _block_items(lines: list[str], soft: bool = False) -> list[_Item]:
     def flush() -> None:
         if not body:
             return
+        if len(body) == 1:  # one line: one paragraph (what the general case below gives)
+            line = body[0]
+            items.append(_Item("p", line) if _BULLET.match(line) else _Item("p", line, lone=True))
+            body.clear()
+            return
         width = max(len(ln) for ln in body)
         wrapped = _is_wrapped(body, width)
         soft_block = soft and not _per_line(body)

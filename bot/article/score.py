@@ -281,10 +281,10 @@ def analysis(article: Article) -> Analysis:
 
     # (terms met in the first five sentences, and met there more than once; bigrams met in
     # more than one sentence: integer counts, whatever the order they are taken in)
-    in_lead = lead_df.keys()
+    in_lead = frozenset(lead_df)
     in_lead_twice = {t for t, c in lead_df.items() if c > 1}
     repeated = {g for g, c in bigram_df.items() if c > 1}
-    tf_of = tf.__getitem__
+    tf_of, name_of = tf.__getitem__, name_tf.__getitem__
 
     def text_features(
         u: Unit, found: list[str], grams: set[tuple[str, str]], toks: list[str]
@@ -315,7 +315,7 @@ def analysis(article: Article) -> Analysis:
             len(u.terms) / u.words if u.words else 0.0,
             min(len(_NUMBER.findall(text)), 4) / 4,
             min(len(found), 8) / 8,
-            sum(math.log(name_tf[w]) for w in found) / len(found) if found else 0.0,
+            sum(map(math.log, map(name_of, found))) / len(found) if found else 0.0,
             1.0 if opens_quote else 0.0,
             1.0 if english and not opens_quote and not _FIRST_PERSON.isdisjoint(toks) else 0.0,
             1.0 if stripped.endswith(" .") else 0.0,
