@@ -606,6 +606,7 @@ class _Features:
         self.rare_total = m.rare_total or 1.0
         self.firsts = [alts[0][0] for alts in q.slots if alts]
         self.npairs = len(self.firsts) * (len(self.firsts) - 1) / 2
+        self.first_times = Counter(self.firsts)
         self.matched = frozenset(a for alts in q.slots for a, _ in alts)
         self._names()
         self._numbers()
@@ -766,7 +767,7 @@ class _Features:
         if q.big:
             pair = self.pair_in.get(i, 0) / len(q.big)
         if self.npairs and m.firsts_in.get(i, 0) >= 2:
-            near = _near_pairs(idx, i, self.firsts) / self.npairs
+            near = _near_pairs(idx, i, self.firsts, self.first_times) / self.npairs
         ent = self.ent_p.get(i, 0.0) / etotal if q.ents and etotal else 0.0
         para_bm = m.bm.get(i, 0.0)
         total, maxbm = self.total, self.maxbm
@@ -811,6 +812,9 @@ class _Features:
         )
 
 
+_UNSEEN: set[int] = set()  # (a marker: a word not looked up yet)
+
+
 class _Phrases:
     """Where phrases (" a b ", " a b c ") occur among some texts (sentences or paragraphs, whose
     words are separated by single spaces: " w1 w2 ... "), found through a posting table.
@@ -847,12 +851,14 @@ class _Phrases:
     ) -> dict[str, list[int]]:
         """For each distinct phrase of `grams` (its words in `words_of`), the texts among
         `among` that hold it."""
-        held, texts, holding = self.held, self.texts, self._holding
+        held, texts, holding = self.held.get, self.texts, self._holding
         out: dict[str, list[int]] = {}
         for gram in dict.fromkeys(grams):
             candidates: set[int] | None = None
             for word in words_of[gram]:
-                ids = held[word] if word in held else holding(word)
+                ids = held(word, _UNSEEN)
+                if ids is _UNSEEN:
+                    ids = holding(word)
                 if ids is not None:
                     candidates = ids if candidates is None else candidates & ids
                     if not candidates:
@@ -907,14 +913,15 @@ def _with_context(
     return pc.items(), pm, sc.items(), sm
 
 
-def _near_pairs(idx: Index, i: int, firsts: list[str]) -> int:
+def _near_pairs(idx: Index, i: int, firsts: list[str], times: Counter[str] | None = None) -> int:
     """Pairs of `firsts` (x before y in the list) within 3 terms of each other in paragraph i.
 
     Linear in the occurrences: the question terms' positions (`Index.term_places`), merged in
     order, are compared only with the few occurrences up to 3 positions before them.
     """
     places = idx.term_places(i)
-    wanted = [t for t in dict.fromkeys(firsts) if t in places]
+    times = Counter(firsts) if times is None else times  # (its keys: `firsts` once each)
+    wanted = [t for t in times if t in places]
     if not wanted:
         return 0
     occurrences = sorted((pos, t) for t in wanted for pos in memoryview(places[t]).cast("I"))
@@ -929,7 +936,6 @@ def _near_pairs(idx: Index, i: int, firsts: list[str]) -> int:
         return 0
     # The pairs of positions x < y of `firsts` whose terms are close: a close pair of two terms
     # counts the product of their multiplicities, a term close to itself its pairs with itself.
-    times = Counter(firsts)
     return sum(times[t] * times[u] if t < u else times[t] * (times[t] - 1) // 2 for t, u in close)
 
 
