@@ -454,9 +454,14 @@ def _match_terms(idx: Index, q: _Query, m: _Matches) -> None:
                 rare_total += idx.maxidf
             stotal += idx.smaxidf
             continue
-        ids = [(vocab[a], f) for a, f in alts]
-        best_w = max(pidf[a] * f for a, f in ids)
-        best_sw = max(sidf[a] * f for a, f in ids)
+        if len(alts) == 1:  # (the max of one)
+            a, f = vocab[alts[0][0]], alts[0][1]
+            ids = [(a, f)]
+            best_w, best_sw = pidf[a] * f, sidf[a] * f
+        else:
+            ids = [(vocab[a], f) for a, f in alts]
+            best_w = max(pidf[a] * f for a, f in ids)
+            best_sw = max(sidf[a] * f for a, f in ids)
         total += max(best_w, 1e-9)
         if own_term in rare:
             rare_total += max(best_w, 1e-9)
@@ -948,12 +953,17 @@ def _abstain_features(idx: Index, q: _Query, best: Sequence[float]) -> list[floa
     rare_present = [t for t in q.rare if t in present]
     names_missing = [t for t in q.ents if t not in present]
     vocab = idx.vocab
-    share = [max(idx.df(vocab[a]) for a, _ in alts) / idx.n for alts in q.slots if alts]
+    share = [
+        (idx.df(vocab[alts[0][0]]) if len(alts) == 1 else max(idx.df(vocab[a]) for a, _ in alts))
+        / idx.n
+        for alts in q.slots
+        if alts
+    ]
     pidf, held_set = idx.pidf, set(present)
     held_idf = weight = 0.0
     for t, alts in zip(q.own, q.slots, strict=True):
         if t in held_set:  # the term itself, or another form of it: its idf in the article
-            w = max(pidf[vocab[a]] for a, _ in alts)
+            w = pidf[vocab[alts[0][0]]] if len(alts) == 1 else max(pidf[vocab[a]] for a, _ in alts)
             held_idf += w
             weight += w
         else:  # missing: as specific as a term can be
