@@ -174,6 +174,9 @@ class _Query:
                 self.slots.append([(t, 1.0)])
                 self.held.append(t)
                 continue
+            if not english and len(t) < FUZZY_MIN:  # no other forms, stand-ins or typos
+                self.slots.append([])
+                continue
             forms = sorted(a for a in forms_of.get(t, ()) if held(a))
             if forms:  # the same word ("paid" for "pay"): as good as the term itself
                 self.slots.append([(a, 1.0) for a in forms])
