@@ -35,6 +35,7 @@ How each language is read:
 
 from __future__ import annotations
 
+import itertools
 import re
 import threading
 import unicodedata
@@ -143,6 +144,8 @@ _STARTS_UNSPACED = re.compile(f"(?<![^ ])[{UNSPACED}]")  # a token that starts w
 _JA_SCRIPT = re.compile(
     "[\u3040-\u309f]+|[\u30a0-\u30ff\u31f0-\u31ff\uff66-\uff9f\u30fc]+|[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\u3005]+"
 )
+_TRIGRAMS = re.compile(r"(?=(...))", re.DOTALL)  # every run of three characters
+_BIGRAMS = re.compile(r"(?=(..))", re.DOTALL)
 _NGRAM_LANGS = frozenset({"zh", "ja", "th", "lo", "km", "my"})
 _HIRAGANA = re.compile("[\u3040-\u309f]+")
 _TOKEN_ANY = re.compile(f"{WORD}(?:['’]{WORD_CHAR}+)*")
@@ -316,13 +319,13 @@ def _ngrams(word: str, out: list[str], japanese: bool) -> None:
             if len(run) <= 3:
                 out.append(run)
             else:
-                out.extend([run[i : i + 3] for i in range(len(run) - 2)])
+                out.extend(_TRIGRAMS.findall(run))  # run[i : i + 3] at every i
         else:
             for part in _JA_SCRIPT.findall(run) if japanese else [run]:
+                # part[0], then part[i - 1 : i + 1] and part[i] for every i after it
                 out.append(part[0])
-                for i in range(1, len(part)):
-                    out.append(part[i - 1 : i + 1])
-                    out.append(part[i])
+                pairs = zip(_BIGRAMS.findall(part), part[1:], strict=True)
+                out.extend(itertools.chain.from_iterable(pairs))
         pos = m.end()
     if pos < len(word):
         out.append(word[pos:])
