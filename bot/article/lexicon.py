@@ -43,7 +43,7 @@ from functools import lru_cache
 
 import snowballstemmer
 
-from .chars import WORD, WORD_CHAR
+from .chars import WORD, WORD_CHARS
 from .cues import QUESTION_WORDS
 
 __all__ = ["STOP_WORDS", "Lexicon", "fold", "lexicon", "stem", "stems", "terms", "tokens"]
@@ -148,7 +148,7 @@ _TRIGRAMS = re.compile(r"(?=(...))", re.DOTALL)  # every run of three characters
 _BIGRAMS = re.compile(r"(?=(..))", re.DOTALL)
 _NGRAM_LANGS = frozenset({"zh", "ja", "th", "lo", "km", "my"})
 _HIRAGANA = re.compile("[\u3040-\u309f]+")
-_TOKEN_ANY = re.compile(f"{WORD}(?:['’]{WORD_CHAR}+)*")
+_TOKEN_ANY = re.compile(f"{WORD}(?:['’]{WORD_CHARS})*")
 _ELISION = frozenset({"fr", "it", "ca"})
 _ARABIC_POINTS = re.compile("[\u0610-\u061a\u064b-\u065f\u0670\u06d6-\u06ed\u0640]")
 _ARABIC_AND = re.compile("^[وف](?=ال|بال|لل)")

@@ -107,7 +107,7 @@ _NAME_Q = re.compile(
     r"party|book|ship|empire|dynasty|army|battle|war|treaty|family|tribe|ruler|leader|religion|"
     r"newspaper|agency|institution|brand|author|writer|scientist|general|pope))\b"
 )
-_WORDS = re.compile(f"{WORD}(?:['’-]{WORD}+)*")
+_WORDS = re.compile(f"{WORD}(?:['’-]{WORD})*")
 _HEAD = re.compile(r"^(?:in |on |at |from |by |for |to |of |with )?(?:what|which) (\w+)")
 _ORDINALS = "first second third fourth fifth sixth seventh eighth ninth tenth eleventh twelfth"
 _CARDINALS = "one two three four five six seven eight nine ten eleven twelve"

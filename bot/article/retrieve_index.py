@@ -68,7 +68,7 @@ _YEAR = re.compile(r"^(?:1[0-9]{3}|20[0-9]{2})s?$")
 CAP = re.compile(r"\b[A-Z][\w'’-]*")
 _CURRENCY = re.compile(r"[$€£¥₹₽₺₩]\s?\d|\d\s?[$€£¥₹₽₺₩]")
 _QUOTED = re.compile('["“”«»„「」『』《》]')
-_CAPS = re.compile(f"{WORD}(?:['’-]{WORD}+)*")  # words, to find capitalised ones in any script
+_CAPS = re.compile(f"{WORD}(?:['’-]{WORD})*")  # words, to find capitalised ones in any script
 
 FIRST, MONEY, DATE, REASON, CALLED = 1, 2, 4, 8, 16  # sentence flags
 # A term in a section's heading counts for its paragraphs (and their sentences) as an occurrence
