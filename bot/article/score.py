@@ -162,7 +162,18 @@ def _units(article: Article, lex: Lexicon) -> tuple[list[Unit], list[list[str]]]
             toks, found, bag, words = known
             token_lists.append(toks)
             units.append(
-                Unit(len(units), para.number, pi, si, sentence, found, bag, words, [], 0.0, listed)
+                Unit(
+                    index=len(units),
+                    paragraph=para.number,
+                    para_index=pi,
+                    in_para=si,
+                    text=sentence,
+                    terms=found,
+                    bag=bag,
+                    words=words,
+                    features=[],
+                    listed=listed,
+                )
             )
     return units, token_lists
 
