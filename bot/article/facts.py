@@ -151,7 +151,7 @@ def key_facts(article: Article, *, limit: int = 5, exclude: Collection[str] = ()
         # `chosen` only), best first (ties: the earlier sentence): a skipped repeat costs a
         # pop, not another pass over the article.
         ranked: list[tuple[float, int]] = []
-        for j, u in enumerate(units):
+        for j in range(len(units)):
             if j in taken:
                 continue
             new = carried[j] - covered
@@ -161,7 +161,7 @@ def key_facts(article: Article, *, limit: int = 5, exclude: Collection[str] = ()
             elif chosen:
                 continue  # once there are facts, only a new item makes another
             else:  # an article without items: its most salient sentence, not its shortest
-                value = salient[j] * _CHARS / max(len(u.text), _CHARS)
+                value = salient[j] * _CHARS / max(len(units[j].text), _CHARS)
             if back[j] and before[j] not in chosen and before[j] not in known_set:
                 value = 0.0  # "They then took charge...": only after its antecedent, or last
             ranked.append((-value, j))

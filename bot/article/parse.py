@@ -121,7 +121,7 @@ _COOKIE_ASK = re.compile(
 
 
 def is_furniture(line: str) -> bool:
-    if len(line) <= 100 and _BYLINE.fullmatch(line):
+    if len(line) <= 100 and line[:1] in "Bb" and _BYLINE.fullmatch(line):
         return True
     if len(line) > 240 or not _FURNITURE.fullmatch(line):
         return False
@@ -251,7 +251,7 @@ def _block_items(lines: list[str], soft: bool = False) -> list[_Item]:
         body.clear()
 
     for i, line in enumerate(lines):
-        atx = _atx(line)
+        atx = _atx(line) if line[0] == "#" else None
         if atx:
             flush()
             text = _heading_text(atx[1].strip())
@@ -299,7 +299,7 @@ def _items(text: str) -> list[_Item]:
 
     for raw in text.split("\n"):
         line = raw.strip()
-        quote = _QUOTE.match(line)
+        quote = _QUOTE.match(line) if line[:1] == ">" else None
         if quote:
             line = line[quote.end() :].strip()
         if not line:
