@@ -615,6 +615,7 @@ class _Features:
         self.firsts = [alts[0][0] for alts in q.slots if alts]
         self.npairs = len(self.firsts) * (len(self.firsts) - 1) / 2
         self.first_times = Counter(self.firsts)
+        self.wants = q.wants_anything() or q.want_money  # (else no sentence is of the type)
         self.matched = frozenset(a for alts in q.slots for a, _ in alts)
         self._names()
         self._numbers()
@@ -707,6 +708,8 @@ class _Features:
         win = prev = type_s = type_p = 0.0
         pair_best = prev_b = span = 0.0
         seen_big: set[str] = set()
+        answer_type = self.answer_type if self.wants else None
+        matched, log1p, span_of = self.matched, math.log1p, _span
         first_sid, last_sid = idx.psent[i], idx.psent[i + 1] - 1
         for sid in range(first_sid, last_sid + 1):
             v = sbm.get(sid, 0.0) / maxsbm
@@ -719,7 +722,7 @@ class _Features:
                 p = len(hits) / nbig
                 if ntri:
                     p3 = tri_in.get(sid, 0) / ntri
-            hit = self.answer_type(sid)
+            hit = answer_type is not None and answer_type(sid)
             tv = tsbm.get(sid, 0.0) / maxtsbm
             if hit:
                 type_p = 1.0
@@ -727,7 +730,7 @@ class _Features:
                     type_s = v
             if v > 0 and v >= best_v:
                 best_v = v
-                span = _span(sterms[sid].split(), self.matched)
+                span = span_of(sterms[sid].split(), matched)
             if sc > best_c:
                 best_c = sc
             if sn > best_n:
@@ -757,7 +760,7 @@ class _Features:
                         1.0 if hit else 0.0,
                         tv,
                         1.0 if flags[sid] & FIRST else 0.0,
-                        math.log1p(slen[sid]),
+                        log1p(slen[sid]),
                         1.0 if sid == last_sid and sid != first_sid else 0.0,
                         ent_s.get(sid, 0.0) / etotal if etotal else 0.0,
                         0.0,  # prev_cov, filled in below
