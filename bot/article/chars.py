@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import unicodedata
 
-__all__ = ["MARK", "WORD", "WORD_CHAR"]
+__all__ = ["MARK", "WORD", "WORD_CHAR", "WORD_CHARS"]
 
 
 def _mark_class() -> str:
@@ -31,5 +31,9 @@ def _mark_class() -> str:
 MARK = _mark_class()
 # A character that may continue a word: a letter, a digit or a combining mark.
 WORD_CHAR = f"(?:[^\\W_]|{MARK})"
+# One or more such characters, matched run by run and possessively: the same text as
+# `{WORD_CHAR}+` (a run of them is always taken whole), which the regex engine reads several
+# times faster than one character at a time, and never backtracks into.
+WORD_CHARS = f"(?:[^\\W_]++|{MARK}++)++"
 # A word: a letter or digit, then letters, digits and marks.
-WORD = f"[^\\W_]{WORD_CHAR}*"
+WORD = f"[^\\W_](?:[^\\W_]++|{MARK}++)*+"

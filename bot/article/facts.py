@@ -38,7 +38,7 @@ from .language import language_of
 from .lexicon import STOP_WORDS, lexicon
 from .model import Article, Fact
 from .score import Unit, analysis, overlap
-from .summarize import eligible, leans_back
+from .summarize import eligible_of, leans_back, squashed
 
 __all__ = ["key_facts"]
 
@@ -109,11 +109,17 @@ def key_facts(article: Article, *, limit: int = 5, exclude: Collection[str] = ()
     them is a sentence in `exclude`, nor mostly repeats one."""
     if limit <= 0:
         return []
-    units: list[Unit] = eligible(analysis(article).units)
+    units: list[Unit] = eligible_of(analysis(article))
     shown = {" ".join(text.split()) for text in exclude}
-    known = [j for j, u in enumerate(units) if shown and " ".join(u.text.split()) in shown]
+    known = [j for j, u in enumerate(units) if shown and squashed(u.text) in shown]
     lang = language_of(article)
-    carried = [items(u.text, lang) for u in units]
+    read: dict[str, set[str]] = {}  # (a text met again is read once; its set is only read)
+    carried = []
+    for u in units:
+        found = read.get(u.text)
+        if found is None:
+            found = read[u.text] = items(u.text, lang)
+        carried.append(found)
     first: dict[str, int] = {}
     mentions: dict[str, int] = {}
     for position, found in enumerate(carried):
@@ -126,6 +132,9 @@ def key_facts(article: Article, *, limit: int = 5, exclude: Collection[str] = ()
         for item in first
     }
     salience = [1.0 / (1.0 + math.exp(-max(min(u.score, 30.0), -30.0))) for u in units]
+    weight_of = weight.__getitem__
+    salient = [_SALIENCE * x for x in salience]  # (the same products, once per sentence)
+    sizes = [max(len(u.text), 1) for u in units]
 
     back = [leans_back(u) for u in units]
     place = {u.index: j for j, u in enumerate(units)}
@@ -142,17 +151,17 @@ def key_facts(article: Article, *, limit: int = 5, exclude: Collection[str] = ()
         # `chosen` only), best first (ties: the earlier sentence): a skipped repeat costs a
         # pop, not another pass over the article.
         ranked: list[tuple[float, int]] = []
-        for j, u in enumerate(units):
+        for j in range(len(units)):
             if j in taken:
                 continue
             new = carried[j] - covered
             if new:
-                gain = _SALIENCE * salience[j] + sum(weight[i] for i in new)
-                value = gain * _CHARS / max(len(u.text), 1)
+                gain = salient[j] + sum(map(weight_of, new))
+                value = gain * _CHARS / sizes[j]
             elif chosen:
                 continue  # once there are facts, only a new item makes another
             else:  # an article without items: its most salient sentence, not its shortest
-                value = _SALIENCE * salience[j] * _CHARS / max(len(u.text), _CHARS)
+                value = salient[j] * _CHARS / max(len(units[j].text), _CHARS)
             if back[j] and before[j] not in chosen and before[j] not in known_set:
                 value = 0.0  # "They then took charge...": only after its antecedent, or last
             ranked.append((-value, j))
@@ -163,7 +172,7 @@ def key_facts(article: Article, *, limit: int = 5, exclude: Collection[str] = ()
             j = heapq.heappop(ranked)[1]
             taken.add(j)
             u = units[j]
-            key = " ".join(u.text.split())
+            key = squashed(u.text)
             if (
                 key in texts
                 or any(overlap(u.bag, units[c].bag) > _REDUNDANT for c in chosen)

@@ -27,7 +27,7 @@ import re
 import unicodedata
 from collections import Counter
 
-from .chars import WORD_CHAR
+from .chars import WORD_CHARS
 from .model import Article
 
 __all__ = [
@@ -323,7 +323,7 @@ _LETTERS: dict[str, str] = {
     "fa": "پچژگی",
     "ur": "ٹڈڑںےھ",
 }
-_WORD = re.compile(f"[^\\W\\d_]{WORD_CHAR}*(?:['’]{WORD_CHAR}+)?")
+_WORD = re.compile(f"[^\\W\\d_](?:{WORD_CHARS})?+(?:['’]{WORD_CHARS})?")
 _WORD_LANGS: dict[str, tuple[str, ...]] = {}
 for _lang, _words in _FUNCTION_WORDS.items():
     for _w in _words.split():

@@ -35,6 +35,7 @@ How each language is read:
 
 from __future__ import annotations
 
+import itertools
 import re
 import threading
 import unicodedata
@@ -42,7 +43,7 @@ from functools import lru_cache
 
 import snowballstemmer
 
-from .chars import WORD, WORD_CHAR
+from .chars import WORD, WORD_CHARS
 from .cues import QUESTION_WORDS
 
 __all__ = ["STOP_WORDS", "Lexicon", "fold", "lexicon", "stem", "stems", "terms", "tokens"]
@@ -143,9 +144,11 @@ _STARTS_UNSPACED = re.compile(f"(?<![^ ])[{UNSPACED}]")  # a token that starts w
 _JA_SCRIPT = re.compile(
     "[\u3040-\u309f]+|[\u30a0-\u30ff\u31f0-\u31ff\uff66-\uff9f\u30fc]+|[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\u3005]+"
 )
+_TRIGRAMS = re.compile(r"(?=(...))", re.DOTALL)  # every run of three characters
+_BIGRAMS = re.compile(r"(?=(..))", re.DOTALL)
 _NGRAM_LANGS = frozenset({"zh", "ja", "th", "lo", "km", "my"})
 _HIRAGANA = re.compile("[\u3040-\u309f]+")
-_TOKEN_ANY = re.compile(f"{WORD}(?:['’]{WORD_CHAR}+)*")
+_TOKEN_ANY = re.compile(f"{WORD}(?:['’]{WORD_CHARS})*")
 _ELISION = frozenset({"fr", "it", "ca"})
 _ARABIC_POINTS = re.compile("[\u0610-\u061a\u064b-\u065f\u0670\u06d6-\u06ed\u0640]")
 _ARABIC_AND = re.compile("^[وف](?=ال|بال|لل)")
@@ -201,12 +204,16 @@ class Lexicon:
 
     def split(self, folded: str) -> list[str]:
         """Word tokens of text that `fold` has already normalised."""
+        found = _TOKEN_ANY.findall(folded)
+        unspaced = _HAS_UNSPACED.search(folded) is not None
+        if not unspaced and "'" not in folded and "’" not in folded:
+            return found  # (every word is a token as it is)
         out: list[str] = []
         lang = self.lang
-        for word in _TOKEN_ANY.findall(folded):
+        for word in found:
             if "'" in word or "’" in word:
                 self._apostrophe(word, out)
-            elif _HAS_UNSPACED.search(word):
+            elif unspaced and _HAS_UNSPACED.search(word):
                 _ngrams(word, out, lang == "ja")
             else:
                 out.append(word)
@@ -265,6 +272,8 @@ class Lexicon:
 
     def stems(self, words: list[str]) -> list[str]:
         """Stems of tokens in order, stop words kept whole (word pairs keep "of the")."""
+        if self._stemmer is None:  # a language without a stemmer: every word is its stem
+            return list(words)
         stop, get, stem_ = self.stop_words, self._cache.get, self.stem
         return [w if w in stop else (get(w) or stem_(w)) for w in words]
 
@@ -276,7 +285,10 @@ class Lexicon:
     def terms_of(self, tokens: list[str]) -> list[str]:
         """`terms` of a text whose `tokens` are given."""
         stop, get, stem_ = self.stop_words, self._cache.get, self.stem
-        out = [get(w) or stem_(w) for w in tokens if w not in stop]
+        if self._stemmer is None:  # every word is its stem
+            out = [w for w in tokens if w not in stop] if stop else list(tokens)
+        else:
+            out = [get(w) or stem_(w) for w in tokens if w not in stop]
         if self.lang in _NGRAM_LANGS or self.lang == "en":  # English: as it always read
             return out
         return [t for t in out if len(t) > 1 or t.isdigit()]
@@ -307,13 +319,13 @@ def _ngrams(word: str, out: list[str], japanese: bool) -> None:
             if len(run) <= 3:
                 out.append(run)
             else:
-                out.extend([run[i : i + 3] for i in range(len(run) - 2)])
+                out.extend(_TRIGRAMS.findall(run))  # run[i : i + 3] at every i
         else:
             for part in _JA_SCRIPT.findall(run) if japanese else [run]:
+                # part[0], then part[i - 1 : i + 1] and part[i] for every i after it
                 out.append(part[0])
-                for i in range(1, len(part)):
-                    out.append(part[i - 1 : i + 1])
-                    out.append(part[i])
+                pairs = zip(_BIGRAMS.findall(part), part[1:], strict=True)
+                out.extend(itertools.chain.from_iterable(pairs))
         pos = m.end()
     if pos < len(word):
         out.append(word[pos:])

@@ -121,7 +121,7 @@ _COOKIE_ASK = re.compile(
 
 
 def is_furniture(line: str) -> bool:
-    if len(line) <= 100 and _BYLINE.fullmatch(line):
+    if len(line) <= 100 and line[:1] in "Bb" and _BYLINE.fullmatch(line):
         return True
     if len(line) > 240 or not _FURNITURE.fullmatch(line):
         return False
@@ -221,6 +221,11 @@ def _block_items(lines: list[str], soft: bool = False) -> list[_Item]:
     def flush() -> None:
         if not body:
             return
+        if len(body) == 1:  # one line: one paragraph (what the general case below gives)
+            line = body[0]
+            items.append(_Item("p", line) if _BULLET.match(line) else _Item("p", line, lone=True))
+            body.clear()
+            return
         width = max(len(ln) for ln in body)
         wrapped = _is_wrapped(body, width)
         soft_block = soft and not _per_line(body)
@@ -246,7 +251,7 @@ def _block_items(lines: list[str], soft: bool = False) -> list[_Item]:
         body.clear()
 
     for i, line in enumerate(lines):
-        atx = _atx(line)
+        atx = _atx(line) if line[0] == "#" else None
         if atx:
             flush()
             text = _heading_text(atx[1].strip())
@@ -294,7 +299,7 @@ def _items(text: str) -> list[_Item]:
 
     for raw in text.split("\n"):
         line = raw.strip()
-        quote = _QUOTE.match(line)
+        quote = _QUOTE.match(line) if line[:1] == ">" else None
         if quote:
             line = line[quote.end() :].strip()
         if not line:
@@ -306,19 +311,24 @@ def _items(text: str) -> list[_Item]:
         block.append(line)
     flush()
     soft = len(blocks) > 1  # paragraphs separated by blank lines: line breaks are soft wraps
+    # A block met again (a text that repeats a line) is read once; its items are copied.
+    read: dict[tuple[tuple[str, ...], bool], list[_Item]] = {}
     for lines, is_quote in blocks:
-        items.extend(_quote_items(lines, soft) if is_quote else _block_items(lines, soft))
+        key = (tuple(lines), is_quote)
+        known = read.get(key)
+        if known is None:
+            known = read[key] = _quote_items(lines, soft) if is_quote else _block_items(lines, soft)
+        items.extend(_Item(i.kind, i.text, i.level, i.lone) for i in known)
     # Lone short lines become headings, except at the very end (nothing would sit under them),
     # and except above text that starts in lower case (a broken sentence, not a section).
+    heading_like: dict[str, bool] = {}
     for k, item in enumerate(items):
-        if (
-            item.kind == "p"
-            and item.lone
-            and k + 1 < len(items)
-            and _is_heading_line(item.text)
-            and not _starts_lower(items[k + 1].text)
-        ):
-            item.kind, item.text = "h", _heading_text(item.text)
+        if item.kind == "p" and item.lone and k + 1 < len(items):
+            found = heading_like.get(item.text)
+            if found is None:
+                found = heading_like[item.text] = _is_heading_line(item.text)
+            if found and not _starts_lower(items[k + 1].text):
+                item.kind, item.text = "h", _heading_text(item.text)
     return items
 
 
@@ -364,6 +374,7 @@ def parse(text: str, *, title: str | None = None, language: str | None = None) -
     paragraphs: list[Paragraph] = []
     heading: str | None = None
     current: list[Paragraph] = []
+    split: dict[str, list[str]] = {}  # (a paragraph met again is split once; lists copied)
     for item in items:
         if item.kind == "h":
             if current:
@@ -371,7 +382,10 @@ def parse(text: str, *, title: str | None = None, language: str | None = None) -
                 current = []
             heading = item.text
             continue
-        sentences = split_sentences(item.text, language) or [item.text]
+        known = split.get(item.text)
+        if known is None:
+            known = split[item.text] = split_sentences(item.text, language) or [item.text]
+        sentences = list(known)
         pieces = [(item.text, sentences)]
         if item is wall:
             text = item.text

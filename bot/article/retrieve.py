@@ -107,7 +107,7 @@ _NAME_Q = re.compile(
     r"party|book|ship|empire|dynasty|army|battle|war|treaty|family|tribe|ruler|leader|religion|"
     r"newspaper|agency|institution|brand|author|writer|scientist|general|pope))\b"
 )
-_WORDS = re.compile(f"{WORD}(?:['’-]{WORD}+)*")
+_WORDS = re.compile(f"{WORD}(?:['’-]{WORD})*")
 _HEAD = re.compile(r"^(?:in |on |at |from |by |for |to |of |with )?(?:what|which) (\w+)")
 _ORDINALS = "first second third fourth fifth sixth seventh eighth ninth tenth eleventh twelfth"
 _CARDINALS = "one two three four five six seven eight nine ten eleven twelve"
@@ -173,6 +173,9 @@ class _Query:
             if held(t):
                 self.slots.append([(t, 1.0)])
                 self.held.append(t)
+                continue
+            if not english and len(t) < FUZZY_MIN:  # no other forms, stand-ins or typos
+                self.slots.append([])
                 continue
             forms = sorted(a for a in forms_of.get(t, ()) if held(a))
             if forms:  # the same word ("paid" for "pay"): as good as the term itself
@@ -441,7 +444,10 @@ def _match_terms(idx: Index, q: _Query, m: _Matches) -> None:
     bm, head_bm, rare_bm, rare_sbm, rare_cov = m.bm, m.head_bm, m.rare_bm, m.rare_sbm, m.rare_cov
     bms, cov, cnt, sbm, scov, scnt = m.bms, m.cov, m.cnt, m.sbm, m.scov, m.scnt
     firsts_in = m.firsts_in
-    rare = frozenset(q.rare)
+    # When every term of the question is rare (as in languages without a list of everyday
+    # words), the sums over rare terms are the sums over all terms: added up once, below.
+    every = len(q.rare) == len(q.own)
+    rare = frozenset() if every else frozenset(q.rare)
     context = idx.context
     total = stotal = rare_total = 0.0
     for own_term, alts in zip(q.own, q.slots, strict=True):
@@ -451,9 +457,14 @@ def _match_terms(idx: Index, q: _Query, m: _Matches) -> None:
                 rare_total += idx.maxidf
             stotal += idx.smaxidf
             continue
-        ids = [(vocab[a], f) for a, f in alts]
-        best_w = max(pidf[a] * f for a, f in ids)
-        best_sw = max(sidf[a] * f for a, f in ids)
+        if len(alts) == 1:  # (the max of one)
+            a, f = vocab[alts[0][0]], alts[0][1]
+            ids = [(a, f)]
+            best_w, best_sw = pidf[a] * f, sidf[a] * f
+        else:
+            ids = [(vocab[a], f) for a, f in alts]
+            best_w = max(pidf[a] * f for a, f in ids)
+            best_sw = max(sidf[a] * f for a, f in ids)
         total += max(best_w, 1e-9)
         if own_term in rare:
             rare_total += max(best_w, 1e-9)
@@ -539,6 +550,8 @@ def _match_terms(idx: Index, q: _Query, m: _Matches) -> None:
             scov[sid] = scov.get(sid, 0.0) + sw
             scnt[sid] = scnt.get(sid, 0.0) + f
     m.total, m.stotal, m.rare_total = total, stotal, rare_total
+    if every:
+        m.rare_bm, m.rare_cov, m.rare_sbm, m.rare_total = bm, cov, sbm, total
 
 
 def _match_prefixes(idx: Index, q: _Query, m: _Matches) -> None:
@@ -601,6 +614,8 @@ class _Features:
         self.rare_total = m.rare_total or 1.0
         self.firsts = [alts[0][0] for alts in q.slots if alts]
         self.npairs = len(self.firsts) * (len(self.firsts) - 1) / 2
+        self.first_times = Counter(self.firsts)
+        self.wants = q.wants_anything() or q.want_money  # (else no sentence is of the type)
         self.matched = frozenset(a for alts in q.slots for a, _ in alts)
         self._names()
         self._numbers()
@@ -693,6 +708,8 @@ class _Features:
         win = prev = type_s = type_p = 0.0
         pair_best = prev_b = span = 0.0
         seen_big: set[str] = set()
+        answer_type = self.answer_type if self.wants else None
+        matched, log1p, span_of = self.matched, math.log1p, _span
         first_sid, last_sid = idx.psent[i], idx.psent[i + 1] - 1
         for sid in range(first_sid, last_sid + 1):
             v = sbm.get(sid, 0.0) / maxsbm
@@ -705,7 +722,7 @@ class _Features:
                 p = len(hits) / nbig
                 if ntri:
                     p3 = tri_in.get(sid, 0) / ntri
-            hit = self.answer_type(sid)
+            hit = answer_type is not None and answer_type(sid)
             tv = tsbm.get(sid, 0.0) / maxtsbm
             if hit:
                 type_p = 1.0
@@ -713,7 +730,7 @@ class _Features:
                     type_s = v
             if v > 0 and v >= best_v:
                 best_v = v
-                span = _span(sterms[sid].split(), self.matched)
+                span = span_of(sterms[sid].split(), matched)
             if sc > best_c:
                 best_c = sc
             if sn > best_n:
@@ -743,7 +760,7 @@ class _Features:
                         1.0 if hit else 0.0,
                         tv,
                         1.0 if flags[sid] & FIRST else 0.0,
-                        math.log1p(slen[sid]),
+                        log1p(slen[sid]),
                         1.0 if sid == last_sid and sid != first_sid else 0.0,
                         ent_s.get(sid, 0.0) / etotal if etotal else 0.0,
                         0.0,  # prev_cov, filled in below
@@ -761,7 +778,7 @@ class _Features:
         if q.big:
             pair = self.pair_in.get(i, 0) / len(q.big)
         if self.npairs and m.firsts_in.get(i, 0) >= 2:
-            near = _near_pairs(idx, i, self.firsts) / self.npairs
+            near = _near_pairs(idx, i, self.firsts, self.first_times) / self.npairs
         ent = self.ent_p.get(i, 0.0) / etotal if q.ents and etotal else 0.0
         para_bm = m.bm.get(i, 0.0)
         total, maxbm = self.total, self.maxbm
@@ -806,6 +823,9 @@ class _Features:
         )
 
 
+_UNSEEN: set[int] = set()  # (a marker: a word not looked up yet)
+
+
 class _Phrases:
     """Where phrases (" a b ", " a b c ") occur among some texts (sentences or paragraphs, whose
     words are separated by single spaces: " w1 w2 ... "), found through a posting table.
@@ -842,12 +862,14 @@ class _Phrases:
     ) -> dict[str, list[int]]:
         """For each distinct phrase of `grams` (its words in `words_of`), the texts among
         `among` that hold it."""
-        held, texts, holding = self.held, self.texts, self._holding
+        held, texts, holding = self.held.get, self.texts, self._holding
         out: dict[str, list[int]] = {}
         for gram in dict.fromkeys(grams):
             candidates: set[int] | None = None
             for word in words_of[gram]:
-                ids = held[word] if word in held else holding(word)
+                ids = held(word, _UNSEEN)
+                if ids is _UNSEEN:
+                    ids = holding(word)
                 if ids is not None:
                     candidates = ids if candidates is None else candidates & ids
                     if not candidates:
@@ -902,14 +924,15 @@ def _with_context(
     return pc.items(), pm, sc.items(), sm
 
 
-def _near_pairs(idx: Index, i: int, firsts: list[str]) -> int:
+def _near_pairs(idx: Index, i: int, firsts: list[str], times: Counter[str] | None = None) -> int:
     """Pairs of `firsts` (x before y in the list) within 3 terms of each other in paragraph i.
 
     Linear in the occurrences: the question terms' positions (`Index.term_places`), merged in
     order, are compared only with the few occurrences up to 3 positions before them.
     """
     places = idx.term_places(i)
-    wanted = [t for t in dict.fromkeys(firsts) if t in places]
+    times = Counter(firsts) if times is None else times  # (its keys: `firsts` once each)
+    wanted = [t for t in times if t in places]
     if not wanted:
         return 0
     occurrences = sorted((pos, t) for t in wanted for pos in memoryview(places[t]).cast("I"))
@@ -924,7 +947,6 @@ def _near_pairs(idx: Index, i: int, firsts: list[str]) -> int:
         return 0
     # The pairs of positions x < y of `firsts` whose terms are close: a close pair of two terms
     # counts the product of their multiplicities, a term close to itself its pairs with itself.
-    times = Counter(firsts)
     return sum(times[t] * times[u] if t < u else times[t] * (times[t] - 1) // 2 for t, u in close)
 
 
@@ -937,12 +959,17 @@ def _abstain_features(idx: Index, q: _Query, best: Sequence[float]) -> list[floa
     rare_present = [t for t in q.rare if t in present]
     names_missing = [t for t in q.ents if t not in present]
     vocab = idx.vocab
-    share = [max(idx.df(vocab[a]) for a, _ in alts) / idx.n for alts in q.slots if alts]
+    share = [
+        (idx.df(vocab[alts[0][0]]) if len(alts) == 1 else max(idx.df(vocab[a]) for a, _ in alts))
+        / idx.n
+        for alts in q.slots
+        if alts
+    ]
     pidf, held_set = idx.pidf, set(present)
     held_idf = weight = 0.0
     for t, alts in zip(q.own, q.slots, strict=True):
         if t in held_set:  # the term itself, or another form of it: its idf in the article
-            w = max(pidf[vocab[a]] for a, _ in alts)
+            w = pidf[vocab[alts[0][0]]] if len(alts) == 1 else max(pidf[vocab[a]] for a, _ in alts)
             held_idf += w
             weight += w
         else:  # missing: as specific as a term can be

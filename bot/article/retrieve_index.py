@@ -68,7 +68,7 @@ _YEAR = re.compile(r"^(?:1[0-9]{3}|20[0-9]{2})s?$")
 CAP = re.compile(r"\b[A-Z][\w'’-]*")
 _CURRENCY = re.compile(r"[$€£¥₹₽₺₩]\s?\d|\d\s?[$€£¥₹₽₺₩]")
 _QUOTED = re.compile('["“”«»„「」『』《》]')
-_CAPS = re.compile(f"{WORD}(?:['’-]{WORD}+)*")  # words, to find capitalised ones in any script
+_CAPS = re.compile(f"{WORD}(?:['’-]{WORD})*")  # words, to find capitalised ones in any script
 
 FIRST, MONEY, DATE, REASON, CALLED = 1, 2, 4, 8, 16  # sentence flags
 # A term in a section's heading counts for its paragraphs (and their sentences) as an occurrence
@@ -220,28 +220,41 @@ class Index:
         split, stems, stop = lex.split, lex.stems, lex.stop_words
         cues = cues_for(lex.lang)
         flags_of = _english_flags if cues is None else _flags_with(cues)
+        # what a sentence's text alone gives (a text met again is read once): its words, its
+        # terms (stems of the words that are not stop words), and its strings and flags below
+        read: dict[str, tuple[list[str], list[str], str, str, str, int]] = {}
         for p in paras:
             p_words: list[str] = []
             p_ids: list[int] = []
             for j, text in enumerate(p.sentences or [p.text]):
-                low = low_of(text)  # the cues below are matched on lower-case text
-                words = split(low)
-                st = stems(words)
-                ids = [
-                    vocab.setdefault(t, len(vocab))
-                    for t, w in zip(st, words, strict=True)
-                    if w not in stop
-                ]
+                known = read.get(text)
+                if known is None:
+                    low = low_of(text)  # the cues below are matched on lower-case text
+                    words = split(low)
+                    st = stems(words)
+                    known = read[text] = (
+                        words,
+                        [t for t, w in zip(st, words, strict=True) if w not in stop],
+                        f" {' '.join(st)} ",
+                        " ".join({w: 0 for w in words if w[0].isdigit() or w in NUM_WORDS}),
+                        " ".join({w: 0 for w in _capitalised(text, lex)}),
+                        flags_of(low, words),
+                    )
+                words, terms, spaced, numbers, capitals, offered = known
+                ids = [vocab.setdefault(t, len(vocab)) for t in terms]
                 p_words += words
                 p_ids += ids
                 sents.append(text)
-                words_of.append(f" {' '.join(st)} ")
+                words_of.append(spaced)
                 slen.append(len(ids))
                 sent_ids.append(ids)
-                nums.append(" ".join({w: 0 for w in words if w[0].isdigit() or w in NUM_WORDS}))
-                caps.append(" ".join({w: 0 for w in _capitalised(text, lex)}))
-                flags.append((FIRST if j == 0 else 0) | flags_of(low, words))
-            whole = split(low_of(p.text)) if p.sentences else p_words
+                nums.append(numbers)
+                caps.append(capitals)
+                flags.append((FIRST if j == 0 else 0) | offered)
+            if not p.sentences or (len(p.sentences) == 1 and p.sentences[0] == p.text):
+                whole = p_words  # (the paragraph is its one sentence: read above)
+            else:
+                whole = split(low_of(p.text))
             if whole != p_words:  # sentences left something out: the paragraph's own terms
                 p_ids = [
                     vocab.setdefault(t, len(vocab))

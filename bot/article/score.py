@@ -81,6 +81,8 @@ WEIGHTS_BLOCK = aligned(weights.SCORER_BLOCK, FEATURES, model="SCORER_BLOCK")
 WEIGHTS_OTHER = aligned(weights.SCORER_OTHER, FEATURES, model="SCORER_OTHER")
 
 _WINDOW = 30
+_MASK_TERMS = 4096  # articles of at most this many terms count shared terms with bit masks
+_ANY_SHARED = 5  # bags of up to this many terms: a fifth of them (0.2 * 5 == 1.0) is one term
 _CAPWORD = re.compile(r"(?<![\w'’])[A-Z][\w'’-]*[a-z][\w'’-]*")
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
 _QUOTE_OPEN = tuple("\"'“‘«")
@@ -120,6 +122,7 @@ class Analysis:
     units: list[Unit]
     tf: Counter[str]
     structured: bool
+    eligible: list[Unit] | None = None  # `summarize.eligible(units)`, once asked for
 
 
 def overlap(a: frozenset[str], b: frozenset[str]) -> float:
@@ -159,28 +162,91 @@ def _units(article: Article, lex: Lexicon) -> tuple[list[Unit], list[list[str]]]
             toks, found, bag, words = known
             token_lists.append(toks)
             units.append(
-                Unit(len(units), para.number, pi, si, sentence, found, bag, words, [], 0.0, listed)
+                Unit(
+                    index=len(units),
+                    paragraph=para.number,
+                    para_index=pi,
+                    in_para=si,
+                    text=sentence,
+                    terms=found,
+                    bag=bag,
+                    words=words,
+                    features=[],
+                    listed=listed,
+                )
             )
     return units, token_lists
 
 
 def _linked(bags: list[frozenset[str]]) -> list[int]:
     """For each sentence, how many others within _WINDOW of it share a fifth of its terms (0 for
-    a sentence without terms). Each pair's shared terms are counted once, for both of them."""
+    a sentence without terms).
+
+    For a sentence of at most _ANY_SHARED terms a fifth is one term: its count is the
+    neighbours not disjoint from it (all of them when they all hold the same terms, as in a
+    text that repeats a line). Each pair of longer sentences has its shared terms counted once,
+    for both of them.
+    """
+    n = len(bags)
     least = [0.2 * len(bag) for bag in bags]
-    linked = [0] * len(bags)
+    small = [0 < len(bag) <= _ANY_SHARED for bag in bags]
+    masks = _bit_masks(bags) if not all(small) else None
+    smalls_before = list(itertools.accumulate(small, initial=0))
+    linked = [0] * n
     for i, bag in enumerate(bags):
         if not bag:
             continue
-        for j in range(i + 1, min(len(bags), i + _WINDOW + 1)):
-            other = bags[j]
-            if other:
-                shared = len(bag) if other is bag else len(bag & other)
-                if shared >= least[i]:
+        lo, hi = max(0, i - _WINDOW), min(n, i + _WINDOW + 1)
+        if small[i]:  # (itself included, then taken off)
+            window = bags[lo:hi]
+            if bags[lo] is bag and bags[hi - 1] is bag and window.count(bag) == hi - lo:
+                linked[i] = hi - lo - 1
+            else:
+                linked[i] = hi - lo - sum(map(bag.isdisjoint, window)) - 1
+            continue
+        least_i = least[i]
+        if masks is not None:  # (the same counts, as bits)
+            mask = masks[i]
+            for j in range(i + 1, hi):
+                if bags[j]:
+                    shared = (mask & masks[j]).bit_count()
+                    if shared >= least_i:
+                        linked[i] += 1
+                    if not small[j] and shared >= least[j]:
+                        linked[j] += 1
+        else:
+            for j in range(i + 1, hi):
+                other = bags[j]
+                if other:
+                    shared = len(bag) if other is bag else len(bag & other)
+                    if shared >= least_i:
+                        linked[i] += 1
+                    if not small[j] and shared >= least[j]:
+                        linked[j] += 1
+        if smalls_before[i] > smalls_before[lo]:  # shorter sentences before it
+            for j in range(lo, i):
+                if small[j] and len(bag & bags[j]) >= least_i:
                     linked[i] += 1
-                if shared >= least[j]:
-                    linked[j] += 1
     return linked
+
+
+def _bit_masks(bags: list[frozenset[str]]) -> list[int] | None:
+    """Each bag as an int whose bit k is set when it holds the k-th term met, when the bags
+    hold at most _MASK_TERMS terms in all (so that each mask is short); else None. Shared
+    terms are then counted by `&` and `bit_count` instead of building an intersection."""
+    ids: dict[str, int] = {}
+    masks: list[int] = []
+    for bag in bags:
+        mask = 0
+        for term in bag:
+            k = ids.get(term)
+            if k is None:
+                if len(ids) >= _MASK_TERMS:
+                    return None
+                k = ids[term] = len(ids)
+            mask |= 1 << k
+        masks.append(mask)
+    return masks
 
 
 def analysis(article: Article) -> Analysis:
@@ -226,10 +292,10 @@ def analysis(article: Article) -> Analysis:
 
     # (terms met in the first five sentences, and met there more than once; bigrams met in
     # more than one sentence: integer counts, whatever the order they are taken in)
-    in_lead = lead_df.keys()
+    in_lead = frozenset(lead_df)
     in_lead_twice = {t for t, c in lead_df.items() if c > 1}
     repeated = {g for g, c in bigram_df.items() if c > 1}
-    tf_of = tf.__getitem__
+    tf_of, name_of = tf.__getitem__, name_tf.__getitem__
 
     def text_features(
         u: Unit, found: list[str], grams: set[tuple[str, str]], toks: list[str]
@@ -260,7 +326,7 @@ def analysis(article: Article) -> Analysis:
             len(u.terms) / u.words if u.words else 0.0,
             min(len(_NUMBER.findall(text)), 4) / 4,
             min(len(found), 8) / 8,
-            sum(math.log(name_tf[w]) for w in found) / len(found) if found else 0.0,
+            sum(map(math.log, map(name_of, found))) / len(found) if found else 0.0,
             1.0 if opens_quote else 0.0,
             1.0 if english and not opens_quote and not _FIRST_PERSON.isdisjoint(toks) else 0.0,
             1.0 if stripped.endswith(" .") else 0.0,

@@ -41,6 +41,7 @@ from __future__ import annotations
 import bisect
 import itertools
 import math
+import operator
 import re
 from collections.abc import Sequence
 
@@ -48,7 +49,7 @@ from .language import language_of
 from .lexicon import STOP_WORDS
 from .model import Article, Paragraph, SectionSummary, Summary
 from .parse import is_furniture
-from .score import FEATURES, Unit, analysis, overlap
+from .score import FEATURES, Analysis, Unit, analysis, overlap
 
 __all__ = [
     "candidates",
@@ -183,7 +184,15 @@ def stands_alone(u: Unit) -> bool:
 def candidates(units: Sequence[Unit]) -> list[Unit]:
     """Sentences with content: not page furniture, not bare fragments (what the scorer is
     trained on; see `benchmarks/train_scorer.py`)."""
-    good = [u for u in units if u.words >= 3 and not is_furniture(u.text.rstrip(" ."))]
+    furniture: dict[str, bool] = {}  # (a text met again is looked at once)
+    good = []
+    for u in units:
+        if u.words >= 3:
+            found = furniture.get(u.text)
+            if found is None:
+                found = furniture[u.text] = is_furniture(u.text.rstrip(" ."))
+            if not found:
+                good.append(u)
     return good or [u for u in units if u.words] or list(units)
 
 
@@ -191,12 +200,53 @@ def eligible(units: Sequence[Unit]) -> list[Unit]:
     """Sentences that may be quoted as a summary or a fact: `candidates` that stand alone
     (`stands_alone`), unless none of the article's does."""
     good = candidates(units)
-    return [u for u in good if stands_alone(u)] or good
+    alone: dict[tuple[str, bool], bool] = {}  # (it depends on the text and `listed` alone)
+    out = []
+    for u in good:
+        found = alone.get((u.text, u.listed))
+        if found is None:
+            found = alone[u.text, u.listed] = stands_alone(u)
+        if found:
+            out.append(u)
+    return out or good
+
+
+def eligible_of(found: Analysis) -> list[Unit]:
+    """`eligible(found.units)`, computed once per article (summaries and facts both ask)."""
+    if found.eligible is None:
+        found.eligible = eligible(found.units)
+    return found.eligible
+
+
+# Texts already looked at, for the tests that depend on a sentence's text alone (a hostile
+# text repeats one line many times); emptied when they grow past _MEMO_LIMIT.
+_MEMO_LIMIT = 50_000
+_POINTING_BACK: dict[str, bool] = {}
+_SQUASHED: dict[str, str] = {}
+
+
+def _points_back(text: str) -> bool:
+    found = _POINTING_BACK.get(text)
+    if found is None:
+        if len(_POINTING_BACK) >= _MEMO_LIMIT:
+            _POINTING_BACK.clear()
+        found = _POINTING_BACK[text] = bool(_POINTS_BACK.match(text))
+    return found
+
+
+def squashed(text: str) -> str:
+    """`text` with its white space runs made single spaces, stripped (how repeats are told)."""
+    found = _SQUASHED.get(text)
+    if found is None:
+        if len(_SQUASHED) >= _MEMO_LIMIT:
+            _SQUASHED.clear()
+        found = _SQUASHED[text] = " ".join(text.split())
+    return found
 
 
 def leans_back(u: Unit) -> bool:
     """Whether the sentence opens with a pronoun that needs the sentence before it."""
-    return u.index > 0 and bool(_POINTS_BACK.match(u.text))
+    return u.index > 0 and _points_back(u.text)
 
 
 def lede(units: Sequence[Unit], structured: bool) -> Unit | None:
@@ -244,7 +294,7 @@ def pick(
     seen: set[str] = set()
     for j in order:
         u = units[j]
-        key = " ".join(u.text.split())
+        key = squashed(u.text)
         if key in seen or any(overlap(u.bag, c.bag) > _REDUNDANT for c in chosen):
             continue
         chosen.append(u)
@@ -258,13 +308,6 @@ def tldr_length(n_sentences: int, max_sentences: int) -> int:
     return max(0, min(max_sentences, math.ceil(n_sentences / 3)))
 
 
-def _similarity(a: Paragraph, b: Paragraph, bags: dict[int, frozenset[str]]) -> float:
-    x, y = bags[a.number], bags[b.number]
-    if not x or not y:
-        return 0.0
-    return len(x & y) / math.sqrt(len(x) * len(y))
-
-
 def tied(units: Sequence[Unit]) -> frozenset[int]:
     """Numbers of the paragraphs that lean on the paragraph before them, so that no run may
     start with them: the one before ends with a lead-in (":"), or they open with a pronoun
@@ -275,6 +318,7 @@ def tied(units: Sequence[Unit]) -> frozenset[int]:
         first.setdefault(u.paragraph, u)
         last[u.paragraph] = u
     out = set()
+    opening = _DOUBLE_OPEN + _SINGLE_OPEN
     for number, u in first.items():
         before = last.get(number - 1)
         if before is None:
@@ -283,7 +327,7 @@ def tied(units: Sequence[Unit]) -> frozenset[int]:
             before.text.rstrip().endswith(":")
             or leans_back(u)
             or (u.text[:1].islower() and not u.listed)
-            or (u.text[:1] in _DOUBLE_OPEN + _SINGLE_OPEN and quote_fragment(u.text))
+            or (u.text[:1] in opening and quote_fragment(u.text))
         ):
             out.add(number)
     return frozenset(out)
@@ -305,55 +349,88 @@ def runs(
     else:  # words as the sentence analysis counts them (in every script)
         sizes = [words_of.get(p.number, 0) for p in paragraphs]
     before = list(itertools.accumulate(sizes, initial=0))  # words before paragraph i
-    similarity = {
-        g: _similarity(paragraphs[g - 1], paragraphs[g], bags)
-        for g in range(1, m)
-        if paragraphs[g].number not in ties
-    }
+    numbers = [p.number for p in paragraphs]
+    own = [bags[number] for number in numbers]
+    similarity: dict[int, float] = {}  # cosine of neighbouring paragraphs' word sets
+    for g in range(1, m):
+        if numbers[g] not in ties:
+            x, y = own[g - 1], own[g]
+            similarity[g] = len(x & y) / math.sqrt(len(x) * len(y)) if x and y else 0.0
 
     def words(a: int, b: int) -> int:
         return before[b] - before[a]
 
     # Topic shifts first, most abrupt first, keeping runs of two paragraphs and 80 words.
     cuts: list[int] = []
-    for g in sorted(similarity, key=lambda g: (similarity[g], g)):
-        if similarity[g] >= _TOPIC_SHIFT:
+    for g, value in sorted(similarity.items(), key=operator.itemgetter(1, 0)):
+        if value >= _TOPIC_SHIFT:
             break
         at = bisect.bisect(cuts, g)
         left = cuts[at - 1] if at else 0
         right = cuts[at] if at < len(cuts) else m
-        if min(g - left, right - g) >= 2 and min(words(left, g), words(g, right)) >= _MIN_RUN_WORDS:
+        if (
+            g - left >= 2
+            and right - g >= 2
+            and before[g] - before[left] >= _MIN_RUN_WORDS
+            and before[right] - before[g] >= _MIN_RUN_WORDS
+        ):
             cuts.insert(at, g)
-    # Then halve long runs at their weakest link, away from their ends.
+    # Then halve long runs at their weakest link, away from their ends: the least similar
+    # link, of those leaving a quarter of the run's words on each side, nearest the middle
+    # (the first of two as near).
+    similar_at = [similarity.get(g) for g in range(m)]  # None before a tied paragraph
     edges = [0, *cuts, m]
     out: list[tuple[int, int]] = []
     pending = list(itertools.pairwise(edges))
     while pending:
         a, b = pending.pop()
         total = words(a, b)
-        inner = [
-            g
-            for g in range(a + 2, b - 1)
-            if g in similarity and min(words(a, g), words(g, b)) >= total / 4
-        ]
-        if total <= 2 * _RUN_WORDS or not inner:
+        if total <= 2 * _RUN_WORDS:
             out.append((a, b))
             continue
-        g = min(inner, key=lambda g: (similarity[g], abs(2 * words(a, g) - total)))
+        # the links g with 4 * words(a, g) >= total and 4 * words(g, b) >= total (words
+        # before g grow with g: a range)
+        quarter = -(-total // 4)
+        lo = max(a + 2, bisect.bisect_left(before, before[a] + quarter))
+        hi = min(b - 1, bisect.bisect_right(before, before[b] - quarter))
+        inner = [g for g in range(lo, hi) if similar_at[g] is not None]
+        if not inner:
+            out.append((a, b))
+            continue
+        values = [similarity[g] for g in inner]
+        lowest = min(values)
+        weakest = [g for g, x in zip(inner, values, strict=True) if x == lowest]
+        g = _nearest_middle(weakest, before, a, total)
         pending += [(a, g), (g, b)]
     return [paragraphs[a:b] for a, b in sorted(out)]
+
+
+def _nearest_middle(links: list[int], before: list[int], a: int, total: int) -> int:
+    """Of `links` (ascending), the one whose words before it (from `a`) are nearest half of
+    `total`, the first of those as near: `min(links, key=lambda g: abs(2 * (before[g] -
+    before[a]) - total))`, found by bisection (that distance falls, then rises)."""
+    at = [before[g] for g in links]
+    r = bisect.bisect_left(at, before[a] + (total + 1) // 2)  # the first at or past the middle
+    if r == 0:
+        return links[0]
+    left = bisect.bisect_left(at, at[r - 1])  # the first of those as near on the left
+    if r == len(at):
+        return links[left]
+    below = total - 2 * (at[left] - before[a])
+    above = 2 * (at[r] - before[a]) - total
+    return links[left] if below <= above else links[r]
 
 
 def summarize(article: Article, *, max_sentences: int = 3) -> Summary:
     """TL;DR and section summaries of `article` (see the module docstring)."""
     found = analysis(article)
     units = found.units
-    candidates = eligible(units)
+    candidates = eligible_of(found)
     lead = lede(candidates, found.structured)
     k = tldr_length(len(candidates), max_sentences)
     chosen = pick(candidates, k, first=lead)
     tldr = [u.text for u in chosen]
-    said = {" ".join(u.text.split()) for u in chosen}
+    said = {squashed(u.text) for u in chosen}
 
     by_paragraph: dict[int, list[Unit]] = {}
     for u in candidates:
@@ -378,9 +455,9 @@ def summarize(article: Article, *, max_sentences: int = 3) -> Summary:
             words = sum(u.words for u in whole)
             k = min(3, max(1, round(words / _WORDS_PER_SENTENCE)), math.ceil(len(whole) / 2))
             # what the TL;DR (or a section before) did not already say: never a sentence twice
-            pool = [u for u in whole if " ".join(u.text.split()) not in said]
+            pool = [u for u in whole if squashed(u.text) not in said]
             picked = pick(pool, k)
-            said.update(" ".join(u.text.split()) for u in picked)
+            said.update(squashed(u.text) for u in picked)
             sections.append(
                 SectionSummary(
                     heading=section.heading,
