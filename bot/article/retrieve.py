@@ -853,10 +853,31 @@ def _phrases_in_article(idx: Index, q: _Query) -> tuple[float, float]:
     run of letters."""
     if not q.big_terms and not q.tri_all:
         return 1.0, 1.0
-    text = idx.phrase_text()
-    pairs = sum(1 for b in q.big_terms if b in text) / len(q.big_terms) if q.big_terms else 1.0
-    triples = sum(1 for b in q.tri_all if b in text) / len(q.tri_all) if q.tri_all else pairs
+    found = [
+        sum(1 for b in phrases if _in_a_sentence(idx, b)) for phrases in (q.big_terms, q.tri_all)
+    ]
+    pairs = found[0] / len(q.big_terms) if q.big_terms else 1.0
+    triples = found[1] / len(q.tri_all) if q.tri_all else pairs
     return pairs, triples
+
+
+def _in_a_sentence(idx: Index, phrase: str) -> bool:
+    """Some sentence holds `phrase` (" a b ", stems and stop words): searched only in the
+    sentences holding its rarest term (none when the article lacks a term)."""
+    vocab, s_off, s_doc, words = idx.vocab, idx.s_off, idx.s_doc, idx.words
+    stop = idx.lex.stop_words
+    best = -1
+    for w in phrase.split():
+        if w in stop:  # kept whole in `words`, not a term
+            continue
+        tid = vocab.get(w)
+        if tid is None:
+            return False
+        if best < 0 or s_off[tid + 1] - s_off[tid] < s_off[best + 1] - s_off[best]:
+            best = tid
+    if best < 0:  # stop words only (no question phrase is): every sentence
+        return any(phrase in w for w in words)
+    return any(phrase in words[sid] for sid in s_doc[s_off[best] : s_off[best + 1]])
 
 
 # Weights fitted offline (see the module docstring), in `weights.py`; the last abstention weight

@@ -163,7 +163,6 @@ class Index:
         "p_cnt",
         "p_doc",
         "p_off",
-        "phrases",
         "pidf",
         "plen",
         "psent",
@@ -335,14 +334,6 @@ class Index:
         self.maxidf = idf(n, 0)
         self.smaxidf = idf(ns, 0)
         self.nearby: dict[str, str] | None = None
-        self.phrases: str | None = None
-
-    def phrase_text(self) -> str:
-        """Every sentence's words (`words`) as one string, built on first use: a word pair or
-        triple " a b " is in it exactly when a sentence holds it (sentences end in two spaces)."""
-        if self.phrases is None:
-            self.phrases = "".join(self.words)
-        return self.phrases
 
     def held(self, term: str) -> bool:
         """The article holds `term`: in a paragraph, a heading or the title."""
