@@ -4,8 +4,9 @@ How it works (pure Python, no model files):
 
 1. An index (`retrieve_index.Index`) is built once per article and cached on it
    (`article._cache[__name__]`): postings of stemmed terms (`lexicon.terms`) per paragraph and
-   per sentence, and of 6-letter prefixes (a second, looser match for forms the stemmer keeps
-   apart: "religious"/"religions"), each sentence's words for phrase matching, and per sentence
+   per sentence, and of 6-letter prefixes (5 in Turkish, `Lexicon.prefix`: a second, looser
+   match for forms the stemmer keeps apart: "religious"/"religions"), each sentence's words for
+   phrase matching, and per sentence
    the cues an answer shows: numbers, dates, names. It is a fixed handful of flat arrays and
    strings per article (about 30 objects the garbage collector tracks, whatever the length).
 2. The question becomes slots, one per content term. A term the article lacks may be another
@@ -30,7 +31,8 @@ How it works (pure Python, no model files):
    top-3 95.8%, answer sentence 84.1%); only the weights ship.
 4. Abstention: a logistic model over every feature of the best paragraph and question-level
    evidence (how many of the question's own specific terms and names the article has at all --
-   stand-ins do not count here, other forms of the word do -- and how topical they are) decides
+   stand-ins do not count here, other forms of the word do --, how topical they are, and how
+   many of its word pairs and triples some sentence holds, in every language alike) decides
    whether the article covers the question; below the threshold the answer is `[]`. The
    operating point is chosen by cross-validation (`benchmarks/_qa_train.py`): the threshold
    answers 99.4% of the development questions asked of their own article, the most it can
@@ -66,7 +68,6 @@ from .retrieve_index import (
     MONEY,
     REASON,
     TITLE,
-    TRUNC,
     Index,
 )
 from .retrieve_words import COMMON_STEMS, FORM_STEMS, SYNONYM_STEMS
@@ -220,9 +221,12 @@ class _Query:
                 if (a in stop) + (b in stop) + (c in stop) < 2
             ]
         )
+        self.big_terms = [
+            f" {a} {b} " for a, b in itertools.pairwise(st) if a not in stop and b not in stop
+        ]
         names = _names(question, lex)
         self.ents = [t for t in own if t in names]
-        self.trunc = list(dict.fromkeys(t[:TRUNC] for t in loose))
+        self.trunc = list(dict.fromkeys(t[: idx.trunc] for t in loose))
         head = ""
         if english:
             lead = _HEAD.match(" ".join(words[:3]))
@@ -348,6 +352,8 @@ ABSTAIN_FEATURES = (
     "topical_max",  # largest share of paragraphs holding one of the question's terms
     "topical_mean",
     "length",  # question terms (0..10)/10
+    "pairs_in_article",  # share of the question's adjacent term pairs found adjacent in a sentence
+    "triples_in_article",  # ... of its word triples (`_Query.big_terms`, `tri_all`)
 )
 
 
@@ -975,7 +981,8 @@ def _abstain_features(idx: Index, q: _Query, best: Sequence[float]) -> list[floa
         else:  # missing: as specific as a term can be
             weight += idx.maxidf
     weight = weight or 1.0
-    loose = sum(1 for t in q.own if t in held_set or idx.held_prefix(t[:TRUNC]) is not None)
+    trunc = idx.trunc
+    loose = sum(1 for t in q.own if t in held_set or idx.held_prefix(t[:trunc]) is not None)
     missing_max = idx.maxidf / weight if len(held_set) < len(q.own) else 0.0
     numbers = [t for t in q.own if t[0].isdigit()]
     return [
@@ -995,7 +1002,44 @@ def _abstain_features(idx: Index, q: _Query, best: Sequence[float]) -> list[floa
         max(share, default=0.0),
         sum(share) / n,
         min(len(q.own), 10) / 10,
+        *_phrases_in_article(idx, q),
     ]
+
+
+def _phrases_in_article(idx: Index, q: _Query) -> tuple[float, float]:
+    """Shares of the question's pairs of adjacent terms (stems, no stop word) and of its word
+    triples (stop words kept whole, at most one) that some sentence of the article holds in that
+    order: a phrase evidence that is the same in every language. Words that each occur somewhere
+    in an article by chance seldom occur together: in Vietnamese, written syllable by syllable,
+    a pair of syllables is most often a word; in Thai, adjacent character trigrams are a longer
+    run of letters."""
+    if not q.big_terms and not q.tri_all:
+        return 1.0, 1.0
+    found = [
+        sum(1 for b in phrases if _in_a_sentence(idx, b)) for phrases in (q.big_terms, q.tri_all)
+    ]
+    pairs = found[0] / len(q.big_terms) if q.big_terms else 1.0
+    triples = found[1] / len(q.tri_all) if q.tri_all else pairs
+    return pairs, triples
+
+
+def _in_a_sentence(idx: Index, phrase: str) -> bool:
+    """Some sentence holds `phrase` (" a b ", stems and stop words): searched only in the
+    sentences holding its rarest term (none when the article lacks a term)."""
+    vocab, s_off, s_doc, words = idx.vocab, idx.s_off, idx.s_doc, idx.words
+    stop = idx.lex.stop_words
+    best = -1
+    for w in phrase.split():
+        if w in stop:  # kept whole in `words`, not a term
+            continue
+        tid = vocab.get(w)
+        if tid is None:
+            return False
+        if best < 0 or s_off[tid + 1] - s_off[tid] < s_off[best + 1] - s_off[best]:
+            best = tid
+    if best < 0:  # stop words only (no question phrase is): every sentence
+        return any(phrase in w for w in words)
+    return any(phrase in words[sid] for sid in s_doc[s_off[best] : s_off[best + 1]])
 
 
 # Weights fitted offline (see the module docstring), in `weights.py`; the last abstention weight

@@ -7,8 +7,9 @@ length, instead of a set, a dict or a list per sentence and a tuple per posting.
 - Terms (`lexicon.terms`: stemmed, stop words out) get ids in `vocab` (a dict of str → int,
   which the collector does not track). Postings are compressed-row arrays: the paragraphs
   holding term `t` are `p_doc[p_off[t]:p_off[t + 1]]` with their counts in `p_cnt`; the same
-  for sentences (`s_*`), and for 6-letter prefixes of terms (`tp_*`, `ts_*`, ids in `tvocab`),
-  the looser match for forms the stemmer keeps apart ("religious"/"religions").
+  for sentences (`s_*`), and for prefixes of terms (`tp_*`, `ts_*`, ids in `tvocab`; 6 letters,
+  `Lexicon.prefix` of the language: 5 in Turkish), the looser match for forms the stemmer keeps
+  apart ("religious"/"religions").
 - Per sentence: its words as one string, " w1 w2 the w3 " (stems, stop words kept whole), so
   a question's word pairs and triples are substring tests; its number words and
   capitalised words as strings; first/money/date flags in a byte array.
@@ -34,7 +35,6 @@ from .model import Article
 
 __all__ = ["Index", "idf"]
 
-TRUNC = 6  # prefix length of the loose match
 FUZZY_MIN = 4  # shortest term that may be matched one edit away
 # ... and the longest: a longer token is no word anyone misspells, and its one-delete variants
 # cost the square of its length (a 3,000-letter token took seconds per question)
@@ -186,6 +186,7 @@ class Index:
         "tp_doc",
         "tp_off",
         "tpidf",
+        "trunc",
         "ts_cnt",
         "ts_doc",
         "ts_off",
@@ -305,7 +306,8 @@ class Index:
             Counter(t * n + i for i, ids in enumerate(head_ids) for t in ids), n, nv
         )
         tvocab: dict[str, int] = {}
-        trunc_of = array("I", [tvocab.setdefault(t[:TRUNC], len(tvocab)) for t in names])
+        trunc = self.trunc = lex.prefix
+        trunc_of = array("I", [tvocab.setdefault(t[:trunc], len(tvocab)) for t in names])
         self.tvocab = tvocab
         nt = len(tvocab)
         self.tp_off, self.tp_doc, self.tp_cnt = _csr(
@@ -317,7 +319,7 @@ class Index:
         self.th_off, self.th_doc, _ = _csr(
             Counter(trunc_of[t] * n + i for i, ids in enumerate(head_ids) for t in ids), n, nt
         )
-        self.ttitle = " ".join(dict.fromkeys(t[:TRUNC] for t in title)).join("  ") if title else ""
+        self.ttitle = " ".join(dict.fromkeys(t[:trunc] for t in title)).join("  ") if title else ""
         self.avg = (sum(plen) / n if n else 0.0) or 1.0
         self.savg = (sum(slen) / ns if ns else 0.0) or 1.0
         p_off, s_off, tp_off, ts_off = self.p_off, self.s_off, self.tp_off, self.ts_off
@@ -340,7 +342,7 @@ class Index:
                 (tp_off, self.tp_doc),
                 (ts_off, self.ts_doc),
                 (self.th_off, self.th_doc),
-                {tvocab[t[:TRUNC]] for t in title},
+                {tvocab[t[:trunc]] for t in title},
                 self.tpidf,
                 self.tsidf,
             )

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.article import analyze, find_passages, language_name, parse
+from bot.article import analyze, find_passages, language_name, parse, retrieve
 from bot.article.language import detect_language
 from bot.article.lexicon import lexicon
 from bot.article.text import squash
@@ -157,3 +157,54 @@ def test_stems_and_stop_words_per_language() -> None:
         "去世",
         "世",
     ]
+
+
+@pytest.mark.parametrize(
+    ("lang", "prefix", "words"),
+    [
+        # Turkish stacks suffixes Snowball leaves on: its loose match reads 5 letters
+        ("tr", 5, ["başkanı", "başkanlığında"]),
+        ("tr", 5, ["yönetimi", "yönetti"]),
+        ("en", 6, ["religious", "religions"]),
+        ("de", 6, ["Regierung", "Regierungen"]),
+    ],
+)
+def test_the_loose_match_reads_each_languages_prefix(
+    lang: str, prefix: int, words: list[str]
+) -> None:
+    lex = lexicon(lang)
+    assert lex.prefix == prefix
+    firsts = {t[: lex.prefix] for w in words for t in lex.terms(w)}
+    assert len(firsts) == 1
+
+
+@pytest.mark.parametrize(
+    ("lang", "article", "question", "pairs"),
+    [
+        # Vietnamese writes "chủ tịch" (chairman) syllable by syllable: an article holding both
+        # syllables apart holds none of the question's pairs; one holding the word holds one
+        (
+            "vi",
+            "Ông làm chủ nhà hàng. Triều đại nhà Tịch kéo dài.",
+            "Ai là chủ tịch của IPCC?",
+            0.0,
+        ),
+        ("vi", "Bert Bolin là chủ tịch đầu tiên.", "Ai là chủ tịch của IPCC?", 1.0),
+        # Thai character trigrams: "ประธาน" (chairman) as a run (3 of the 6 pairs: the others
+        # straddle "คือ"), or its pieces in other words
+        ("th", "ประธานาธิบดีคนแรก", "ใครคือประธาน", 0.5),
+        ("th", "ประชาชน ธานี", "ใครคือประธาน", 0.0),
+        # "first chair" (pairs with a stop word, "the world", are everywhere: left out)
+        ("en", "The IPCC chose its first chair.", "Who was the first chair of the IPCC?", 1.0),
+        ("en", "The IPCC chose its chair.", "Who was the first chair of the IPCC?", 0.0),
+    ],
+)
+def test_the_questions_word_pairs_found_in_the_article(
+    lang: str, article: str, question: str, pairs: float
+) -> None:
+    # phrase evidence for abstention, the same in every language: adjacent terms found adjacent
+    art = parse(article)
+    assert art.language == lang
+    idx = retrieve._index(art)
+    found, _ = retrieve._phrases_in_article(idx, retrieve._Query(idx, question))
+    assert found == pytest.approx(pairs, abs=0.01)
