@@ -224,6 +224,9 @@ class _Query:
         self.big_terms = [
             f" {a} {b} " for a, b in itertools.pairwise(st) if a not in stop and b not in stop
         ]
+        # phrases of `big_all` and `tri_all` that a sentence of the ranked paragraphs holds
+        # (`_Features._phrases`): held by the article without a search of its own
+        self.seen: set[str] = set()
         names = _names(question, lex)
         self.ents = [t for t in own if t in names]
         self.trunc = list(dict.fromkeys(t[: idx.trunc] for t in loose))
@@ -636,11 +639,13 @@ class _Features:
         in_sents = _Phrases(idx, (idx.s_off, idx.s_doc), idx.words, sids, q.stop)
         self.big_in: dict[int, list[str]] = {}
         places = in_sents.places(q.big_all, q.phrases)
+        q.seen.update(gram for gram, where in places.items() if where)
         for gram in q.big_all:  # (a phrase the question repeats counts each time)
             for sid in places[gram]:
                 self.big_in.setdefault(sid, []).append(gram)
         self.tri_in: dict[int, int] = {}
         places = in_sents.places(q.tri_all, q.phrases)
+        q.seen.update(gram for gram, where in places.items() if where)
         for gram in q.tri_all:
             for sid in places[gram]:
                 self.tri_in[sid] = self.tri_in.get(sid, 0) + 1
@@ -1015,8 +1020,10 @@ def _phrases_in_article(idx: Index, q: _Query) -> tuple[float, float]:
     run of letters."""
     if not q.big_terms and not q.tri_all:
         return 1.0, 1.0
+    seen = q.seen  # (held by a sentence of the ranked paragraphs: no search needed)
     found = [
-        sum(1 for b in phrases if _in_a_sentence(idx, b)) for phrases in (q.big_terms, q.tri_all)
+        sum(1 for b in phrases if b in seen or _in_a_sentence(idx, b))
+        for phrases in (q.big_terms, q.tri_all)
     ]
     pairs = found[0] / len(q.big_terms) if q.big_terms else 1.0
     triples = found[1] / len(q.tri_all) if q.tri_all else pairs
