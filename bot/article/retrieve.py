@@ -717,10 +717,11 @@ class _Features:
         sfeats: list[tuple[int, list[float]]] = []
         best_v = best_c = best_n = best_p = best_p3 = best_t = 0.0
         win = prev = type_s = type_p = 0.0
-        pair_best = prev_b = span = 0.0
+        pair_best = prev_b = 0.0
+        best_sid = -1  # the sentence of `best_v` (the last of equals)
         seen_big: set[str] = set()
         answer_type = self.answer_type if self.wants else None
-        matched, log1p, span_of = self.matched, math.log1p, _span
+        log1p = math.log1p
         first_sid, last_sid = idx.psent[i], idx.psent[i + 1] - 1
         for sid in range(first_sid, last_sid + 1):
             v = sbm.get(sid, 0.0) / maxsbm
@@ -741,7 +742,7 @@ class _Features:
                     type_s = v
             if v > 0 and v >= best_v:
                 best_v = v
-                span = span_of(sterms[sid].split(), matched)
+                best_sid = sid
             if sc > best_c:
                 best_c = sc
             if sn > best_n:
@@ -784,6 +785,7 @@ class _Features:
         for j in range(1, len(sfeats)):
             sfeats[j][1][_PREV] = sfeats[j - 1][1][1]
             sfeats[j - 1][1][_NEXT] = sfeats[j][1][1]
+        span = _span(sterms[best_sid].split(), self.matched) if best_sid >= 0 else 0.0
         sent_model = max(dot(_SENT_W, f) for _, f in sfeats) if sfeats else 0.0
         pair = near = 0.0
         if q.big:
