@@ -140,7 +140,7 @@ _UNSPACED = re.compile(
 )
 _SYLLABIC = re.compile("[\u0e00-\u0e7f\u0e80-\u0eff\u1000-\u109f\u1780-\u17ff]")
 _HAS_UNSPACED = re.compile(f"[{UNSPACED}]")
-_STARTS_UNSPACED = re.compile(f"(?<![^ ])[{UNSPACED}]")  # a token that starts with one
+_STARTS_SPACED = re.compile(f" [^ {UNSPACED}]")  # after a space, a token that starts otherwise
 _JA_SCRIPT = re.compile(
     "[\u3040-\u309f]+|[\u30a0-\u30ff\u31f0-\u31ff\uff66-\uff9f\u30fc]+|[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\u3005]+"
 )
@@ -241,8 +241,10 @@ class Lexicon:
         """`count_words` of a text whose `tokens` are given."""
         # A sum of 0.6s and 1s is never within 0.1 of a half, so the float error of adding
         # them up in any order cannot change the rounded count.
-        joined = " ".join(tokens)  # (tokens hold no spaces)
-        unspaced = len(_STARTS_UNSPACED.findall(joined)) if _HAS_UNSPACED.search(joined) else 0
+        joined = " ".join(tokens)  # (tokens hold no spaces, and are not empty)
+        unspaced = 0
+        if _HAS_UNSPACED.search(joined):  # (counted as the rest: in such text, the fewer)
+            unspaced = len(tokens) - len(_STARTS_SPACED.findall(" " + joined))
         return round((len(tokens) - unspaced) + 0.6 * unspaced)
 
     def question(self, text: str) -> str:

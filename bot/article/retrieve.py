@@ -224,6 +224,9 @@ class _Query:
         self.big_terms = [
             f" {a} {b} " for a, b in itertools.pairwise(st) if a not in stop and b not in stop
         ]
+        # phrases of `big_all` and `tri_all` that a sentence of the ranked paragraphs holds
+        # (`_Features._phrases`): held by the article without a search of its own
+        self.seen: set[str] = set()
         names = _names(question, lex)
         self.ents = [t for t in own if t in names]
         self.trunc = list(dict.fromkeys(t[: idx.trunc] for t in loose))
@@ -636,11 +639,13 @@ class _Features:
         in_sents = _Phrases(idx, (idx.s_off, idx.s_doc), idx.words, sids, q.stop)
         self.big_in: dict[int, list[str]] = {}
         places = in_sents.places(q.big_all, q.phrases)
+        q.seen.update(gram for gram, where in places.items() if where)
         for gram in q.big_all:  # (a phrase the question repeats counts each time)
             for sid in places[gram]:
                 self.big_in.setdefault(sid, []).append(gram)
         self.tri_in: dict[int, int] = {}
         places = in_sents.places(q.tri_all, q.phrases)
+        q.seen.update(gram for gram, where in places.items() if where)
         for gram in q.tri_all:
             for sid in places[gram]:
                 self.tri_in[sid] = self.tri_in.get(sid, 0) + 1
@@ -712,10 +717,11 @@ class _Features:
         sfeats: list[tuple[int, list[float]]] = []
         best_v = best_c = best_n = best_p = best_p3 = best_t = 0.0
         win = prev = type_s = type_p = 0.0
-        pair_best = prev_b = span = 0.0
+        pair_best = prev_b = 0.0
+        best_sid = -1  # the sentence of `best_v` (the last of equals)
         seen_big: set[str] = set()
         answer_type = self.answer_type if self.wants else None
-        matched, log1p, span_of = self.matched, math.log1p, _span
+        log1p = math.log1p
         first_sid, last_sid = idx.psent[i], idx.psent[i + 1] - 1
         for sid in range(first_sid, last_sid + 1):
             v = sbm.get(sid, 0.0) / maxsbm
@@ -736,7 +742,7 @@ class _Features:
                     type_s = v
             if v > 0 and v >= best_v:
                 best_v = v
-                span = span_of(sterms[sid].split(), matched)
+                best_sid = sid
             if sc > best_c:
                 best_c = sc
             if sn > best_n:
@@ -779,6 +785,7 @@ class _Features:
         for j in range(1, len(sfeats)):
             sfeats[j][1][_PREV] = sfeats[j - 1][1][1]
             sfeats[j - 1][1][_NEXT] = sfeats[j][1][1]
+        span = _span(sterms[best_sid].split(), self.matched) if best_sid >= 0 else 0.0
         sent_model = max(dot(_SENT_W, f) for _, f in sfeats) if sfeats else 0.0
         pair = near = 0.0
         if q.big:
@@ -1015,8 +1022,10 @@ def _phrases_in_article(idx: Index, q: _Query) -> tuple[float, float]:
     run of letters."""
     if not q.big_terms and not q.tri_all:
         return 1.0, 1.0
+    seen = q.seen  # (held by a sentence of the ranked paragraphs: no search needed)
     found = [
-        sum(1 for b in phrases if _in_a_sentence(idx, b)) for phrases in (q.big_terms, q.tri_all)
+        sum(1 for b in phrases if b in seen or _in_a_sentence(idx, b))
+        for phrases in (q.big_terms, q.tri_all)
     ]
     pairs = found[0] / len(q.big_terms) if q.big_terms else 1.0
     triples = found[1] / len(q.tri_all) if q.tri_all else pairs

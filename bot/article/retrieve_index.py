@@ -348,7 +348,9 @@ class Index:
             )
         self.maxidf = idf(n, 0)
         self.smaxidf = idf(ns, 0)
-        self.nearby: dict[str, str] | None = None
+        # `near`'s tables of one-delete variants: of the words, and of the numbers (built when
+        # first asked for: most questions hold no number)
+        self.nearby: dict[bool, dict[str, str]] = {}
         # BM25's length normalisers of paragraphs and sentences (find_passages fills them in)
         self.norms: tuple[array[float], array[float]] | None = None
         # per paragraph read by `term_places`: each term's positions in its terms
@@ -386,15 +388,36 @@ class Index:
         """Article terms one edit (insertion, deletion, substitution, swap) from `term`.
 
         Only terms of FUZZY_MIN to FUZZY_MAX letters take part, so the table of one-delete
-        variants is linear in the article and a lookup is bounded.
+        variants is linear in the article and a lookup is bounded. A number's variants are all
+        digits, so the table of numbers is read only for a term with at most one other character.
         """
         if len(term) > FUZZY_MAX:
             return []
-        if self.nearby is None:
+        tables = [self._variants(numbers=False)]
+        if sum(not c.isdigit() for c in term) <= 1:
+            tables.append(self._variants(numbers=True))
+        found: dict[str, None] = {}
+        for d in _deletes(term):
+            for table in tables:
+                hit = table.get(d)
+                if hit is not None:
+                    for t in hit.split(" "):
+                        found[t] = None
+        return list(found)
+
+    def _variants(self, *, numbers: bool) -> dict[str, str]:
+        """One-delete variant -> the terms (space-separated) that have it: of the article's
+        numbers (terms of digits only), or of its other terms."""
+        variants = self.nearby.get(numbers)
+        if variants is None:
             table: dict[str, list[str]] = {}
             p_off = self.p_off
             for t, tid in self.vocab.items():
-                if FUZZY_MIN <= len(t) <= FUZZY_MAX and p_off[tid + 1] > p_off[tid]:
+                if (
+                    FUZZY_MIN <= len(t) <= FUZZY_MAX
+                    and t.isdigit() == numbers
+                    and p_off[tid + 1] > p_off[tid]
+                ):
                     for d in _deletes(t):
                         hits = table.get(d)
                         if hits is None:
@@ -402,14 +425,8 @@ class Index:
                         else:
                             hits.append(t)
             # one string per variant: the collector tracks no list per entry
-            self.nearby = {d: " ".join(hits) for d, hits in table.items()}
-        found: dict[str, None] = {}
-        for d in _deletes(term):
-            hit = self.nearby.get(d)
-            if hit is not None:
-                for t in hit.split(" "):
-                    found[t] = None
-        return list(found)
+            variants = self.nearby[numbers] = {d: " ".join(hits) for d, hits in table.items()}
+        return variants
 
     def positions(self, para: int, term: str) -> list[int]:
         """Term positions of `term` in paragraph `para`'s terms."""

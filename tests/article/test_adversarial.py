@@ -56,9 +56,17 @@ def test_the_fuzzy_table_is_linear_in_the_article() -> None:
     text = "Earnings grew strongly this year. " + "a" * 3000
     idx = Index(parse(text))
     assert "earn" in idx.near("earn")  # terms are stems
-    assert idx.nearby is not None
-    size = sum(len(k) + len(v) for k, v in idx.nearby.items())
-    assert size < 20 * len(text)  # the old table held 3,001 variants of 3,000 letters
+    size = sum(len(k) + len(v) for table in idx.nearby.values() for k, v in table.items())
+    assert 0 < size < 20 * len(text)  # the old table held 3,001 variants of 3,000 letters
+
+
+def test_numbers_one_digit_off_are_near_and_read_only_for_number_like_terms() -> None:
+    idx = Index(parse("Founded in 1984 by 2500 growers. Earnings grew."))
+    assert idx.near("earn") == ["earn"]
+    assert list(idx.nearby) == [False]  # a word: the table of numbers is never built
+    assert idx.near("1985") == ["1984"]
+    assert sorted(idx.near("250x")) == ["2500"]  # one other character: still one edit away
+    assert list(idx.nearby) == [False, True]
 
 
 def test_long_terms_are_never_fuzzy() -> None:
