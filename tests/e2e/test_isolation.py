@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import random
 import signal
 import time
 from collections.abc import AsyncIterator
@@ -114,10 +115,27 @@ async def test_a_stuck_analysis_is_too_complex_and_another_server_posts_meanwhil
     assert stuck not in pool.pids and pool.stats.timeouts == 1
 
 
+def _distinct_text(size: int) -> str:
+    """About `size` characters of paragraphs whose sentences all differ (seeded): the engine
+    reads a repeated text once, so a repeated sample would fit in a small cap."""
+    rng = random.Random(11)
+    letters = "abcdefghijklmnopqrstuvwxyz"
+    vocab = ["".join(rng.choices(letters, k=rng.randint(3, 9))) for _ in range(6000)]
+    paragraphs: list[str] = []
+    length = 0
+    while length < size:
+        sentences = [
+            " ".join(rng.choices(vocab, k=rng.randint(8, 16))).capitalize() + "." for _ in range(5)
+        ]
+        paragraphs.append(" ".join(sentences))
+        length += len(paragraphs[-1]) + 2
+    return "\n\n".join(paragraphs)[:size]
+
+
 async def test_an_article_over_the_memory_cap_gets_a_short_message(
     fake: FakeDiscord, world: World, tmp_path: Path, zygote: Zygote
 ) -> None:
-    big = "\n\n".join(f"{SAMPLE} Part {i}." for i in range(150))[:480_000]
+    big = _distinct_text(480_000)
     # the cap: what a worker has when it starts (the zygote's address space), and a little
     # more, enough for a small article but not for analysing ~500 KB
     pid = await asyncio.to_thread(zygote.start)
