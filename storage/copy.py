@@ -275,24 +275,30 @@ async def verify(source: CopyableStore, target: CopyableStore) -> list[str]:
     for guild_id in sorted(source_guilds.keys() | target_guilds.keys()):
         if source_guilds.get(guild_id) != target_guilds.get(guild_id):
             problems.append(f"guild {guild_id}: settings or numbering differ")
-    source_counts, target_counts = await source.row_counts(), await target.row_counts()
     names = ("articles", "paragraphs", "message links", "thread links")
-    for guild_id in sorted(source_counts.keys() | target_counts.keys()):
-        mine = source_counts.get(guild_id, (0, 0, 0, 0))
-        theirs = target_counts.get(guild_id, (0, 0, 0, 0))
-        for name, a, b in zip(names, mine, theirs, strict=True):
-            if a != b:
-                problems.append(f"guild {guild_id}: {a} {name} in the source, {b} in the target")
-    source_counts, target_counts = await source.feed_counts(), await target.feed_counts()
+    problems += _count_differences(names, await source.row_counts(), await target.row_counts())
     names = ("feeds", "seen feed items", "feed posts", "pending feed posts")
-    for guild_id in sorted(source_counts.keys() | target_counts.keys()):
-        mine = source_counts.get(guild_id, (0, 0, 0, 0))
-        theirs = target_counts.get(guild_id, (0, 0, 0, 0))
-        for name, a, b in zip(names, mine, theirs, strict=True):
-            if a != b:
-                problems.append(f"guild {guild_id}: {a} {name} in the source, {b} in the target")
-        if mine[0] and await source.export_feeds(guild_id) != await target.export_feeds(guild_id):
+    source_counts = await source.feed_counts()
+    problems += _count_differences(names, source_counts, await target.feed_counts())
+    for guild_id, (feeds, *_) in sorted(source_counts.items()):
+        if feeds and await source.export_feeds(guild_id) != await target.export_feeds(guild_id):
             problems.append(f"guild {guild_id}: the feeds' settings or polling state differ")
     if (await target.feed_counters())[0] < (await source.feed_counters())[0]:
         problems.append("the target's feed id counter is behind the source's")
+    return problems
+
+
+def _count_differences(
+    names: tuple[str, ...],
+    source: dict[int, tuple[int, int, int, int]],
+    target: dict[int, tuple[int, int, int, int]],
+) -> list[str]:
+    """Per guild of either store, each count (named by `names`) that differs."""
+    problems = []
+    for guild_id in sorted(source.keys() | target.keys()):
+        mine = source.get(guild_id, (0, 0, 0, 0))
+        theirs = target.get(guild_id, (0, 0, 0, 0))
+        for name, a, b in zip(names, mine, theirs, strict=True):
+            if a != b:
+                problems.append(f"guild {guild_id}: {a} {name} in the source, {b} in the target")
     return problems

@@ -17,7 +17,7 @@ import pytest
 
 from storage import FeedCheck, NewFeed, NewFeedPost, StorageError, open_store
 from storage.common import ArticleRecord
-from storage.copy import copy_store
+from storage.copy import copy_store, verify
 from storage.feeds import PostRecord
 
 from .conftest import AnyStore, Backend, article, new_backend
@@ -34,6 +34,20 @@ ITEMS = [f"item {i}" for i in range(40)]
 
 def key(text: str) -> bytes:
     return hashlib.sha256(text.encode()).digest()[:16]
+
+
+def plain_feed(guild_id: int, url: str) -> NewFeed:
+    """A feed of `guild_id` in the first channel, with nothing but its address."""
+    return NewFeed(
+        guild_id=guild_id,
+        channel_id=CHANNELS[0],
+        url=url,
+        title=None,
+        site_url=None,
+        added_by=1,
+        added_at=T0,
+        every=600,
+    )
 
 
 async def fill_feeds(store: AnyStore) -> None:
@@ -262,17 +276,7 @@ async def test_copy_to_postgresql_and_back(
             new_ids = []
             for store in (source, target):
                 feed = await store.add_feed(
-                    NewFeed(
-                        guild_id=GUILDS[2],
-                        channel_id=CHANNELS[0],
-                        url="https://new.example/rss",
-                        title=None,
-                        site_url=None,
-                        added_by=1,
-                        added_at=T0,
-                        every=600,
-                    ),
-                    limit=20,
+                    plain_feed(GUILDS[2], "https://new.example/rss"), limit=20
                 )
                 new_ids.append(feed.id)
                 assert await store.seen_keys(GUILDS[0], CHANNELS[0], [key(ITEMS[0])])
@@ -363,19 +367,7 @@ async def test_a_target_with_other_feeds_is_refused_untouched(
 ) -> None:
     pg = new_backend("postgresql", tmp_path, request)
     async with await open_store(filled) as source, await pg.open() as target:
-        await target.add_feed(
-            NewFeed(
-                guild_id=FEED_GUILDS[2],
-                channel_id=CHANNELS[0],
-                url="https://elsewhere.example/rss",
-                title=None,
-                site_url=None,
-                added_by=1,
-                added_at=T0,
-                every=600,
-            ),
-            limit=20,
-        )
+        await target.add_feed(plain_feed(FEED_GUILDS[2], "https://elsewhere.example/rss"), limit=20)
         before = await reads(target)
         with pytest.raises(StorageError, match="copy into an empty database"):
             await copy_store(source, target)
@@ -410,3 +402,22 @@ def test_the_command_line(filled: Path, tmp_path: Path, request: pytest.FixtureR
     wrong = pg.location.replace(pg.server.password, "wrong")
     done = run("copy", str(filled), wrong)
     assert done.returncode == 1 and "refused the password" in done.stderr
+
+
+async def test_the_verification_names_what_differs(
+    filled: Path, tmp_path: Path, request: pytest.FixtureRequest
+) -> None:
+    pg = new_backend("postgresql", tmp_path, request)
+    async with await open_store(filled) as source, await pg.open() as target:
+        assert (await copy_store(source, target)).mismatches == []
+        articles = (await source.list_articles(GUILDS[0])).total
+        assert await target.delete_article(GUILDS[0], 1)
+        await target.mark_seen(FEED_GUILDS[0], CHANNELS[0], [key("one more")], at=T0)
+        guild = GUILDS[0]
+        assert FEED_GUILDS[0] == guild
+        assert await verify(source, target) == [
+            f"guild {guild}: settings or numbering differ",  # its article count
+            f"guild {guild}: {articles} articles in the source, {articles - 1} in the target",
+            f"guild {guild}: 28 paragraphs in the source, 25 in the target",
+            f"guild {guild}: 18 seen feed items in the source, 19 in the target",
+        ]
